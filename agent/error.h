@@ -10,7 +10,7 @@
 #define ERROR_MSG_MAX 384
 
 struct error {
-	int code;                  /* negative errno, 0 when unset */
+	int code; /* negative errno, 0 when unset */
 	char msg[ERROR_MSG_MAX];
 };
 

@@ -47,7 +47,7 @@ __attribute__((format(printf, 1, 2))) static inline void tap_diag(const char *fm
 }
 
 __attribute__((format(printf, 3, 4))) static inline int tap_is_int(intmax_t got, intmax_t want,
-								     const char *fmt, ...)
+								   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,8 +60,8 @@ __attribute__((format(printf, 3, 4))) static inline int tap_is_int(intmax_t got,
 }
 
 __attribute__((format(printf, 3, 4))) static inline int tap_is_str(const char *got,
-								     const char *want,
-								     const char *fmt, ...)
+								   const char *want,
+								   const char *fmt, ...)
 {
 	int pass = got && want ? strcmp(got, want) == 0 : got == want;
 	va_list ap;
@@ -84,8 +84,9 @@ static inline void tap_diag_hex(const char *label, const void *p, size_t n)
 	putchar('\n');
 }
 
-__attribute__((format(printf, 4, 5))) static inline int
-tap_is_mem(const void *got, const void *want, size_t n, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static inline int tap_is_mem(const void *got,
+								   const void *want, size_t n,
+								   const char *fmt, ...)
 {
 	int pass = memcmp(got, want, n) == 0;
 	va_list ap;

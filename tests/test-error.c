@@ -14,7 +14,8 @@ int main(void)
 	tap_is_int(e.code, -EINVAL, "error_set records the code");
 
 	error_set_errno(&e, -ENOENT, "open %s", "/etc/x");
-	tap_is_str(e.msg, "open /etc/x: No such file or directory", "error_set_errno appends strerror");
+	tap_is_str(e.msg, "open /etc/x: No such file or directory",
+		   "error_set_errno appends strerror");
 
 	error_prefix(&e, "config");
 	tap_is_str(e.msg, "config: open /etc/x: No such file or directory",

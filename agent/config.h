@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_CONFIG_H
+#define MRBOOT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct error;
+
+/*
+ * A strict INI reader driven by a caller's schema table, filling a caller's struct.
+ *
+ * File syntax, one construct per line:
+ *   [section]             a header: the text between the brackets, exactly (no trimming)
+ *   key = value           split at the first '='; key and value are trimmed of spaces, tabs
+ *                         and a CR (so CRLF files read the same)
+ *   # text  or  ; text    a comment, only as a whole line
+ *   (blank)
+ * A value that starts with '"' must end with '"'; the two quotes are removed and nothing
+ * between them is special (no escapes), which keeps surrounding spaces or a leading '#'.
+ *
+ * Everything else is an error whose message starts "<name>:<line>: ": an unknown section or
+ * key, a key before any section, a line without '=', an empty key, a value its type rejects,
+ * a scalar key given twice (the message names the line of the first), a NUL byte, a line over
+ * CONFIG_LINE_MAX bytes; a text over CONFIG_SIZE_MAX bytes is refused as a whole.
+ *
+ * Kernel command line: mrboot.<section>.<key>=<value> sets the same entry (see cmdline.h for
+ * the quoting rules). Names are matched exactly, case and '-' vs '_' included.
+ *
+ * Lists: every assignment adds exactly one item, the whole value (spaces included); repeat
+ * the key for more. The first assignment from a source (the file, then the command line)
+ * replaces the list held so far, later ones from the same source append: the command line
+ * can thus replace the file's list, and the file the caller's default. Scalars given on the
+ * command line replace the file's value; the last one given wins, as for kernel parameters.
+ *
+ * Defaults: the caller fills its struct before parsing; entries not mentioned keep them.
+ * String, path and list fields are owned by the struct: they must start NULL or
+ * heap-allocated (strdup), because a new value frees the old one and config_free() frees all.
+ * On error the struct may hold some new values; the caller treats it as failed and frees it.
+ */
+
+#define CONFIG_SIZE_MAX (64 * 1024)
+#define CONFIG_LINE_MAX 4096 /* bytes, without the newline */
+
+enum config_type {
+	CONFIG_STRING, /* char *: any text, empty included */
+	CONFIG_PATH,   /* char *: an absolute path (starts with '/') */
+	CONFIG_LIST,   /* char **: NULL-terminated array of non-empty strings; NULL when empty */
+	CONFIG_BOOL,   /* bool: yes/no, true/false, on/off, 1/0, lowercase only */
+	CONFIG_UINT,   /* uint64_t: decimal digits, min..max; no sign, no leading zero */
+	CONFIG_ENUM,   /* int: index of the value in names */
+};
+
+struct config_entry {
+	const char *section;
+	const char *key;
+	enum config_type type;
+	size_t offset;		  /* offsetof() the field in the caller's struct */
+	uint64_t min, max;	  /* CONFIG_UINT */
+	const char *const *names; /* CONFIG_ENUM: NULL-terminated */
+};
+
+struct config_schema {
+	const struct config_entry *entries;
+	size_t count;
+};
+
+/*
+ * Parses len bytes of text (no NUL terminator needed; any bytes are handled, so this is the
+ * function to fuzz) into target. name is what messages call the text, usually its path.
+ * Allocates the values it stores and one scratch array of count entries, freed on return.
+ */
+int config_parse_text(const struct config_schema *schema, void *target, const char *text,
+		      size_t len, const char *name, struct error *e);
+
+/*
+ * config_parse_text() on the file at path (already under any root prefix, see path.h). A
+ * missing file is not an error: *found (when not NULL) tells whether it was read.
+ */
+int config_read_file(const struct config_schema *schema, void *target, const char *path,
+		     bool *found, struct error *e);
+
+/*
+ * Applies every mrboot.<section>.<key>=<value> parameter of a kernel command line to target;
+ * others are ignored. An unknown mrboot. key or one without '=' is an error naming it.
+ * Works on one heap copy of cmdline, freed on return.
+ */
+int config_apply_cmdline(const struct config_schema *schema, void *target, const char *cmdline,
+			 struct error *e);
+
+/* Frees every string and list of target and sets the fields to NULL. */
+void config_free(const struct config_schema *schema, void *target);
+
+/*
+ * Writes target as a configuration file that config_parse_text() reads back to the same
+ * values: sections in schema order, one "key = value" line per value (one per list item),
+ * values quoted where their spaces or a leading quote would otherwise be lost. Unset strings
+ * and paths are written as comments.
+ */
+int config_write(const struct config_schema *schema, const void *target, FILE *out);
+
+#endif

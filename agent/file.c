@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "macro.h"
+
+int file_read_all(const char *path, size_t max, char **out, size_t *len, struct error *e)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	char *shrunk;
+
+	/* O_NONBLOCK so that opening a FIFO returns at once and fstat() can refuse it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return error_set_errno(e, -errno, "%s", path);
+	if (fstat(fd, &st) < 0)
+		return error_set_errno(e, -errno, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return error_set(e, -EINVAL, "%s: not a regular file", path);
+
+	/*
+	 * st_size is not trusted: files under /proc report 0. Read up to one byte past max so
+	 * that a file of exactly max bytes is accepted and a larger one is seen to be larger.
+	 */
+	buf = malloc(max + 2);
+	if (!buf)
+		return error_set_errno(e, -ENOMEM, "%s", path);
+	while (n <= max) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return error_set_errno(e, -errno, "%s", path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max)
+		return error_set(e, -EFBIG, "%s: larger than %zu bytes", path, max);
+	buf[n] = '\0';
+
+	shrunk = realloc(buf, n + 1);
+	if (shrunk)
+		buf = shrunk;
+	*out = buf;
+	buf = NULL;
+	*len = n;
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "settings.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "error.h"
+#include "macro.h"
+#include "path.h"
+
+/* In syslog order, so that index + LOG_ERR is the priority. */
+static const char *const log_level_names[] = { "err", "warning", "notice", "info", "debug", NULL };
+/* In enum log_target order. */
+static const char *const log_target_names[] = { "auto", "stderr", "kmsg", NULL };
+
+static const struct config_entry settings_entries[] = {
+	{ .section = "general",
+	  .key = "log-level",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, log_level),
+	  .names = log_level_names },
+	{ .section = "general",
+	  .key = "log-target",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, log_target),
+	  .names = log_target_names },
+};
+
+static const struct config_schema settings_schema = {
+	.entries = settings_entries,
+	.count = ARRAY_SIZE(settings_entries),
+};
+
+int settings_load(struct settings *s, const char *root, const char *config_path, struct error *e)
+{
+	_cleanup_free_ char *cmdline = NULL;
+	char path[PATH_MAX];
+	bool found;
+	int r;
+
+	*s = (struct settings){
+		.log_level = LOG_INFO - LOG_ERR,
+		.log_target = LOG_TARGET_AUTO,
+	};
+	r = path_join_root(path, sizeof(path), root, config_path);
+	if (r < 0)
+		return error_set_errno(e, r, "configuration path %s under %s", config_path, root);
+	r = config_read_file(&settings_schema, s, path, &found, e);
+	if (r < 0)
+		goto fail;
+	r = cmdline_read(root, &cmdline, e);
+	/* A fixture tree without /proc/cmdline has no overrides; a real system always has it. */
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		goto fail;
+	r = config_apply_cmdline(&settings_schema, s, cmdline, e);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	settings_free(s);
+	return r;
+}
+
+void settings_free(struct settings *s)
+{
+	config_free(&settings_schema, s);
+}
+
+int settings_write(const struct settings *s, FILE *out)
+{
+	return config_write(&settings_schema, s, out);
+}
+
+int settings_log_priority(const struct settings *s)
+{
+	return LOG_ERR + s->log_level;
+}

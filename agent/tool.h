@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_TOOL_H
+#define MRBOOT_TOOL_H
+
+#include "log.h"
+#include "settings.h"
+
+/* Exit statuses, documented in mrboot(1): a script can tell which step failed. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1, /* the command ran and failed; the message says what and where */
+	EXIT_USAGE = 2,	 /* bad command line */
+	EXIT_CONFIG = 3, /* /etc/mrboot.conf or a mrboot.* kernel parameter is invalid */
+};
+
+/* What main() hands every command: the global options and the log sink. */
+struct tool {
+	const char *root;	 /* prefix for every kernel and system path ("/") */
+	const char *config_path; /* absolute, resolved under root */
+	int log_target; /* from --log-target (enum log_target), or -1: the configuration's */
+	int log_level;	/* from --log-level, or -1: the configuration's */
+	struct log log;
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	const char *usage; /* the command's own --help text */
+	int (*run)(struct tool *tool, int argc, char **argv);
+};
+
+extern const struct command command_config;
+
+/* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
+int tool_usage(const struct command *cmd, int status);
+
+/*
+ * Loads the configuration and points the log where it says, unless the command line said
+ * otherwise. Logs the error itself; returns EXIT_OK or EXIT_CONFIG.
+ */
+int tool_load_settings(struct tool *tool, struct settings *settings);
+
+#endif

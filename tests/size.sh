@@ -1,0 +1,37 @@
+#!/bin/sh
+# TAP: the static initrd binary is statically linked and, stripped, no larger than the limit.
+# Usage: size.sh MRBOOT LIMIT_BYTES
+set -u
+bin=$1
+limit=$2
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
+
+desc=$(file -b "$bin")
+case "$desc" in
+*"statically linked"* | *"static-pie linked"*) ok "file says statically linked ($desc)" ;;
+*) not_ok "file says statically linked ($desc)" ;;
+esac
+
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+strip -o "$tmp" "$bin"
+size=$(stat -c %s "$tmp")
+echo "# stripped size: $size bytes ($((size / 1024)) KiB), limit $limit bytes ($((limit / 1024)) KiB)"
+# Which large components the binary carries now: the limit holds as they land.
+for sym in kmod_new br_ssl_client_init_full br_sha256_update; do
+	if nm "$bin" 2>/dev/null | grep -q " [TtWw] $sym\$"; then
+		echo "# linked: $sym"
+	else
+		echo "# not linked yet: $sym"
+	fi
+done
+if [ "$size" -le "$limit" ]; then
+	ok "stripped binary is $size bytes, within $limit"
+else
+	not_ok "stripped binary is $size bytes, over the $limit limit"
+fi
+echo "1..$n"
+exit $fail

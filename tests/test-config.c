@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "error.h"
+#include "path.h"
+#include "tap.h"
+
+/* A schema of the test's own, one entry per type; the agent's real one is in settings.c. */
+struct settings {
+	char *url;
+	char *cert;
+	char **mirrors;
+	bool verbose;
+	uint64_t timeout;
+	uint64_t size;
+	int level;
+};
+
+static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
+
+static const struct config_entry entries[] = {
+	{ .section = "kbs",
+	  .key = "url",
+	  .type = CONFIG_STRING,
+	  .offset = offsetof(struct settings, url) },
+	{ .section = "kbs",
+	  .key = "cert",
+	  .type = CONFIG_PATH,
+	  .offset = offsetof(struct settings, cert) },
+	{ .section = "kbs",
+	  .key = "mirror",
+	  .type = CONFIG_LIST,
+	  .offset = offsetof(struct settings, mirrors) },
+	{ .section = "general",
+	  .key = "verbose",
+	  .type = CONFIG_BOOL,
+	  .offset = offsetof(struct settings, verbose) },
+	{ .section = "general",
+	  .key = "timeout",
+	  .type = CONFIG_UINT,
+	  .offset = offsetof(struct settings, timeout),
+	  .min = 1,
+	  .max = 600 },
+	{ .section = "general",
+	  .key = "size",
+	  .type = CONFIG_UINT,
+	  .offset = offsetof(struct settings, size),
+	  .min = 0,
+	  .max = UINT64_MAX },
+	{ .section = "general",
+	  .key = "log-level",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, level),
+	  .names = level_names },
+};
+
+static const struct config_schema schema = { entries, sizeof(entries) / sizeof(entries[0]) };
+
+/* Defaults as a caller sets them: heap strings, since the parser frees what it replaces. */
+static void settings_init(struct settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->url = strdup("https://default");
+	s->mirrors = calloc(2, sizeof(char *));
+	s->mirrors[0] = strdup("default-mirror");
+	s->timeout = 30;
+	s->level = 2;
+}
+
+/* The list joined with '|', for comparing against one expected string. */
+static const char *list_joined(char **list)
+{
+	static char buf[256];
+
+	buf[0] = '\0';
+	for (size_t i = 0; list && list[i]; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "|" : "",
+			 list[i]);
+	return buf;
+}
+
+static int parse_len(struct settings *s, const char *text, size_t len, struct error *e)
+{
+	settings_init(s);
+	return config_parse_text(&schema, s, text, len, "test.conf", e);
+}
+
+static int parse(struct settings *s, const char *text, struct error *e)
+{
+	return parse_len(s, text, strlen(text), e);
+}
+
+/* Parses text, then applies the kernel command line cmdline as the agent does. */
+static int parse_then_apply(struct settings *s, const char *text, const char *cmdline,
+			    struct error *e)
+{
+	int r = parse(s, text, e);
+
+	return r < 0 ? r : config_apply_cmdline(&schema, s, cmdline, e);
+}
+
+/* The text is refused with a message holding where (name:line:) and what (the problem). */
+static void expect_error_len(const char *text, size_t len, const char *where, const char *what,
+			     const char *behaviour)
+{
+	struct error e = { 0 };
+	struct settings s;
+	int r = parse_len(&s, text, len, &e);
+
+	if (!tap_ok(r < 0 && e.code == r && strstr(e.msg, where) && strstr(e.msg, what), "%s",
+		    behaviour))
+		tap_diag("r=%d message '%s', want '%s' and '%s'", r, e.msg, where, what);
+	config_free(&schema, &s);
+}
+
+static void expect_error(const char *text, const char *where, const char *what,
+			 const char *behaviour)
+{
+	expect_error_len(text, strlen(text), where, what, behaviour);
+}
+
+static void test_types(void)
+{
+	static const struct {
+		const char *word;
+		bool value;
+	} bools[] = {
+		{ "yes", true }, { "no", false },  { "true", true }, { "false", false },
+		{ "on", true },	 { "off", false }, { "1", true },    { "0", false },
+	};
+	struct error e = { 0 };
+	struct settings s;
+	char text[128];
+	int r;
+
+	r = parse(&s, "[kbs]\nurl = https://kbs.example:8080/a\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "https://kbs.example:8080/a") == 0, "a string is stored");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl =\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "") == 0, "a string may be empty");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\ncert = /etc/kbs.pem\n", &e);
+	tap_ok(r == 0 && s.cert && strcmp(s.cert, "/etc/kbs.pem") == 0,
+	       "an absolute path is stored");
+	config_free(&schema, &s);
+
+	expect_error("[kbs]\ncert = etc/kbs.pem\n", "test.conf:2: cert:", "absolute",
+		     "a relative path is refused");
+	expect_error("[kbs]\ncert =\n", "test.conf:2: cert:", "absolute",
+		     "an empty path is refused");
+
+	r = parse(&s, "[kbs]\nmirror = a\nmirror = b c\n", &e);
+	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "a|b c",
+		   "list: the file replaces the default, a repeated key appends one whole item");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = x\n", &e);
+	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "default-mirror",
+		   "list: the default stands when the file does not name the key");
+	config_free(&schema, &s);
+
+	expect_error("[kbs]\nmirror = a\nmirror =\n", "test.conf:3: mirror:", "empty",
+		     "list: an empty item is refused");
+
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		snprintf(text, sizeof(text), "[general]\nverbose = %s\n", bools[i].word);
+		r = parse(&s, text, &e);
+		tap_ok(r == 0 && s.verbose == bools[i].value, "bool: '%s' is %s", bools[i].word,
+		       bools[i].value ? "true" : "false");
+		config_free(&schema, &s);
+	}
+	expect_error("[general]\nverbose = maybe\n", "test.conf:2: verbose:", "boolean",
+		     "bool: an unknown word is refused");
+	expect_error("[general]\nverbose = Yes\n", "test.conf:2: verbose:", "boolean",
+		     "bool: words are lowercase only");
+
+	r = parse(&s, "[general]\ntimeout = 600\n", &e);
+	tap_ok(r == 0 && s.timeout == 600, "uint: the maximum is accepted");
+	config_free(&schema, &s);
+	r = parse(&s, "[general]\ntimeout = 1\n", &e);
+	tap_ok(r == 0 && s.timeout == 1, "uint: the minimum is accepted");
+	config_free(&schema, &s);
+	r = parse(&s, "[general]\nsize = 0\n", &e);
+	tap_ok(r == 0 && s.size == 0, "uint: 0 is accepted where the minimum allows it");
+	config_free(&schema, &s);
+	r = parse(&s, "[general]\nsize = 18446744073709551615\n", &e);
+	tap_ok(r == 0 && s.size == UINT64_MAX, "uint: 2^64 - 1 is accepted");
+	config_free(&schema, &s);
+
+	expect_error("[general]\ntimeout = 601\n", "test.conf:2: timeout:", "range",
+		     "uint: above the maximum is refused");
+	expect_error("[general]\ntimeout = 0\n", "test.conf:2: timeout:", "range",
+		     "uint: below the minimum is refused");
+	expect_error("[general]\nsize = 18446744073709551616\n", "test.conf:2: size:", "too large",
+		     "uint: 2^64 is refused as an overflow");
+	expect_error("[general]\ntimeout = +5\n", "test.conf:2:", "invalid number",
+		     "uint: a plus sign is refused");
+	expect_error("[general]\ntimeout = -1\n", "test.conf:2:", "invalid number",
+		     "uint: a minus sign is refused");
+	expect_error("[general]\ntimeout = 5x\n", "test.conf:2:", "invalid number",
+		     "uint: trailing junk is refused");
+	expect_error("[general]\ntimeout = 0x10\n", "test.conf:2:", "invalid number",
+		     "uint: hexadecimal is refused");
+	expect_error("[general]\ntimeout = 010\n", "test.conf:2:", "invalid number",
+		     "uint: a leading zero is refused");
+	expect_error("[general]\ntimeout = 1 0\n", "test.conf:2:", "invalid number",
+		     "uint: inner space is refused");
+	expect_error("[general]\ntimeout =\n", "test.conf:2:", "invalid number",
+		     "uint: an empty value is refused");
+
+	for (int i = 0; level_names[i]; i++) {
+		snprintf(text, sizeof(text), "[general]\nlog-level = %s\n", level_names[i]);
+		r = parse(&s, text, &e);
+		tap_ok(r == 0 && s.level == i, "enum: '%s' is index %d", level_names[i], i);
+		config_free(&schema, &s);
+	}
+	expect_error("[general]\nlog-level = trace\n",
+		     "test.conf:2: log-level:", "one of: error, warning, info, debug",
+		     "enum: an unknown name is refused");
+
+	r = parse(&s, "", &e);
+	tap_ok(r == 0 && strcmp(s.url, "https://default") == 0 && !s.cert && s.timeout == 30 &&
+		       s.level == 2 && !s.verbose,
+	       "an empty text leaves every default standing");
+	config_free(&schema, &s);
+}
+
+static void test_syntax(void)
+{
+	struct error e = { 0 };
+	struct settings s;
+	int r;
+
+	r = parse(&s, "# comment\n; comment\n\n   \n[kbs]\n  # indented comment\nurl = x\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "comments and blank lines are skipped");
+	config_free(&schema, &s);
+
+	r = parse(&s, "  [kbs]  \n \turl\t=\t x y \t\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "x y") == 0,
+	       "whitespace around header, key and value is trimmed");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = \"  x y  \"\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "  x y  ") == 0, "a quoted value keeps its spaces");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = \"# not a comment\"\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "# not a comment") == 0,
+	       "a quoted value keeps a leading '#'");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = \"\"\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "") == 0, "\"\" is an empty value");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = \"a\"b\"\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "a\"b") == 0, "quotes inside a quoted value are literal");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = a \"b\"\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "a \"b\"") == 0,
+	       "quotes in a value that does not start with one are literal");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = a # b\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "a # b") == 0, "'#' after a value is part of it");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = a=b\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "a=b") == 0, "the key ends at the first '='");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\r\nurl = x\r\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "CRLF line ends read like LF");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = x", &e);
+	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "the last line needs no newline");
+	config_free(&schema, &s);
+
+	r = parse(&s, "[kbs]\nurl = x\n[general]\ntimeout = 5\n[kbs]\ncert = /c\n", &e);
+	tap_ok(r == 0 && strcmp(s.url, "x") == 0 && s.timeout == 5 && strcmp(s.cert, "/c") == 0,
+	       "a section may be opened again");
+	config_free(&schema, &s);
+}
+
+static void test_errors(void)
+{
+	static char big[CONFIG_SIZE_MAX + 2];
+	struct error e = { 0 };
+	struct settings s;
+	char line[CONFIG_LINE_MAX + 32];
+	size_t n;
+	int r;
+
+	expect_error("[kbs]\n[nope]\n", "test.conf:2:", "unknown section [nope]",
+		     "an unknown section is refused");
+	expect_error("[KBS]\n", "test.conf:1:", "unknown section",
+		     "section names are case-sensitive");
+	expect_error("[ kbs ]\n", "test.conf:1:", "unknown section",
+		     "spaces inside the brackets are part of the name");
+	expect_error("[kbs\n", "test.conf:1:", "malformed section header",
+		     "a header without ']' is refused");
+	expect_error("[kbs] # x\n", "test.conf:1:", "malformed section header",
+		     "a comment after a header is refused");
+	expect_error("[kbs]\nulr = x\n", "test.conf:2:", "unknown key 'ulr' in section [kbs]",
+		     "an unknown key is refused");
+	expect_error("[kbs]\ntimeout = 5\n", "test.conf:2:", "unknown key",
+		     "a key of another section is refused");
+	expect_error("url = x\n[kbs]\n", "test.conf:1:", "before any [section]",
+		     "a key before any section is refused");
+	expect_error("[kbs]\n\nurl\n", "test.conf:3:", "malformed line",
+		     "a line without '=' is refused");
+	expect_error("[kbs]\n = x\n", "test.conf:2:", "empty key", "an empty key is refused");
+	expect_error("[kbs]\nurl = \"x\n", "test.conf:2: url:", "unterminated",
+		     "a value with an opening quote only is refused");
+	expect_error("[kbs]\nurl = \"\n", "test.conf:2: url:", "unterminated",
+		     "a value of one quote is refused");
+	expect_error("[kbs]\nurl = a\n# c\nurl = b\n", "test.conf:4:", "already set on line 2",
+		     "a scalar set twice names the line of the first setting");
+	expect_error("[general]\nverbose = yes\n[general]\nverbose = yes\n",
+		     "test.conf:4:", "already set on line 2",
+		     "a scalar set twice is refused even with the same value");
+	expect_error_len("[kbs]\nurl = a\0b\n", 14, "test.conf:2:", "NUL",
+			 "a NUL byte is refused, naming its line");
+
+	n = (size_t)snprintf(line, sizeof(line), "[kbs]\nurl = ");
+	memset(line + n, 'x', CONFIG_LINE_MAX - 6);
+	line[n + CONFIG_LINE_MAX - 6] = '\0';
+	r = parse(&s, line, &e);
+	tap_ok(r == 0 && strlen(s.url) == CONFIG_LINE_MAX - 6,
+	       "a line of exactly CONFIG_LINE_MAX bytes is accepted");
+	config_free(&schema, &s);
+
+	strcat(line, "x\n");
+	expect_error(line, "test.conf:2:", "longer than 4096", "a longer line is refused");
+
+	/* Comment lines of 64 bytes: exactly CONFIG_SIZE_MAX bytes in all, then one more. */
+	for (size_t i = 0; i < CONFIG_SIZE_MAX; i += 64) {
+		memset(big + i, '#', 63);
+		big[i + 63] = '\n';
+	}
+	r = parse_len(&s, big, CONFIG_SIZE_MAX, &e);
+	tap_is_int(r, 0, "a text of exactly CONFIG_SIZE_MAX bytes is accepted");
+	config_free(&schema, &s);
+	big[CONFIG_SIZE_MAX] = '\n';
+	expect_error_len(big, CONFIG_SIZE_MAX + 1, "test.conf:", "larger than 65536",
+			 "a larger text is refused");
+}
+
+static void test_cmdline(void)
+{
+	struct error e = { 0 };
+	struct settings s;
+	int r;
+
+	r = parse_then_apply(&s, "[kbs]\nurl = file\nmirror = f1\nmirror = f2\n",
+			     "quiet mrboot.kbs.url=cmd", &e);
+	tap_ok(r == 0 && strcmp(s.url, "cmd") == 0,
+	       "a scalar on the command line replaces the file's");
+	tap_is_str(list_joined(s.mirrors), "f1|f2",
+		   "a list not on the command line keeps the file's");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "[kbs]\nurl = file\n", "mrboot.kbs.url=one mrboot.kbs.url=two",
+			     &e);
+	tap_ok(r == 0 && strcmp(s.url, "two") == 0, "of a scalar given twice the last one wins");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "[kbs]\nmirror = f1\nmirror = f2\n",
+			     "mrboot.kbs.mirror=c1 x mrboot.kbs.mirror=c2", &e);
+	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "c1|c2",
+		   "a list's first occurrence replaces the file's list, later ones append");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "[general]\ntimeout = 5\n",
+			     "mrboot.general.timeout=7 mrboot.general.verbose=on "
+			     "mrboot.general.log-level=debug mrboot.kbs.cert=/c",
+			     &e);
+	tap_ok(r == 0 && s.timeout == 7 && s.verbose && s.level == 3 && strcmp(s.cert, "/c") == 0,
+	       "every type can be set from the command line");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "mrboot.kbs.url=\"a b\" \"mrboot.kbs.cert=/c d\"", &e);
+	tap_ok(r == 0 && strcmp(s.url, "a b") == 0 && strcmp(s.cert, "/c d") == 0,
+	       "quoted values keep their spaces, by the kernel's quoting rules");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "",
+			     "quiet root=/dev/vda1 mrboot mrbootx.kbs.url=1 Mrboot.kbs.url=2 "
+			     "kbs.url=3",
+			     &e);
+	tap_ok(r == 0 && strcmp(s.url, "https://default") == 0,
+	       "parameters not starting with mrboot. are ignored");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "mrboot.kbs.url=x -- mrboot.kbs.ulr=y", &e);
+	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "parameters after -- are init's and ignored");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "quiet mrboot.kbs.ulr=https://x", &e);
+	tap_is_int(r, -EINVAL, "an unknown mrboot. key is an error");
+	tap_is_str(e.msg, "kernel command line: unknown key mrboot.kbs.ulr",
+		   "the message names the unknown key");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "mrboot.kbs=x", &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "unknown key mrboot.kbs"),
+	       "a section alone is an unknown key");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "mrboot.kbs.url.x=1", &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "unknown key mrboot.kbs.url.x"),
+	       "a key is matched whole, not by prefix");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "mrboot.general.verbose", &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "kernel command line: mrboot.general.verbose") &&
+		       strstr(e.msg, "without a value"),
+	       "a mrboot. key without '=' is an error naming it");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "mrboot.general.timeout=0", &e);
+	tap_ok(r == -ERANGE && strstr(e.msg, "kernel command line: mrboot.general.timeout:") &&
+		       strstr(e.msg, "range"),
+	       "a bad value on the command line names the parameter");
+	config_free(&schema, &s);
+
+	r = parse_then_apply(&s, "", "mrboot.kbs.url=x mrboot.kbs.cert=\"/a b", &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "kernel command line: unterminated quote at byte 33"),
+	       "an unterminated quote is an error naming its offset");
+	tap_is_str(s.url, "https://default", "nothing is applied from a line that does not split");
+	config_free(&schema, &s);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		tap_diag("cannot write %s", path);
+		exit(1);
+	}
+}
+
+static void test_root(void)
+{
+	char dir[] = "/tmp/test-config.XXXXXX", sub[64], conf[96], proc[96], where[128];
+	struct error e = { 0 };
+	struct settings s;
+	char *cmdline = NULL;
+	bool found = true;
+	int r;
+
+	if (!mkdtemp(dir)) {
+		tap_skip("mkdtemp failed");
+		return;
+	}
+	tap_is_int(path_join_root(conf, sizeof(conf), dir, "/etc/mrboot.conf"), 0,
+		   "the configuration path is joined under the root");
+
+	settings_init(&s);
+	r = config_read_file(&schema, &s, conf, &found, &e);
+	tap_ok(r == 0 && !found, "a missing file is not an error, and is reported absent");
+	tap_is_str(s.url, "https://default", "with the file missing the defaults stand");
+	config_free(&schema, &s);
+
+	snprintf(sub, sizeof(sub), "%s/etc", dir);
+	mkdir(sub, 0755);
+	write_file(conf, "[kbs]\nurl = https://kbs\nmirror = m\n");
+	settings_init(&s);
+	r = config_read_file(&schema, &s, conf, &found, &e);
+	tap_ok(r == 0 && found && strcmp(s.url, "https://kbs") == 0,
+	       "<root>/etc/mrboot.conf is read and reported found");
+
+	snprintf(sub, sizeof(sub), "%s/proc", dir);
+	mkdir(sub, 0755);
+	snprintf(proc, sizeof(proc), "%s/proc/cmdline", dir);
+	write_file(proc, "ro mrboot.kbs.mirror=\"c 1\" mrboot.kbs.mirror=c2\n");
+	r = cmdline_read(dir, &cmdline, &e);
+	if (r == 0)
+		r = config_apply_cmdline(&schema, &s, cmdline, &e);
+	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "c 1|c2",
+		   "<root>/proc/cmdline overrides the file's list");
+	free(cmdline);
+	config_free(&schema, &s);
+	tap_ok(!s.url && !s.cert && !s.mirrors, "config_free() frees and clears every owned field");
+
+	write_file(conf, "[kbs]\nurl = a\nbogus\n");
+	settings_init(&s);
+	r = config_read_file(&schema, &s, conf, &found, &e);
+	snprintf(where, sizeof(where), "%s:3: malformed line", conf);
+	tap_ok(r == -EINVAL && found && strstr(e.msg, where),
+	       "an error in the file names its full path and line");
+	config_free(&schema, &s);
+
+	unlink(conf);
+	mkdir(conf, 0755);
+	settings_init(&s);
+	r = config_read_file(&schema, &s, conf, &found, &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "not a regular file"),
+	       "a directory in place of the file is an error, not an absent file");
+	config_free(&schema, &s);
+
+	rmdir(conf);
+	unlink(proc);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/etc", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_types();
+	test_syntax();
+	test_errors();
+	test_cmdline();
+	test_root();
+	return tap_done();
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "secret.h"
+#include "tap.h"
+
+/* The kernel's view of a mapping: is it locked (VmFlags "lo") and left out of dumps ("dd")? */
+static int vmflags_have(const void *addr, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)addr;
+	int in = 0, found = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = a >= lo && a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			char pat[8];
+
+			snprintf(pat, sizeof(pat), " %s", flag);
+			found = strstr(line, pat) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int main(void)
+{
+	struct secret s = { 0 };
+	struct error e = { 0 };
+	uint8_t *p;
+
+	tap_is_int(secret_alloc(&s, 64, &e), 0, "a 64-byte secret is allocated");
+	tap_ok(s.data && s.cap == 64 && s.len == 0 && s.map >= 64, "it is empty with room for 64");
+	tap_is_int(vmflags_have(s.data, "lo"), 1, "its mapping is locked in memory");
+	tap_is_int(vmflags_have(s.data, "dd"), 1, "its mapping is left out of core dumps");
+	tap_is_int(vmflags_have(s.data, "wf"), 1, "its mapping is wiped in a forked child");
+	tap_is_int(secret_append(&s, "0123456789abcdef0123456789abcdef", 32, &e), 0,
+		   "32 bytes are appended");
+	tap_is_int(secret_append(&s, "0123456789abcdef0123456789abcdef!", 33, &e), -ENOBUFS,
+		   "33 more do not fit and are refused");
+	tap_is_int((intmax_t)s.len, 32, "the refused append changed nothing");
+
+	p = s.data;
+	secret_free(&s);
+	tap_ok(s.data == NULL && s.len == 0 && s.cap == 0, "free leaves the struct empty");
+	tap_is_int(vmflags_have(p, "lo"), 0, "the locked mapping is gone after free");
+	secret_free(&s);
+	tap_ok(1, "freeing twice is harmless");
+
+	tap_is_int(secret_alloc(&s, 0, &e), -EINVAL, "a zero-sized secret is refused");
+	{
+		_cleanup_secret_ struct secret scoped = { 0 };
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+		tap_is_int(secret_alloc(&scoped, page * 3 + 1, &e), 0,
+			   "a secret over three pages is allocated");
+		tap_is_int((intmax_t)scoped.map, (intmax_t)page * 4, "it maps whole pages");
+	}
+	return tap_done();
+}
