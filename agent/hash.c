@@ -137,14 +137,20 @@ void hash_update(struct hash_ctx *ctx, const void *data, size_t len)
 	ctx->u.vtable->update(&ctx->u.vtable, data, len);
 }
 
-void hash_final(struct hash_ctx *ctx, uint8_t *out)
+static void hash_out(const struct hash_ctx *ctx, uint8_t *out)
 {
 #if MRBOOT_HAVE_SHA_NI
-	if (ctx->impl == HASH_IMPL_SHA_NI)
+	if (ctx->impl == HASH_IMPL_SHA_NI) {
 		sha256_ni_out(&ctx->u.sha256_ni, out);
-	else
+		return;
+	}
 #endif
-		ctx->u.vtable->out(&ctx->u.vtable, out);
+	ctx->u.vtable->out(&ctx->u.vtable, out);
+}
+
+void hash_final(struct hash_ctx *ctx, uint8_t *out)
+{
+	hash_out(ctx, out);
 	/* The context holds the last partial block of the message, which may be a secret. */
 	explicit_bzero(ctx, sizeof(*ctx));
 }
@@ -232,14 +238,17 @@ int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total_bytes,
 	    const struct hash_progress *progress, struct error *e)
 {
 	struct hash_ctx ctx;
+	uint64_t n = 0;
 	int r;
 
 	hash_init(&ctx, alg);
-	r = hash_update_fd(&ctx, fd, total_bytes, progress, e);
+	r = hash_update_fd(&ctx, fd, &n, progress, e);
 	if (r < 0) {
 		explicit_bzero(&ctx, sizeof(ctx));
 		return r;
 	}
 	hash_final(&ctx, out);
+	if (total_bytes)
+		*total_bytes = n;
 	return 0;
 }

@@ -66,6 +66,7 @@ struct hash_ctx {
 	} u;
 };
 
+/* With the fastest implementation this CPU runs. */
 void hash_init(struct hash_ctx *ctx, enum hash_alg alg);
 
 /* -EOPNOTSUPP when impl cannot do alg here (SHA-NI: not SHA-256, not built, not this CPU). */
@@ -90,14 +91,18 @@ struct hash_progress {
 };
 
 /*
- * Hashes what read(fd) returns until it returns 0: a file, a block device or a pipe. Adds
- * the number of bytes hashed to *total_bytes (may be NULL). On a read error, returns it
- * with a message naming the byte offset; the caller puts the path in front.
+ * Hashes what read(fd) returns, from the current offset until read() returns 0: a file, a
+ * block device or a pipe. Adds the number of bytes hashed to *total_bytes (may be NULL). A
+ * read error is returned with a message naming the offset from where reading started; the
+ * caller puts the path in front. ctx is then still to be finished or wiped by the caller.
  */
 int hash_update_fd(struct hash_ctx *ctx, int fd, uint64_t *total_bytes,
 		   const struct hash_progress *progress, struct error *e);
 
-/* hash_init(), hash_update_fd() and hash_final() in one; out is written only on success. */
+/*
+ * hash_init(), hash_update_fd() and hash_final() in one; on success writes the digest to out
+ * and the number of bytes hashed to *total_bytes (may be NULL), on failure neither.
+ */
 int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total_bytes,
 	    const struct hash_progress *progress, struct error *e);
 

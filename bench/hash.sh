@@ -26,7 +26,9 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 file=$dir/data
 head -c "$((size_mib * 1048576))" /dev/urandom >"$file"
 bytes=$(wc -c <"$file")
-# Read once so that every tool starts from the page cache, not from the disk.
+# Written back first, or the writeback of the new file runs during the first measurements;
+# then read once so that every tool starts from the page cache, not from the disk.
+sync "$file" 2>/dev/null || sync
 cat "$file" >/dev/null
 
 now_ns() {

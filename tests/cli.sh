@@ -1,10 +1,11 @@
 #!/bin/sh
 # TAP: the command-line interface as a user meets it: help, version, exit statuses, the
 # configuration with kernel command line overrides, and where messages go (stderr or kmsg).
-# Usage: cli.sh MRBOOT VERSION
+# Usage: cli.sh MRBOOT VERSION CONFIG_PATH (the compiled-in default, e.g. /etc/mrboot.conf)
 set -u
 mrboot=$1
 version=$2
+conf=$3
 n=0
 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -23,7 +24,7 @@ has() { grep -q -e "$2" "$tmp/$1"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
-mkdir -p "$root/etc" "$root/proc" "$root/dev"
+mkdir -p "$root/etc" "$root/proc" "$root/dev" "$root$(dirname "$conf")"
 
 run --help
 check "--help exits 0" [ "$status" -eq 0 ]
@@ -49,7 +50,7 @@ run --root "$root" config
 check "config without a file succeeds" [ "$status" -eq 0 ]
 check "config without a file shows the default log level" has out '^log-level = info$'
 
-cat >"$root/etc/mrboot.conf" <<'CONF'
+cat >"$root$conf" <<'CONF'
 # an example
 [general]
 log-level = warning
@@ -68,16 +69,16 @@ check "an unknown mrboot.* kernel parameter is a configuration error (exit 3)" [
 check "the unknown kernel parameter is named" has err 'mrboot.general.log-levl'
 
 echo 'quiet' >"$root/proc/cmdline"
-printf '[general]\nlog-level = loud\n' >"$root/etc/mrboot.conf"
+printf '[general]\nlog-level = loud\n' >"$root$conf"
 run --root "$root" config --check
 check "a bad value is a configuration error (exit 3)" [ "$status" -eq 3 ]
-check "the error names file and line" has err '/etc/mrboot.conf:2:'
+check "the error names file and line" has err "$conf:2:"
 check "config --check prints nothing on stdout" [ ! -s "$tmp/out" ]
 
-printf '[general]\nverbosity = 3\n' >"$root/etc/mrboot.conf"
+printf '[general]\nverbosity = 3\n' >"$root$conf"
 run --root "$root" config
 check "an unknown key is a configuration error (exit 3)" [ "$status" -eq 3 ]
-check "the unknown key is named with file and line" has err "mrboot.conf:2:.*verbosity"
+check "the unknown key is named with file and line" has err "$conf:2:.*verbosity"
 
 # Messages to kmsg: one "<priority>mrboot[pid]: text" record per message.
 : >"$root/dev/kmsg"
