@@ -10,6 +10,7 @@
 
 static const struct command *const commands[] = {
 	&command_config,
+	&command_detect,
 };
 
 static void main_help(FILE *out)

@@ -30,6 +30,7 @@ struct command {
 };
 
 extern const struct command command_config;
+extern const struct command command_detect;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);

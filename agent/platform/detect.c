@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "detect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "file.h"
+#include "macro.h"
+#include "path.h"
+#include "platform/modules.h"
+
+#define REPORT_DIR "/sys/kernel/config/tsm/report"
+#define CONFIGFS_MAGIC 0x62656570
+#define SECURITYFS_MAGIC 0x73636673
+
+const char *platform_name(enum platform p)
+{
+	static const char *const names[PLATFORM_COUNT] = {
+		[PLATFORM_NONE] = "none",	[PLATFORM_TDX] = "tdx",
+		[PLATFORM_SEV_SNP] = "sev-snp", [PLATFORM_CCA] = "cca",
+		[PLATFORM_S390_PV] = "s390-pv", [PLATFORM_TPM] = "tpm",
+	};
+
+	return p < PLATFORM_COUNT ? names[p] : "?";
+}
+
+/* configfs-tsm report providers, as the guest drivers register them. */
+static const struct {
+	const char *provider;
+	enum platform platform;
+} report_providers[] = {
+	{ "tdx_guest", PLATFORM_TDX },
+	{ "sev_guest", PLATFORM_SEV_SNP },
+	{ "arm_cca_guest", PLATFORM_CCA },
+};
+
+/* tsm-mr measurement groups. */
+static const struct {
+	const char *dir;
+	enum platform platform;
+	enum mr_family family;
+} mr_groups[] = {
+	{ TSM_MR_TDX_DIR, PLATFORM_TDX, MR_FAMILY_TDX },
+	{ TSM_MR_CCA_DIR, PLATFORM_CCA, MR_FAMILY_CCA },
+};
+
+/* Per-architecture signals, and the module that provides the platform's report. */
+enum signal_kind {
+	SIGNAL_EXISTS,	 /* the path exists */
+	SIGNAL_CPU_FLAG, /* a word of the "flags" line of /proc/cpuinfo */
+	SIGNAL_ONE,	 /* the file holds "1" */
+};
+
+static const struct {
+	enum platform platform;
+	enum signal_kind kind;
+	const char *path;
+	const char *word;
+	const char *module;
+} arch_signals[] = {
+	{ PLATFORM_TDX, SIGNAL_CPU_FLAG, "/proc/cpuinfo", "tdx_guest", "tdx_guest" },
+	{ PLATFORM_SEV_SNP, SIGNAL_EXISTS, "/sys/devices/platform/sev-guest", NULL, "sev_guest" },
+	{ PLATFORM_SEV_SNP, SIGNAL_EXISTS, "/sys/devices/system/cpu/sev/vmpl", NULL, "sev_guest" },
+	{ PLATFORM_CCA, SIGNAL_EXISTS, "/sys/devices/platform/arm-cca-dev", NULL, "arm_cca_guest" },
+	{ PLATFORM_S390_PV, SIGNAL_ONE, "/sys/firmware/uv/prot_virt_guest", NULL, NULL },
+};
+
+static void detect_signal(struct detect *d, enum platform p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void detect_signal(struct detect *d, enum platform p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->n_signals == DETECT_SIGNALS_MAX)
+		return;
+	d->signals[d->n_signals].platform = p;
+	va_start(ap, fmt);
+	vsnprintf(d->signals[d->n_signals].text, sizeof(d->signals[0].text), fmt, ap);
+	va_end(ap);
+	d->n_signals++;
+}
+
+static void detect_note(struct detect *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void detect_note(struct detect *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->n_notes == DETECT_NOTES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->notes[d->n_notes++], sizeof(d->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static bool root_is_real(const char *root)
+{
+	if (!root)
+		return true;
+	while (*root == '/')
+		root++;
+	return *root == '\0';
+}
+
+static bool path_exists(const char *root, const char *path)
+{
+	char p[PATH_MAX];
+
+	return path_join_root(p, sizeof(p), root, path) == 0 && access(p, F_OK) == 0;
+}
+
+/* Reads a small text attribute without its trailing newline; "" when absent. */
+static int read_attr(const char *root, const char *path, char *out, size_t size, struct error *e)
+{
+	_cleanup_free_ char *text = NULL;
+	char p[PATH_MAX];
+	size_t len;
+	int r;
+
+	out[0] = '\0';
+	r = path_join_root(p, sizeof(p), root, path);
+	if (r < 0)
+		return error_set_errno(e, r, "%s under %s", path, root);
+	r = file_read_all(p, 4096, &text, &len, e);
+	if (r < 0)
+		return r;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (len >= size || strlen(text) != len)
+		return error_set(e, -EINVAL, "%s: unexpected content", p);
+	memcpy(out, text, len + 1);
+	return 0;
+}
+
+static bool cpu_has_flag(const char *root, const char *flag)
+{
+	_cleanup_free_ char *text = NULL;
+	char p[PATH_MAX];
+	size_t len, n = strlen(flag);
+	char *save = NULL;
+
+	if (path_join_root(p, sizeof(p), root, "/proc/cpuinfo") < 0 ||
+	    file_read_all(p, 4 << 20, &text, &len, NULL) < 0)
+		return false;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		for (char *w = strchr(line, ':'); w && *w; w += strcspn(w, " ")) {
+			w += strspn(w, " :");
+			if (strncmp(w, flag, n) == 0 && (w[n] == ' ' || w[n] == '\0'))
+				return true;
+		}
+		return false; /* every CPU lists the same flags; the first line says it */
+	}
+	return false;
+}
+
+static bool arch_signal_fires(const char *root, size_t i)
+{
+	char value[16];
+
+	switch (arch_signals[i].kind) {
+	case SIGNAL_EXISTS:
+		return path_exists(root, arch_signals[i].path);
+	case SIGNAL_CPU_FLAG:
+		return cpu_has_flag(root, arch_signals[i].word);
+	case SIGNAL_ONE:
+		return read_attr(root, arch_signals[i].path, value, sizeof(value), NULL) == 0 &&
+		       strcmp(value, "1") == 0;
+	}
+	return false;
+}
+
+static void detect_module(struct detect *d, struct modules *m, const char *name)
+{
+	struct detect_module *dm;
+	enum module_state state;
+	struct error e = { 0 };
+
+	if (d->n_modules == DETECT_MODULES_MAX)
+		return;
+	dm = &d->modules[d->n_modules++];
+	snprintf(dm->name, sizeof(dm->name), "%s", name);
+	if (!m->kmod)
+		snprintf(dm->state, sizeof(dm->state), "not loaded: no module index");
+	else if (modules_load(m, name, &state, &e) < 0)
+		snprintf(dm->state, sizeof(dm->state), "failed: %s", e.msg);
+	else
+		snprintf(dm->state, sizeof(dm->state), "%s", module_state_name(state));
+}
+
+/* Mounts an API file system where the kernel offers it but nobody mounted it yet. */
+static void detect_mount(struct detect *d, const char *path, const char *type, unsigned long magic)
+{
+	struct statfs sfs;
+
+	if (statfs(path, &sfs) == 0 && (unsigned long)sfs.f_type == magic)
+		return;
+	if (mount(type, path, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 && errno != EBUSY)
+		detect_note(d, "cannot mount %s on %s: %s", type, path, strerror(errno));
+}
+
+/* On the running system: the modules and file systems the report and registers need. */
+static void detect_prepare(struct detect *d, const char *root)
+{
+	struct modules m = { 0 };
+	struct error e = { 0 };
+	const char *loaded = NULL;
+
+	if (!root_is_real(root)) {
+		d->modules_skipped = true;
+		return;
+	}
+	if (modules_open(&m, &e) < 0)
+		detect_note(d, "kernel modules cannot be loaded: %s", e.msg);
+	detect_module(d, &m, "configfs");
+	detect_module(d, &m, "tsm_report");
+	for (size_t i = 0; i < ARRAY_SIZE(arch_signals); i++) {
+		const char *mod = arch_signals[i].module;
+
+		if (mod && (!loaded || strcmp(loaded, mod) != 0) && arch_signal_fires(root, i)) {
+			detect_module(d, &m, mod);
+			loaded = mod;
+		}
+	}
+	modules_close(&m);
+	detect_mount(d, "/sys/kernel/config", "configfs", CONFIGFS_MAGIC);
+	detect_mount(d, "/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
+}
+
+/*
+ * The common node: a report directory made in configfs-tsm names its provider. The kernel
+ * refuses the mkdir with ENXIO while no provider is registered.
+ */
+static int detect_report(struct detect *d, const char *root, struct error *e)
+{
+	char dir[PATH_MAX], entry[PATH_MAX + 32], attr[PATH_MAX + 48];
+	int r;
+
+	r = path_join_root(dir, sizeof(dir), root, REPORT_DIR);
+	if (r < 0)
+		return error_set_errno(e, r, "%s under %s", REPORT_DIR, root);
+	if (access(dir, F_OK) < 0)
+		return 0;
+	d->report_node = true;
+	snprintf(entry, sizeof(entry), "%s/mrboot-detect-%d", dir, (int)getpid());
+	if (mkdir(entry, 0700) < 0) {
+		if (errno == ENXIO)
+			return 0;
+		return error_set_errno(e, -errno, "cannot make a report in %s", dir);
+	}
+	snprintf(attr, sizeof(attr), "%s/mrboot-detect-%d/provider", REPORT_DIR, (int)getpid());
+	r = read_attr(root, attr, d->provider, sizeof(d->provider), e);
+	/* The report must go whatever happened: configfs keeps it until rmdir. */
+	if (rmdir(entry) < 0 && r == 0)
+		r = error_set_errno(e, -errno, "cannot remove the report %s", entry);
+	if (r < 0)
+		return error_prefix(e, "configfs-tsm report provider");
+	for (size_t i = 0; i < ARRAY_SIZE(report_providers); i++)
+		if (strcmp(d->provider, report_providers[i].provider) == 0) {
+			detect_signal(d, report_providers[i].platform,
+				      "configfs-tsm report provider %s", d->provider);
+			return 0;
+		}
+	detect_note(d, "configfs-tsm report provider '%s' is not one mrboot knows", d->provider);
+	return 0;
+}
+
+static int detect_mr_groups(struct detect *d, const char *root, struct error *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mr_groups) && !d->has_mr; i++) {
+		int r = tsm_mr_open(&d->mr, root, mr_groups[i].dir, mr_groups[i].family, e);
+
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		d->has_mr = true;
+		detect_signal(d, mr_groups[i].platform, "tsm-mr measurements %s", mr_groups[i].dir);
+	}
+	return 0;
+}
+
+static int detect_tpm(struct detect *d, const char *root, struct error *e)
+{
+	char version[16], p[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+	int r;
+
+	if (!path_exists(root, "/dev/tpmrm0"))
+		return 0;
+	d->has_tpm = true;
+	snprintf(d->tpm_device, sizeof(d->tpm_device), "/dev/tpmrm0");
+	r = read_attr(root, "/sys/class/tpm/tpm0/tpm_version_major", version, sizeof(version), e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	d->tpm_version = strcmp(version, "2") == 0 ? 2 : strcmp(version, "1") == 0 ? 1 : 0;
+	/* Linux >= 5.12 lists each allocated bank as a pcr-<alg> directory. */
+	r = path_join_root(p, sizeof(p), root, "/sys/class/tpm/tpm0");
+	if (r < 0)
+		return error_set_errno(e, r, "TPM sysfs path");
+	dir = opendir(p);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) && d->n_banks < DETECT_BANKS_MAX)
+		if (strncmp(de->d_name, "pcr-", 4) == 0 && strlen(de->d_name + 4) < 16)
+			snprintf(d->banks[d->n_banks++], sizeof(d->banks[0]), "%s", de->d_name + 4);
+	closedir(dir);
+	/* readdir order is the file system's; sort for stable output. */
+	for (unsigned i = 1; i < d->n_banks; i++)
+		for (unsigned j = i; j > 0 && strcmp(d->banks[j - 1], d->banks[j]) > 0; j--) {
+			char t[16];
+
+			memcpy(t, d->banks[j], sizeof(t));
+			memcpy(d->banks[j], d->banks[j - 1], sizeof(t));
+			memcpy(d->banks[j - 1], t, sizeof(t));
+		}
+	if (d->tpm_version != 2)
+		detect_note(d, "the TPM at /dev/tpmrm0 is not a TPM 2.0; mrboot will not use it");
+	return 0;
+}
+
+/* The strongest signal names the platform; another platform's signal is worth a note. */
+static void detect_decide(struct detect *d)
+{
+	d->platform = PLATFORM_NONE;
+	for (unsigned i = 0; i < d->n_signals; i++) {
+		if (d->platform == PLATFORM_NONE)
+			d->platform = d->signals[i].platform;
+		else if (d->signals[i].platform != d->platform)
+			detect_note(d, "conflicting signal ignored: %s (%s)", d->signals[i].text,
+				    platform_name(d->signals[i].platform));
+	}
+	if (d->platform == PLATFORM_NONE && d->has_tpm && d->tpm_version == 2)
+		d->platform = PLATFORM_TPM;
+
+	if (d->platform == PLATFORM_SEV_SNP && !(d->has_tpm && d->tpm_version == 2))
+		detect_note(d,
+			    "SEV-SNP has no extensible register and there is no vTPM: mrboot "
+			    "logs its measurements, but they are not attestable on this platform");
+	if ((d->platform == PLATFORM_TDX || d->platform == PLATFORM_CCA) && !d->has_mr)
+		detect_note(d, "no tsm-mr measurements group (Linux >= 6.16 for TDX): the "
+			       "registers cannot be extended");
+	if (d->platform == PLATFORM_NONE)
+		detect_note(d, "no confidential platform and no TPM: nothing can be measured into "
+			       "a register");
+}
+
+int detect_run(struct detect *d, const char *root, struct error *e)
+{
+	int r;
+
+	*d = (struct detect){ .platform = PLATFORM_NONE };
+	detect_prepare(d, root);
+	r = detect_report(d, root, e);
+	if (r < 0)
+		return r;
+	r = detect_mr_groups(d, root, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(arch_signals); i++)
+		if (arch_signal_fires(root, i))
+			detect_signal(
+				d, arch_signals[i].platform, "%s%s%s",
+				arch_signals[i].kind == SIGNAL_CPU_FLAG ? "cpu flag " : "",
+				arch_signals[i].kind == SIGNAL_CPU_FLAG ? arch_signals[i].word : "",
+				arch_signals[i].kind == SIGNAL_CPU_FLAG ? ""
+									: arch_signals[i].path);
+	r = detect_tpm(d, root, e);
+	if (r < 0)
+		return r;
+	detect_decide(d);
+	return 0;
+}

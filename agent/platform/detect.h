@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_DETECT_H
+#define MRBOOT_DETECT_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "mr/tsm-mr.h"
+
+struct error;
+
+enum platform {
+	PLATFORM_NONE,
+	PLATFORM_TDX,
+	PLATFORM_SEV_SNP,
+	PLATFORM_CCA,
+	PLATFORM_S390_PV,
+	PLATFORM_TPM, /* no confidential platform, but a TPM */
+	PLATFORM_COUNT,
+};
+
+const char *platform_name(enum platform p);
+
+#define DETECT_SIGNALS_MAX 12
+#define DETECT_BANKS_MAX 8
+#define DETECT_MODULES_MAX 6
+#define DETECT_NOTES_MAX 4
+
+/* One piece of evidence for a platform, in the order detection found it. */
+struct detect_signal {
+	enum platform platform;
+	char text[160]; /* "configfs-tsm report provider tdx_guest" */
+};
+
+struct detect_module {
+	char name[32];
+	char state[96]; /* "loaded", "present", "missing", or why loading failed */
+};
+
+struct detect {
+	enum platform platform; /* the confidential platform, else tpm, else none */
+	char provider[32];	/* configfs-tsm report provider, "" when there is none */
+	bool report_node;	/* /sys/kernel/config/tsm/report exists */
+
+	unsigned n_signals;
+	struct detect_signal signals[DETECT_SIGNALS_MAX];
+
+	bool has_mr; /* a tsm-mr measurements group: the registers below */
+	struct tsm_mr mr;
+
+	bool has_tpm;
+	char tpm_device[64]; /* as seen inside the root: "/dev/tpmrm0" */
+	unsigned tpm_version;
+	unsigned n_banks;
+	char banks[DETECT_BANKS_MAX][16]; /* "sha1", "sha256": from /sys/class/tpm/tpm0 */
+
+	bool modules_skipped; /* a --root other than / is not the running kernel */
+	unsigned n_modules;
+	struct detect_module modules[DETECT_MODULES_MAX];
+
+	unsigned n_notes;
+	char notes[DETECT_NOTES_MAX][200]; /* things a person must know, said plainly */
+};
+
+/*
+ * Finds the platform below root: the configfs-tsm report provider first, the tsm-mr
+ * measurements groups second, per-architecture signals third, and a TPM. With root "/",
+ * first loads the modules (configfs, tsm_report, the platform's provider) and mounts
+ * configfs and securityfs where they are missing. Nothing found is not an error.
+ */
+int detect_run(struct detect *d, const char *root, struct error *e);
+
+#endif
