@@ -9,7 +9,8 @@ fixtures=$2
 n=0
 fail=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib-configfs-tsm.sh"
+trap 'tsm_stop; rm -rf "$tmp"' EXIT
 
 tree() { # SPEC: builds the tree once, prints its root
 	if [ ! -d "$tmp/$1" ]; then
@@ -101,6 +102,38 @@ detect none
 status_is "none: finding nothing is not an error (exit 0)" 0
 expect "none: platform none" "^platform: +none$"
 expect "none: says plainly that nothing can be measured" "^note: no confidential platform and no TPM"
+
+# The common node: configfs-tsm (played by the FUSE emulator: the host has no configfs).
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+for provider in tdx_guest sev_guest none; do
+	spec=tdx
+	[ "$provider" = sev_guest ] && spec=sev-snp
+	root=$(tree "$spec")
+	log=$tmp/tsm-$provider.log
+	if ! tsm_start "$root" "$provider" "$log"; then
+		skip "configfs-tsm provider $provider: $tsm_why"
+		continue
+	fi
+	"$mrboot" --root "$root" detect >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	out=$(cat "$tmp/out")
+	status_is "configfs-tsm $provider: detect exits 0" 0
+	if [ "$provider" = none ]; then
+		expect "configfs-tsm without a provider: said so" "^report provider: +none registered$"
+		expect "configfs-tsm without a provider: the tsm-mr group still finds tdx" "^detected by: +tsm-mr measurements"
+	else
+		expect "configfs-tsm $provider: the report provider is named" "^report provider: +$provider$"
+		expect "configfs-tsm $provider: it is the first signal" "^detected by: +configfs-tsm report provider $provider$"
+		out=$(cat "$log")
+		expect "configfs-tsm $provider: a report directory was made" "^mkdir mrboot-detect-[0-9]+$"
+		name=$(sed -n 's/^mkdir //p' "$log")
+		expect "configfs-tsm $provider: and removed again" "^rmdir $name$"
+		refuse "configfs-tsm $provider: no inblob was written just to detect" "^inblob "
+	fi
+	out=$(ls "$root/sys/kernel/config/tsm/report")
+	refuse "configfs-tsm $provider: no report is left behind" "."
+	tsm_stop
+done
 
 # A group that does not make sense is an error naming the attribute.
 root=$(tree tdx)
