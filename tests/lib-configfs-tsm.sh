@@ -1,7 +1,8 @@
 # Sourced by tests: mount the configfs-tsm emulator on a fixture root's /sys/kernel/config.
 # tsm_start ROOT PROVIDER LOG: returns 1 (with $tsm_why set) when FUSE cannot be used here.
 # tsm_stop: unmounts; call it from the test's EXIT trap.
-tsm_emulator=$(cd "$(dirname "$0")" && pwd)/emulators/configfs-tsm.py
+# Callers outside tests/ set tests_dir first; a sourced file cannot know its own path.
+tsm_emulator=${tests_dir:-$(cd "$(dirname "$0")" && pwd)}/emulators/configfs-tsm.py
 tsm_mnt=""
 tsm_start() {
 	tsm_why=""
