@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmdline.h"
 #include "config.h"
@@ -16,6 +17,14 @@
 static const char *const log_level_names[] = { "err", "warning", "notice", "info", "debug", NULL };
 /* In enum log_target order. */
 static const char *const log_target_names[] = { "auto", "stderr", "kmsg", NULL };
+/* In enum settings_rootfs order. */
+static const char *const rootfs_names[] = { "auto", "verity", "device", "none", NULL };
+
+#define PCR(k, field)                                                           \
+	{                                                                       \
+		.section = "measure", .key = k, .type = CONFIG_UINT,            \
+		.offset = offsetof(struct settings, field), .min = 0, .max = 23 \
+	}
 
 static const struct config_entry settings_entries[] = {
 	{ .section = "general",
@@ -28,6 +37,43 @@ static const struct config_entry settings_entries[] = {
 	  .type = CONFIG_ENUM,
 	  .offset = offsetof(struct settings, log_target),
 	  .names = log_target_names },
+	{ .section = "measure",
+	  .key = "cmdline",
+	  .type = CONFIG_BOOL,
+	  .offset = offsetof(struct settings, measure_cmdline) },
+	{ .section = "measure",
+	  .key = "config",
+	  .type = CONFIG_BOOL,
+	  .offset = offsetof(struct settings, measure_config) },
+	{ .section = "measure",
+	  .key = "file",
+	  .type = CONFIG_LIST,
+	  .offset = offsetof(struct settings, measure_files) },
+	{ .section = "measure",
+	  .key = "rootfs",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, measure_rootfs),
+	  .names = rootfs_names },
+	{ .section = "measure",
+	  .key = "rootfs-device",
+	  .type = CONFIG_PATH,
+	  .offset = offsetof(struct settings, rootfs_device) },
+	{ .section = "measure",
+	  .key = "roothash",
+	  .type = CONFIG_STRING,
+	  .offset = offsetof(struct settings, roothash) },
+	PCR("pcr-cmdline", pcr_cmdline),
+	PCR("pcr-config", pcr_config),
+	PCR("pcr-rootfs", pcr_rootfs),
+	PCR("pcr-separator", pcr_separator),
+	{ .section = "tpm",
+	  .key = "device",
+	  .type = CONFIG_PATH,
+	  .offset = offsetof(struct settings, tpm_device) },
+	{ .section = "tpm",
+	  .key = "socket",
+	  .type = CONFIG_PATH,
+	  .offset = offsetof(struct settings, tpm_socket) },
 };
 
 static const struct config_schema settings_schema = {
@@ -42,10 +88,21 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 	bool found;
 	int r;
 
+	/* Defaults (DESIGN.md section 4): everything lands in RTMR2 / REM2 on CC platforms. */
 	*s = (struct settings){
 		.log_level = LOG_INFO - LOG_ERR,
 		.log_target = LOG_TARGET_AUTO,
+		.measure_cmdline = true,
+		.measure_config = true,
+		.measure_rootfs = SETTINGS_ROOTFS_AUTO,
+		.pcr_cmdline = 12,
+		.pcr_config = 12,
+		.pcr_rootfs = 15,
+		.pcr_separator = 15,
+		.tpm_device = strdup("/dev/tpmrm0"),
 	};
+	if (!s->tpm_device)
+		return error_set_errno(e, -ENOMEM, "settings");
 	r = path_join_root(path, sizeof(path), root, config_path);
 	if (r < 0)
 		return error_set_errno(e, r, "configuration path %s under %s", config_path, root);
