@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_TPM2_MARSHAL_H
+#define MRBOOT_TPM2_MARSHAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "mr.h"
+
+struct error;
+
+/*
+ * The four TPM 2.0 commands mrboot sends, as bytes: builders for the commands and strict
+ * parsers for the responses (TCG TPM 2.0 Library Part 2 for structures, Part 3 for commands).
+ * Everything on the wire is big-endian. Pure functions over caller buffers: no I/O, no state.
+ *
+ * A parser checks the whole response: the header's tag and size against the bytes received,
+ * the response code (an error code is returned as -EIO with its name), every count and size
+ * against its bound and against the bytes left, and that nothing follows the last field. A
+ * malformed response is -EBADMSG with a message naming the command and the field.
+ */
+
+/* TPM_ST */
+#define TPM2_ST_RSP_COMMAND 0x00c4 /* a TPM 1.2 style error reply to a bad tag */
+#define TPM2_ST_NO_SESSIONS 0x8001
+#define TPM2_ST_SESSIONS 0x8002
+
+/* TPM_CC */
+#define TPM2_CC_GET_CAPABILITY 0x0000017a
+#define TPM2_CC_GET_RANDOM 0x0000017b
+#define TPM2_CC_PCR_READ 0x0000017e
+#define TPM2_CC_PCR_EXTEND 0x00000182
+
+#define TPM2_CAP_PCRS 0x00000005
+#define TPM2_RS_PW 0x40000009 /* the password authorization "session" */
+
+/* TPM_ALG_ID, TCG Algorithm Registry */
+#define TPM2_ALG_SHA1 0x0004
+#define TPM2_ALG_SHA256 0x000b
+#define TPM2_ALG_SHA384 0x000c
+#define TPM2_ALG_SHA512 0x000d
+#define TPM2_ALG_SM3_256 0x0012
+#define TPM2_ALG_SHA3_256 0x0027
+#define TPM2_ALG_SHA3_384 0x0028
+#define TPM2_ALG_SHA3_512 0x0029
+
+/* tag (2), size (4), command or response code (4) */
+#define TPM2_HEADER_SIZE 10
+/* The usual MAX_COMMAND_SIZE and MAX_RESPONSE_SIZE; every command here is far smaller. */
+#define TPM2_BUFFER_SIZE 4096
+/* PCRs 0..23: the PC Client platform's, and every index mrboot measures into. */
+#define TPM2_PCR_COUNT 24
+/* sizeofSelect bound: 64 PCRs, more than any TPM has; mrboot records PCRs 0..31 only. */
+#define TPM2_PCR_SELECT_MAX 8
+/* Banks one TPM may list: more than the hash algorithms in the registry. */
+#define TPM2_BANKS_MAX 16
+/* sizeof(TPMU_HA) with SHA-512: no TPM2B_DIGEST holds more. */
+#define TPM2_DIGEST_MAX 64
+
+/* An allocated PCR bank as TPM2_GetCapability(TPM_CAP_PCRS) lists it. */
+struct tpm2_bank {
+	uint16_t alg_id;   /* TPM_ALG_ID, whether or not mrboot can hash with it */
+	uint32_t pcrs;	   /* bit n set: PCR n is allocated in this bank (n < 32) */
+	bool supported;	   /* hash.h implements alg_id */
+	enum hash_alg alg; /* valid when supported */
+};
+
+struct tpm2_banks {
+	unsigned count;
+	struct tpm2_bank bank[TPM2_BANKS_MAX];
+};
+
+/* "sha256", "sha1", "sm3_256"...; NULL for an algorithm this table does not name. */
+const char *tpm2_alg_name(uint16_t alg_id);
+
+/* Digest bytes of a hash algorithm in the table, 0 for any other. */
+unsigned tpm2_alg_digest_size(uint16_t alg_id);
+
+/* "TPM2_PCR_Extend"...; "TPM2 command" for a code not built here. */
+const char *tpm2_command_name(uint32_t command_code);
+
+/*
+ * Builders write the command into buf (cap bytes) and its length into *len. -EINVAL for
+ * arguments no TPM would accept (PCR index, algorithm, digest count), -ENOBUFS if cap is too
+ * small.
+ */
+int tpm2_marshal_pcr_read(uint8_t *buf, size_t cap, unsigned pcr, uint16_t alg_id, size_t *len,
+			  struct error *e);
+
+/* One PCR, one digest per entry of d (each in its own bank), authorized by the empty password. */
+int tpm2_marshal_pcr_extend(uint8_t *buf, size_t cap, unsigned pcr, const struct mr_digests *d,
+			    size_t *len, struct error *e);
+
+int tpm2_marshal_get_capability_pcrs(uint8_t *buf, size_t cap, size_t *len, struct error *e);
+
+int tpm2_marshal_get_random(uint8_t *buf, size_t cap, uint16_t bytes, size_t *len, struct error *e);
+
+/*
+ * The response code of a response of len bytes, 0 when it is shorter than the header: for
+ * deciding on a retry before the response is parsed.
+ */
+uint32_t tpm2_response_code(const uint8_t *rsp, size_t len);
+
+/* The size field of a header: how many bytes the response has in all. len >= the header. */
+uint32_t tpm2_response_size(const uint8_t *rsp);
+
+/*
+ * The value of PCR pcr in bank alg_id: writes its bytes to out (cap bytes) and their number to
+ * *out_len. -ENOENT when the TPM selected nothing: that PCR is not allocated in that bank.
+ */
+int tpm2_unmarshal_pcr_read(const uint8_t *rsp, size_t len, unsigned pcr, uint16_t alg_id,
+			    uint8_t *out, size_t cap, size_t *out_len, struct error *e);
+
+int tpm2_unmarshal_pcr_extend(const uint8_t *rsp, size_t len, struct error *e);
+
+/* Every bank the TPM lists, also those with no PCR allocated and those hash.h lacks. */
+int tpm2_unmarshal_get_capability_pcrs(const uint8_t *rsp, size_t len, struct tpm2_banks *out,
+				       struct error *e);
+
+/* At most requested bytes to out; the TPM may return fewer. */
+int tpm2_unmarshal_get_random(const uint8_t *rsp, size_t len, uint16_t requested, uint8_t *out,
+			      size_t *out_len, struct error *e);
+
+#endif

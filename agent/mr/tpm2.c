@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tpm2.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "tpm2-rc.h"
+
+#define TPM2_RETRY_FIRST_DELAY_MS 20
+#define TPM2_RETRY_MAX_DELAY_MS 1000
+
+static void tpm2_init(struct tpm2 *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->transport.fd = -1;
+	t->timeout_ms = TPM2_TIMEOUT_MS_DEFAULT;
+	t->retry_max = TPM2_RETRY_MAX_DEFAULT;
+}
+
+int tpm2_open_device(struct tpm2 *t, const char *root, const char *path, struct error *e)
+{
+	tpm2_init(t);
+	return tpm2_transport_open_device(&t->transport, root, path ? path : TPM2_DEVICE_PATH, e);
+}
+
+int tpm2_open_socket(struct tpm2 *t, const char *path, struct error *e)
+{
+	tpm2_init(t);
+	return tpm2_transport_open_socket(&t->transport, path, t->timeout_ms, e);
+}
+
+void tpm2_close(struct tpm2 *t)
+{
+	tpm2_transport_close(&t->transport);
+	explicit_bzero(t->response, sizeof(t->response));
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Sends the len bytes in t->command and leaves the response in t->response. Retries while
+ * the TPM answers that it did not run the command; any other response, success or not, is
+ * for the command's parser to judge.
+ */
+static int tpm2_transact(struct tpm2 *t, uint32_t command_code, size_t len, size_t *rsp_len,
+			 struct error *e)
+{
+	const char *name = tpm2_command_name(command_code);
+	unsigned delay = TPM2_RETRY_FIRST_DELAY_MS;
+	char what[TPM2_RC_DESCRIPTION_MAX];
+	int r;
+
+	t->last_rc = 0;
+	for (t->attempts = 1;; t->attempts++) {
+		r = tpm2_transport_transmit(&t->transport, t->command, len, t->response,
+					    sizeof(t->response), rsp_len, t->timeout_ms, e);
+		if (r < 0)
+			return error_prefix(e, "%s", name);
+		t->last_rc = tpm2_response_code(t->response, *rsp_len);
+		if (!tpm2_rc_retryable(t->last_rc))
+			return 0;
+		if (t->attempts > t->retry_max)
+			return error_set(
+				e, -EAGAIN, "%s: gave up after %u attempts, each answered %s", name,
+				t->attempts, tpm2_rc_describe(t->last_rc, what, sizeof(what)));
+		sleep_ms(delay);
+		if (delay < TPM2_RETRY_MAX_DELAY_MS)
+			delay *= 2;
+	}
+}
+
+static int tpm2_check_pcr(unsigned pcr, const char *command, struct error *e)
+{
+	if (pcr >= TPM2_PCR_COUNT)
+		return error_set(e, -ERANGE, "%s: PCR %u is out of range 0..%d", command, pcr,
+				 TPM2_PCR_COUNT - 1);
+	return 0;
+}
+
+int tpm2_get_banks(struct tpm2 *t, struct tpm2_banks *out, struct error *e)
+{
+	struct tpm2_banks all;
+	size_t len;
+	int r;
+
+	*out = (struct tpm2_banks){ 0 };
+	r = tpm2_marshal_get_capability_pcrs(t->command, sizeof(t->command), &len, e);
+	if (r == 0)
+		r = tpm2_transact(t, TPM2_CC_GET_CAPABILITY, len, &len, e);
+	if (r == 0)
+		r = tpm2_unmarshal_get_capability_pcrs(t->response, len, &all, e);
+	if (r < 0)
+		return r;
+	/* A bank with no PCR allocated is a bank the TPM does not keep: nothing to extend. */
+	for (unsigned i = 0; i < all.count; i++)
+		if (all.bank[i].pcrs != 0)
+			out->bank[out->count++] = all.bank[i];
+	return 0;
+}
+
+const struct tpm2_bank *tpm2_banks_find(const struct tpm2_banks *banks, uint16_t alg_id)
+{
+	for (unsigned i = 0; i < banks->count; i++)
+		if (banks->bank[i].alg_id == alg_id)
+			return &banks->bank[i];
+	return NULL;
+}
+
+int tpm2_pcr_read(struct tpm2 *t, unsigned pcr, uint16_t alg_id, uint8_t *out, size_t cap,
+		  size_t *len, struct error *e)
+{
+	size_t n;
+	int r;
+
+	r = tpm2_check_pcr(pcr, "TPM2_PCR_Read", e);
+	if (r < 0)
+		return r;
+	r = tpm2_marshal_pcr_read(t->command, sizeof(t->command), pcr, alg_id, &n, e);
+	if (r == 0)
+		r = tpm2_transact(t, TPM2_CC_PCR_READ, n, &n, e);
+	if (r == 0)
+		r = tpm2_unmarshal_pcr_read(t->response, n, pcr, alg_id, out, cap, len, e);
+	if (r < 0 && r != -ENOENT)
+		return error_prefix(e, "PCR %u of bank 0x%04x", pcr, alg_id);
+	return r;
+}
+
+int tpm2_pcr_extend(struct tpm2 *t, unsigned pcr, const struct mr_digests *d, struct error *e)
+{
+	size_t n;
+	int r;
+
+	r = tpm2_check_pcr(pcr, "TPM2_PCR_Extend", e);
+	if (r < 0)
+		return r;
+	r = tpm2_marshal_pcr_extend(t->command, sizeof(t->command), pcr, d, &n, e);
+	if (r == 0)
+		r = tpm2_transact(t, TPM2_CC_PCR_EXTEND, n, &n, e);
+	if (r == 0)
+		r = tpm2_unmarshal_pcr_extend(t->response, n, e);
+	if (r < 0)
+		return error_prefix(e, "PCR %u", pcr);
+	return 0;
+}
+
+int tpm2_get_random(struct tpm2 *t, void *buf, size_t n, struct error *e)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+	int r = 0;
+
+	while (done < n) {
+		/* A TPM returns at most its largest digest size per call, and may return fewer. */
+		uint16_t ask = n - done > TPM2_DIGEST_MAX ? TPM2_DIGEST_MAX : (uint16_t)(n - done);
+		size_t len, got;
+
+		r = tpm2_marshal_get_random(t->command, sizeof(t->command), ask, &len, e);
+		if (r == 0)
+			r = tpm2_transact(t, TPM2_CC_GET_RANDOM, len, &len, e);
+		if (r == 0)
+			r = tpm2_unmarshal_get_random(t->response, len, ask, p + done, &got, e);
+		if (r == 0 && got == 0)
+			r = error_set(e, -EIO, "TPM2_GetRandom returned no bytes");
+		if (r < 0)
+			break;
+		done += got;
+	}
+	explicit_bzero(t->response, sizeof(t->response));
+	if (r < 0)
+		explicit_bzero(buf, n);
+	return r;
+}
