@@ -23,6 +23,8 @@ static const struct hash_alg_entry hash_algs[HASH_ALG_COUNT] = {
 	[HASH_SHA256] = { { "sha256", 0x000b, br_sha256_SIZE, 64 }, &br_sha256_vtable },
 	[HASH_SHA384] = { { "sha384", 0x000c, br_sha384_SIZE, 128 }, &br_sha384_vtable },
 	[HASH_SHA512] = { { "sha512", 0x000d, br_sha512_SIZE, 128 }, &br_sha512_vtable },
+	/* Not for new uses: a TPM that has a SHA-1 bank allocated still needs it extended. */
+	[HASH_SHA1] = { { "sha1", 0x0004, br_sha1_SIZE, 64 }, &br_sha1_vtable },
 };
 
 static const char *const hash_impl_names[HASH_IMPL_COUNT] = {

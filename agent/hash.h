@@ -21,6 +21,7 @@ enum hash_alg {
 	HASH_SHA256,
 	HASH_SHA384,
 	HASH_SHA512,
+	HASH_SHA1, /* TPM SHA-1 banks only: every allocated bank is extended */
 	HASH_ALG_COUNT,
 };
 
@@ -62,6 +63,7 @@ struct hash_ctx {
 		br_sha256_context sha256;
 		br_sha384_context sha384;
 		br_sha512_context sha512;
+		br_sha1_context sha1;
 		struct sha256_ni_context sha256_ni;
 	} u;
 };

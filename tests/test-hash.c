@@ -70,6 +70,14 @@ static const char *const vectors[HASH_ALG_COUNT][VEC_COUNT] = {
 		"e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
 		"de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b",
 	},
+	/* FIPS 180 SHA-1 examples: mrboot hashes with SHA-1 only for TPM SHA-1 banks. */
+	[HASH_SHA1] = {
+		"da39a3ee5e6b4b0d3255bfef95601890afd80709",
+		"a9993e364706816aba3e25717850c26c9cd0d89d",
+		"84983e441c3bd26ebaae4aa1f95129e5e54670f1",
+		"a49b2446a02c645bf419f995b67091253a04a259",
+		"34aa973cd4c4daa4f61eeb2bdbad27316534016f",
+	},
 };
 
 /*
@@ -86,6 +94,7 @@ static const char *const file_digests[HASH_ALG_COUNT] = {
 			"ca56d934c7cc3d9a30bfec50f627e2c9",
 	[HASH_SHA512] = "ad0837a6954ad7633b6d2372b8e337e3f339f23f0f0a421a1357f6e4c0b4f87e"
 			"88ea4e696c6ccece41fcf45b782adab34cca7d7990534c50bd866dc48e233654",
+	[HASH_SHA1] = "1acce3d68c3f9fc779498c86f423adedb09e5d4f",
 };
 
 /* The implementations each algorithm is tested on. */
@@ -93,10 +102,9 @@ static const struct {
 	enum hash_alg alg;
 	enum hash_impl impl;
 } paths[] = {
-	{ HASH_SHA256, HASH_IMPL_PORTABLE },
-	{ HASH_SHA256, HASH_IMPL_SHA_NI },
-	{ HASH_SHA384, HASH_IMPL_PORTABLE },
-	{ HASH_SHA512, HASH_IMPL_PORTABLE },
+	{ HASH_SHA256, HASH_IMPL_PORTABLE }, { HASH_SHA256, HASH_IMPL_SHA_NI },
+	{ HASH_SHA384, HASH_IMPL_PORTABLE }, { HASH_SHA512, HASH_IMPL_PORTABLE },
+	{ HASH_SHA1, HASH_IMPL_PORTABLE },
 };
 
 static uint8_t *million_a;
@@ -267,6 +275,7 @@ static void test_info_table(void)
 		{ HASH_SHA256, "sha256", 0x000b, 32, 64 },
 		{ HASH_SHA384, "sha384", 0x000c, 48, 128 },
 		{ HASH_SHA512, "sha512", 0x000d, 64, 128 },
+		{ HASH_SHA1, "sha1", 0x0004, 20, 64 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
@@ -292,10 +301,11 @@ static void test_unknown_names(void)
 	enum hash_alg alg;
 	enum hash_impl impl;
 
-	tap_is_int(hash_alg_from_name("sha1", &alg), -EINVAL, "\"sha1\" is not an algorithm");
+	tap_is_int(hash_alg_from_name("md5", &alg), -EINVAL, "\"md5\" is not an algorithm");
 	tap_is_int(hash_alg_from_name("SHA256", &alg), -EINVAL, "names are lower case");
 	tap_is_int(hash_alg_from_name("", &alg), -EINVAL, "the empty name is rejected");
-	tap_is_int(hash_alg_from_tcg_id(0x0004, &alg), -EINVAL, "TPM_ALG_SHA1 is rejected");
+	tap_ok(hash_alg_from_tcg_id(0x0004, &alg) == 0 && alg == HASH_SHA1,
+	       "TPM_ALG_SHA1 is SHA-1 (for TPM banks)");
 	tap_is_int(hash_alg_from_tcg_id(0x0012, &alg), -EINVAL, "TPM_ALG_SM3_256 is rejected");
 	tap_ok(hash_impl_from_name("sha-ni", &impl) == 0 && impl == HASH_IMPL_SHA_NI,
 	       "\"sha-ni\" names the SHA-NI path");
