@@ -11,6 +11,8 @@
 static const struct command *const commands[] = {
 	&command_config,
 	&command_detect,
+	&command_extend,
+	&command_measure,
 };
 
 static void main_help(FILE *out)

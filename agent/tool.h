@@ -3,6 +3,8 @@
 #define MRBOOT_TOOL_H
 
 #include "log.h"
+#include "mr/registers.h"
+#include "platform/detect.h"
 #include "settings.h"
 
 /* Exit statuses, documented in mrboot(1): a script can tell which step failed. */
@@ -31,6 +33,8 @@ struct command {
 
 extern const struct command command_config;
 extern const struct command command_detect;
+extern const struct command command_extend;
+extern const struct command command_measure;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);
@@ -40,5 +44,32 @@ int tool_usage(const struct command *cmd, int status);
  * otherwise. Logs the error itself; returns EXIT_OK or EXIT_CONFIG.
  */
 int tool_load_settings(struct tool *tool, struct settings *settings);
+
+/* The platform's registers as a command uses them, and what owns them. */
+struct tool_registers {
+	struct detect detect;
+	struct tpm2 tpm;
+	bool tpm_open;
+	struct registers regs;
+};
+
+/*
+ * Opens the registers measurements go to: the TPM at [tpm] socket when one is configured
+ * (swtpm in tests), else what detect finds: a tsm-mr group (TDX, CCA), else a TPM 2.0 at
+ * [tpm] device. Logs the reason when there is none; returns EXIT_OK or EXIT_FAILED.
+ */
+int tool_open_registers(struct tool *tool, const struct settings *settings,
+			struct tool_registers *tr);
+void tool_close_registers(struct tool_registers *tr);
+
+struct eventlog;
+struct record_event;
+
+/* Settles records a dead writer left pending, warning about each; EXIT_OK or EXIT_FAILED. */
+int tool_recover_log(struct tool *tool, struct eventlog *log, struct registers *regs);
+
+/* Measures one event through the write-ahead log and logs where it went. */
+int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers *regs,
+		       const struct record_event *ev);
 
 #endif

@@ -251,7 +251,7 @@ int eventlog_recover(struct eventlog *log, struct registers *regs, unsigned *set
 	return 0;
 }
 
-static void eventlog_boot_id(const char *root, char *out, size_t size)
+void eventlog_boot_id(const char *root, char *out, size_t size)
 {
 	_cleanup_free_ char *text = NULL;
 	char p[PATH_MAX];

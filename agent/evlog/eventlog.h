@@ -39,6 +39,9 @@ void eventlog_close(struct eventlog *log);
 int eventlog_recover(struct eventlog *log, struct registers *regs, unsigned *settled,
 		     struct error *e);
 
+/* This boot's id (<root>/proc/sys/kernel/random/boot_id), or "" where there is none. */
+void eventlog_boot_id(const char *root, char *out, size_t size);
+
 /* Measures one event: write-ahead record, extend, commit. */
 int eventlog_measure(struct eventlog *log, struct registers *regs, const struct record_event *ev,
 		     const struct record **out, struct error *e);
