@@ -9,10 +9,7 @@
 #include "tool.h"
 
 static const struct command *const commands[] = {
-	&command_config,
-	&command_detect,
-	&command_extend,
-	&command_measure,
+	&command_config, &command_detect, &command_extend, &command_measure, &command_replay,
 };
 
 static void main_help(FILE *out)
@@ -35,7 +32,8 @@ static void main_help(FILE *out)
 	      "  -h, --help             Show this help; COMMAND --help shows a command's\n"
 	      "  -V, --version          Show the version\n"
 	      "\n"
-	      "Exit status: 0 success, 1 failure, 2 usage error, 3 configuration error.\n"
+	      "Exit status: 0 success, 1 failure, 2 usage error, 3 configuration error,\n"
+	      "4 registers differ from the logs (replay).\n"
 	      "See mrboot(1).\n",
 	      out);
 }

@@ -102,6 +102,7 @@ int tool_recover_log(struct tool *tool, struct eventlog *log, struct registers *
 int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers *regs,
 		       const struct record_event *ev)
 {
+	const struct mr_bank_digest *shown;
 	const struct record *rec;
 	struct error e = { 0 };
 	char name[16], hex[2 * HASH_MAX_SIZE + 1];
@@ -111,9 +112,14 @@ int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers
 		return EXIT_FAILED;
 	}
 	registers_name(regs, rec->index, name, sizeof(name));
-	hex_encode(hex, rec->digests.bank[0].digest, hash_info(rec->digests.bank[0].alg)->size);
+	/* SHA-256 where the register has it: the digest people compare with other tools. */
+	shown = &rec->digests.bank[0];
+	for (unsigned i = 0; i < rec->digests.count; i++)
+		if (rec->digests.bank[i].alg == HASH_SHA256)
+			shown = &rec->digests.bank[i];
+	hex_encode(hex, shown->digest, hash_info(shown->alg)->size);
 	log_info(&tool->log, "measured %s %s into %s (pcr %u): %s:%s (record %llu)", ev->domain,
-		 ev->operation, name, ev->pcr, hash_info(rec->digests.bank[0].alg)->name, hex,
+		 ev->operation, name, ev->pcr, hash_info(shown->alg)->name, hex,
 		 (unsigned long long)rec->seq);
 	return EXIT_OK;
 }

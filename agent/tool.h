@@ -13,6 +13,7 @@ enum {
 	EXIT_FAILED = 1, /* the command ran and failed; the message says what and where */
 	EXIT_USAGE = 2,	 /* bad command line */
 	EXIT_CONFIG = 3, /* /etc/mrboot.conf or a mrboot.* kernel parameter is invalid */
+	EXIT_REPLAY = 4, /* replay: a register differs from what the logs say */
 };
 
 /* What main() hands every command: the global options and the log sink. */
@@ -35,6 +36,7 @@ extern const struct command command_config;
 extern const struct command command_detect;
 extern const struct command command_extend;
 extern const struct command command_measure;
+extern const struct command command_replay;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);
