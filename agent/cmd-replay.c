@@ -104,7 +104,7 @@ static int replay_systemd_one(const char *json, size_t len, uint64_t offset, voi
 	const struct json_value *v, *digests, *item;
 	struct mr_digests d = { .count = sr->regs->n_banks };
 	struct json_arena arena;
-	uint64_t pcr;
+	uint64_t pcr = UINT64_MAX;
 	char what[96];
 	int r;
 

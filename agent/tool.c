@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "tool.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "encoding.h"
@@ -108,7 +109,10 @@ int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers
 	char name[16], hex[2 * HASH_MAX_SIZE + 1];
 
 	if (eventlog_measure(log, regs, ev, &rec, &e) < 0) {
-		log_error(&tool->log, &e, ev->operation);
+		char what[2 * RECORD_WORD_MAX + 16];
+
+		snprintf(what, sizeof(what), "measuring %s %s", ev->domain, ev->operation);
+		log_error(&tool->log, &e, what);
 		return EXIT_FAILED;
 	}
 	registers_name(regs, rec->index, name, sizeof(name));
