@@ -103,6 +103,26 @@ status_is "none: finding nothing is not an error (exit 0)" 0
 expect "none: platform none" "^platform: +none$"
 expect "none: says plainly that nothing can be measured" "^note: no confidential platform and no TPM"
 
+# --json: the same facts for a machine to read.
+json_check() { # DESCRIPTION SPEC PYTHON-EXPR (j is the parsed output)
+	"$mrboot" --root "$(tree "$2")" detect --json >"$tmp/out" 2>"$tmp/err"
+	n=$((n + 1))
+	if python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($3) else 1)" "$tmp/out" 2>>"$tmp/err"; then
+		echo "ok $n - $1"
+	else
+		fail=1
+		echo "not ok $n - $1"
+		sed 's/^/# /' "$tmp/out" "$tmp/err"
+	fi
+}
+json_check "json: tdx platform and the tsm-mr group" tdx 'j["platform"] == "tdx" and j["registers"]["group"] == "/sys/devices/virtual/misc/tdx_guest/measurements"'
+json_check "json: rtmr2 is sha384, extensible, CC index 3" tdx '{"name": "rtmr2", "alg": "sha384", "extensible": True, "cc_index": 3} in j["registers"]["list"]'
+json_check "json: mrconfigid has no algorithm and no CC index" tdx '{"name": "mrconfigid", "alg": None, "extensible": False, "cc_index": None} in j["registers"]["list"]'
+json_check "json: signals name their platform" tdx 'j["detected_by"][1] == {"platform": "tdx", "signal": "cpu flag tdx_guest"}'
+json_check "json: sev-snp has no registers and says why" sev-snp 'j["registers"] is None and any("not attestable" in x for x in j["notes"])'
+json_check "json: the TPM and its banks" tpm 'j["tpm"] == {"device": "/dev/tpmrm0", "version": 2, "banks": ["sha1", "sha256"]}'
+json_check "json: modules are null for a fixture root" none 'j["modules"] is None and j["report_provider"] is None'
+
 # The common node: configfs-tsm (played by the FUSE emulator: the host has no configfs).
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 for provider in tdx_guest sev_guest none; do
