@@ -18,7 +18,7 @@ void hex_encode(char *out, const void *in, size_t n)
 	out[2 * n] = '\0';
 }
 
-static int hex_value(char c)
+int hex_digit_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -39,7 +39,7 @@ int hex_decode(void *out, size_t cap, const char *in, size_t len, size_t *outlen
 		return error_set(e, -EMSGSIZE, "hex string of %zu bytes exceeds the %zu expected",
 				 len / 2, cap);
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value(in[i]), lo = hex_value(in[i + 1]);
+		int hi = hex_digit_value(in[i]), lo = hex_digit_value(in[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return error_set(e, -EINVAL, "invalid hex digit at offset %zu",

@@ -15,6 +15,9 @@ struct error;
 /* Lowercase hex of n bytes into out, which holds 2n + 1 chars (NUL-terminated). */
 void hex_encode(char *out, const void *in, size_t n);
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit_value(int c);
+
 /* Decodes len hex digits (either case) into out (cap bytes); *outlen gets the byte count. */
 int hex_decode(void *out, size_t cap, const char *in, size_t len, size_t *outlen, struct error *e);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "utf8.h"
 
 struct json_arena_block {
@@ -154,17 +155,6 @@ static bool is_digit(uint8_t c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits of a \u escape at i (the backslash); -1 if they are not there. */
 static int32_t escape_unit(const struct json_parser *p, size_t i, size_t end)
 {
@@ -173,7 +163,7 @@ static int32_t escape_unit(const struct json_parser *p, size_t i, size_t end)
 	if (end - i < 6 || p->s[i] != '\\' || p->s[i + 1] != 'u')
 		return -1;
 	for (size_t k = 2; k < 6; k++) {
-		int d = hex_value(p->s[i + k]);
+		int d = hex_digit_value(p->s[i + k]);
 
 		if (d < 0)
 			return -1;
