@@ -4,12 +4,20 @@ build_dir() {
 	dir=$1
 	native=$2
 	shift 2
+	log=$(mktemp)
 	if [ -f "$dir/build.ninja" ]; then
-		meson configure "$dir" "$@" >/dev/null
+		set -- configure "$dir" "$@"
 	elif [ -n "$native" ]; then
-		meson setup "$dir" --wrap-mode=nodownload --native-file "$native" "$@" >/dev/null
+		set -- setup "$dir" --wrap-mode=nodownload --native-file "$native" "$@"
 	else
-		meson setup "$dir" --wrap-mode=nodownload "$@" >/dev/null
+		set -- setup "$dir" --wrap-mode=nodownload "$@"
 	fi
+	if ! meson "$@" >"$log" 2>&1; then
+		cat "$log"
+		rm -f "$log"
+		echo "meson $1 $dir failed" >&2
+		return 1
+	fi
+	rm -f "$log"
 	ninja -C "$dir" >"$dir/ninja.log" 2>&1 || { cat "$dir/ninja.log"; return 1; }
 }
