@@ -9,7 +9,8 @@
 #include "tool.h"
 
 static const struct command *const commands[] = {
-	&command_config, &command_detect, &command_extend, &command_measure, &command_replay,
+	&command_config, &command_detect,  &command_extend,
+	&command_log,	 &command_measure, &command_replay,
 };
 
 static void main_help(FILE *out)

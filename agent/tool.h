@@ -35,6 +35,7 @@ struct command {
 extern const struct command command_config;
 extern const struct command command_detect;
 extern const struct command command_extend;
+extern const struct command command_log;
 extern const struct command command_measure;
 extern const struct command command_replay;
 
