@@ -178,7 +178,10 @@ static int measure_run(struct tool *tool, int argc, char **argv)
 			r = EXIT_FAILED;
 		for (unsigned i = 0; r == EXIT_OK && i < list.count; i++)
 			r = tool_measure_event(tool, &log, &tr.regs, &list.ev[i]);
-		if (r == EXIT_OK)
+		if (r == EXIT_OK && tr.regs.family == MR_FAMILY_NONE)
+			log_notice(&tool->log, "logged %u events (no register on this platform)",
+				   list.count);
+		else if (r == EXIT_OK)
 			log_notice(&tool->log, "measured %u events into the %s registers",
 				   list.count, mr_family_name(tr.regs.family));
 		eventlog_close(&log);

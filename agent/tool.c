@@ -46,11 +46,18 @@ int tool_open_registers(struct tool *tool, const struct settings *settings,
 			return EXIT_OK;
 		}
 		if (!tr->detect.has_tpm || tr->detect.tpm_version != 2) {
-			log_err(&tool->log, "no extensible register on this platform (%s): %s",
-				platform_name(tr->detect.platform),
-				tr->detect.platform == PLATFORM_SEV_SNP
-					? "SEV-SNP has none and there is no vTPM"
-					: "no tsm-mr measurement registers and no TPM 2.0");
+			if (tr->detect.platform == PLATFORM_SEV_SNP) {
+				log_warning(
+					&tool->log,
+					"SEV-SNP without a vTPM has no register to extend: events "
+					"are logged only, and are not attestable on this platform");
+				registers_open_none(&tr->regs);
+				return EXIT_OK;
+			}
+			log_err(&tool->log,
+				"no extensible register on this platform (%s): no tsm-mr "
+				"measurement registers and no TPM 2.0",
+				platform_name(tr->detect.platform));
 			return EXIT_FAILED;
 		}
 		r = tpm2_open_device(&tr->tpm, tool->root, settings->tpm_device, &e);
@@ -122,8 +129,8 @@ int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers
 		if (rec->digests.bank[i].alg == HASH_SHA256)
 			shown = &rec->digests.bank[i];
 	hex_encode(hex, shown->digest, hash_info(shown->alg)->size);
-	log_info(&tool->log, "measured %s %s into %s (pcr %u): %s:%s (record %llu)", ev->domain,
-		 ev->operation, name, ev->pcr, hash_info(shown->alg)->name, hex,
-		 (unsigned long long)rec->seq);
+	log_info(&tool->log, "%s %s %s into %s (pcr %u): %s:%s (record %llu)",
+		 regs->family == MR_FAMILY_NONE ? "logged" : "measured", ev->domain, ev->operation,
+		 name, ev->pcr, hash_info(shown->alg)->name, hex, (unsigned long long)rec->seq);
 	return EXIT_OK;
 }

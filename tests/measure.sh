@@ -189,5 +189,26 @@ for spec in tdx:sha384:rtmr2:/sys/devices/virtual/misc/tdx_guest/measurements cc
 	check "$name: naming $reg" has err "$reg: DIFFERS"
 done
 
+# ---- SEV-SNP without a vTPM: no register; the events are logged, and that is said ------
+root=$tmp/sev-snp
+mkdir "$root"
+python3 "$fixtures/mktree.py" "$fixtures/sev-snp.spec" "$root"
+run "$root" measure
+check "sev-snp: measure exits 0" [ "$status" -eq 0 ]
+check "sev-snp: it says plainly that nothing is attestable" has err "no register to extend: events are logged only, and are not attestable"
+check "sev-snp: it logged the events" has err "logged 3 events (no register on this platform)"
+check "sev-snp: the records are committed with family none and no before/after" python3 -c '
+import json, sys
+recs = [json.loads(c) for c in open(sys.argv[1], "rb").read().split(b"\x1e")[1:]]
+pend = [r for r in recs if r["state"] == "pending"]
+done = [r["seq"] for r in recs if r["state"] == "committed"]
+assert len(pend) == 3 and done == [1, 2, 3]
+assert all(r["family"] == "none" and r["before"] == [] and r["after"] == [] for r in pend)
+assert pend[0]["digests"][0]["alg"] == "sha384"' "$root/run/log/mrboot/events.jsonseq"
+run "$root" replay
+check "sev-snp: replay exits 0 and says there is nothing to compare" has out "no register on this platform: 3 events logged only"
+run "$root" log --format aael --output "$tmp/aael"
+check "sev-snp: a binary event log of register extends is refused (exit 1)" [ "$status" -eq 1 ]
+
 echo "1..$n"
 exit $fail

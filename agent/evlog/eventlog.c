@@ -206,6 +206,9 @@ static int eventlog_settle_by_register(struct eventlog *log, struct registers *r
 	char name[16];
 	int k;
 
+	/* Nothing was to be extended: the record is all there is. */
+	if (regs->family == MR_FAMILY_NONE)
+		return eventlog_settle(log, r, RECORD_COMMITTED, happened, e);
 	registers_name(regs, r->index, name, sizeof(name));
 	k = registers_read(regs, r->index, &now, e);
 	if (k < 0)
@@ -286,11 +289,13 @@ int eventlog_measure(struct eventlog *log, struct registers *regs, const struct 
 	if (k < 0)
 		return k;
 	k = record_event_digests(&r.event, regs->family, regs->banks, regs->n_banks, &r.digests, e);
-	if (k >= 0)
+	if (k >= 0 && regs->family != MR_FAMILY_NONE) {
 		k = registers_read(regs, r.index, &r.before, e);
+		if (k >= 0)
+			registers_after(&r.before, &r.digests, &r.after);
+	}
 	if (k < 0)
 		goto fail;
-	registers_after(&r.before, &r.digests, &r.after);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r.time_usec = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	eventlog_boot_id(log->root, r.boot_id, sizeof(r.boot_id));
@@ -306,7 +311,7 @@ int eventlog_measure(struct eventlog *log, struct registers *regs, const struct 
 		goto fail;
 	eventlog_fault("after-pending");
 
-	k = registers_extend(regs, r.index, &r.digests, e);
+	k = regs->family == MR_FAMILY_NONE ? 0 : registers_extend(regs, r.index, &r.digests, e);
 	if (k < 0) {
 		struct error why = *e, e2 = { 0 };
 

@@ -22,6 +22,7 @@ static const char *const family_names[] = {
 	[MR_FAMILY_TPM] = "tpm",
 	[MR_FAMILY_TDX] = "tdx",
 	[MR_FAMILY_CCA] = "cca",
+	[MR_FAMILY_NONE] = "none",
 };
 
 const char *record_state_name(enum record_state s)
@@ -211,8 +212,9 @@ static int record_get_word(const struct json_value *v, const char *key, char *ds
 	return 0;
 }
 
-static int record_get_digests(const struct json_value *v, const char *key, struct mr_digests *d,
-			      struct error *e)
+/* A log-only event (no register) has no value before or after: allow_empty. */
+static int record_get_digests(const struct json_value *v, const char *key, bool allow_empty,
+			      struct mr_digests *d, struct error *e)
 {
 	const struct json_value *arr, *item;
 	int r = json_object_get_array(v, key, &arr, e);
@@ -220,7 +222,7 @@ static int record_get_digests(const struct json_value *v, const char *key, struc
 	if (r < 0)
 		return r;
 	*d = (struct mr_digests){ 0 };
-	if (arr->u.container.count == 0 || arr->u.container.count > MR_BANKS_MAX)
+	if ((arr->u.container.count == 0 && !allow_empty) || arr->u.container.count > MR_BANKS_MAX)
 		return error_set(e, -EINVAL, "member '%s' must list 1..%d digests", key,
 				 MR_BANKS_MAX);
 	json_foreach(item, arr)
@@ -279,9 +281,9 @@ int record_from_json(const struct json_value *v, struct record *r, bool *is_stat
 	r->event.pcr = (unsigned)u;
 	if ((k = json_object_get_string(v, "family", &s, &n, e)) < 0)
 		return k;
-	for (k = 0; k <= MR_FAMILY_CCA && strcmp(s, family_names[k]) != 0; k++)
+	for (k = 0; k <= MR_FAMILY_NONE && strcmp(s, family_names[k]) != 0; k++)
 		;
-	if (k > MR_FAMILY_CCA)
+	if (k > MR_FAMILY_NONE)
 		return error_set(e, -EINVAL, "unknown register family '%s'", s);
 	r->family = (enum mr_family)k;
 	if ((k = json_object_get_uint64(v, "index", &u, e)) < 0)
@@ -307,9 +309,9 @@ int record_from_json(const struct json_value *v, struct record *r, bool *is_stat
 		goto fail;
 	}
 	r->event.string_style = strcmp(s, "string") == 0;
-	if ((k = record_get_digests(v, "digests", &r->digests, e)) < 0 ||
-	    (k = record_get_digests(v, "before", &r->before, e)) < 0 ||
-	    (k = record_get_digests(v, "after", &r->after, e)) < 0 ||
+	if ((k = record_get_digests(v, "digests", false, &r->digests, e)) < 0 ||
+	    (k = record_get_digests(v, "before", r->family == MR_FAMILY_NONE, &r->before, e)) < 0 ||
+	    (k = record_get_digests(v, "after", r->family == MR_FAMILY_NONE, &r->after, e)) < 0 ||
 	    (k = json_object_get_uint64(v, "time_usec", &r->time_usec, e)) < 0 ||
 	    (k = json_object_get_string(v, "boot_id", &s, &n, e)) < 0)
 		goto fail;

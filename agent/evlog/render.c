@@ -30,6 +30,7 @@ static const char *const register_prefix[] = {
 	[MR_FAMILY_TPM] = "pcr",
 	[MR_FAMILY_TDX] = "rtmr",
 	[MR_FAMILY_CCA] = "rem",
+	[MR_FAMILY_NONE] = "log-pcr",
 };
 
 int render_format_from_name(const char *name, enum render_format *ret)
@@ -290,6 +291,11 @@ static int render_check_family(const struct record *records, size_t count, bool 
 
 		if (r->state != RECORD_COMMITTED)
 			continue;
+		if (r->family == MR_FAMILY_NONE)
+			return error_set(e, -EINVAL,
+					 "record %llu was logged without a register (this platform "
+					 "has none); a binary event log describes register extends",
+					 (unsigned long long)r->seq);
 		if (cc_only && r->family == MR_FAMILY_TPM)
 			return error_set(e, -EINVAL,
 					 "record %llu is of TPM PCR %u; the CCEL describes TDX and "

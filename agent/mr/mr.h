@@ -16,6 +16,12 @@ enum mr_family {
 	MR_FAMILY_TPM, /* TPM 2.0 PCR */
 	MR_FAMILY_TDX, /* Intel TDX RTMR, through the tsm-mr sysfs group */
 	MR_FAMILY_CCA, /* Arm CCA REM, through the (proposed) tsm-mr sysfs group */
+	/*
+	 * No extensible register (SEV-SNP without a vTPM): events are logged with their AAEL
+	 * SHA-384 digests, so that the log can be bound into a report later, and nothing is
+	 * extended; they are not attestable as register values.
+	 */
+	MR_FAMILY_NONE,
 };
 
 #define MR_BANKS_MAX 4

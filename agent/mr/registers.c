@@ -14,6 +14,7 @@ const char *mr_family_name(enum mr_family family)
 		[MR_FAMILY_TPM] = "tpm",
 		[MR_FAMILY_TDX] = "tdx",
 		[MR_FAMILY_CCA] = "cca",
+		[MR_FAMILY_NONE] = "none",
 	};
 
 	return names[family];
@@ -68,9 +69,14 @@ int registers_open_tpm(struct registers *r, struct tpm2 *tpm, struct error *e)
 	return 0;
 }
 
+void registers_open_none(struct registers *r)
+{
+	*r = (struct registers){ .family = MR_FAMILY_NONE, .n_banks = 1, .banks = { HASH_SHA384 } };
+}
+
 unsigned registers_index_for_pcr(const struct registers *r, unsigned pcr)
 {
-	if (r->family == MR_FAMILY_TPM)
+	if (r->family == MR_FAMILY_TPM || r->family == MR_FAMILY_NONE)
 		return pcr;
 	return cc_index_for_pcr(pcr) - 1;
 }
@@ -81,6 +87,7 @@ void registers_name(const struct registers *r, unsigned index, char *out, size_t
 		[MR_FAMILY_TPM] = "pcr",
 		[MR_FAMILY_TDX] = "rtmr",
 		[MR_FAMILY_CCA] = "rem",
+		[MR_FAMILY_NONE] = "log-pcr",
 	};
 
 	snprintf(out, size, "%s%u", prefix[r->family], index);
@@ -112,6 +119,8 @@ int registers_read(struct registers *r, unsigned index, struct mr_digests *out, 
 	size_t n;
 	int k;
 
+	if (r->family == MR_FAMILY_NONE)
+		return error_set(e, -EOPNOTSUPP, "this platform has no register to read");
 	if (r->family == MR_FAMILY_TPM)
 		return registers_read_tpm(r, index, out, e);
 	reg = tsm_mr_find(&r->tsm, (int)index);
@@ -129,6 +138,8 @@ int registers_extend(struct registers *r, unsigned index, const struct mr_digest
 {
 	const struct tsm_mr_register *reg;
 
+	if (r->family == MR_FAMILY_NONE)
+		return error_set(e, -EOPNOTSUPP, "this platform has no register to extend");
 	if (r->family == MR_FAMILY_TPM) {
 		if (digests->count != r->n_banks)
 			return error_set(e, -EINVAL, "PCR %u takes one digest per bank (%u)", index,

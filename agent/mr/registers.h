@@ -31,6 +31,9 @@ int registers_open_tsm(struct registers *r, const struct tsm_mr *group, struct e
  */
 int registers_open_tpm(struct registers *r, struct tpm2 *tpm, struct error *e);
 
+/* No register: events are logged only (SEV-SNP without a vTPM). */
+void registers_open_none(struct registers *r);
+
 /* The register index a logical PCR lands in: the PCR itself, or the RTMR/REM index. */
 unsigned registers_index_for_pcr(const struct registers *r, unsigned pcr);
 
