@@ -17,7 +17,8 @@ static void main_help(FILE *out)
 {
 	fputs("Usage: mrboot [OPTIONS] COMMAND [ARGS...]\n"
 	      "\n"
-	      "Measures the boot into the platform's registers, attests, and unlocks disks.\n"
+	      "Measures the boot into the platform's registers, with an event log that replays\n"
+	      "to them.\n"
 	      "\n"
 	      "Commands:\n",
 	      out);
