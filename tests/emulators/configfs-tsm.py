@@ -7,17 +7,33 @@ configfs-tsm-report and the configfs rules that matter to a client:
   - mkdir tsm/report/NAME makes a report; without a provider the kernel answers ENXIO;
   - binary attributes (inblob) buffer writes and commit them when the file is closed; more
     than the attribute's maximum (64 bytes for inblob) fails the write with EFBIG;
+  - text attributes (privlevel, ...) are stored by each write(); privlevel outside
+    privlevel_floor..3 fails with EINVAL;
   - generation counts committed writes to inblob and the options;
-  - outblob is generated from the committed inblob when it is opened;
-  - which attributes exist depends on the provider (sev_guest adds auxblob, privlevel, ...).
+  - outblob is generated from the committed inblob on the first read of an open file; no
+    inblob, or one of a length the provider refuses (TDX and SEV-SNP exactly 64 bytes, Arm CCA
+    32..64), fails that read with EINVAL, as the guest drivers do;
+  - which attributes exist depends on the provider (sev_guest adds auxblob, privlevel, ...);
+  - nothing is cached by the page cache (direct_io): binary attributes have a size of 0, so a
+    cached read would see an empty file where configfs returns the blob.
 The reports are shaped like the real ones where a verifier looks (TDX quote v4: REPORTDATA at
 offset 568 and the RTMRs from the fixture's tsm-mr files; SEV-SNP report: REPORT_DATA at 0x50,
-VMPL at 0x30; Arm CCA: the challenge inside a CBOR realm token) but are not signed.
+VMPL at 0x30, and an auxblob holding a GHCB certificate table with VCEK, ASK and ARK entries;
+Arm CCA: the challenge inside a CBOR realm token) but are not signed. Any other provider name
+plays a driver mrboot does not know, whose outblob echoes the inblob.
 
-Every operation is appended to --log as one line ("mkdir NAME", "inblob NAME HEX", "read NAME
-outblob", "rmdir NAME"), so tests can check what the agent did.
-Usage: configfs-tsm.py MOUNTPOINT --provider tdx_guest|sev_guest|arm_cca_guest|none
-                       [--measurements DIR] [--log FILE]
+Faults for the tests of a client:
+  --race once|always      another writer bumps the report's generation when outblob is opened
+                          (only the first time in the emulator's life, or every time);
+  --privlevel-floor N     the floor the provider reports (the VMPL the guest runs at);
+  --empty-outblob         the provider returns an empty report.
+
+Every operation is appended to --log as one line ("mkdir NAME", "inblob NAME HEX", "option NAME
+ATTR VALUE", "read NAME outblob", "race NAME", "rmdir NAME"), so tests can check what the agent
+did.
+Usage: configfs-tsm.py MOUNTPOINT --provider tdx_guest|sev_guest|arm_cca_guest|none|OTHER
+                       [--measurements DIR] [--log FILE] [--race once|always]
+                       [--privlevel-floor N] [--empty-outblob]
 """
 import argparse
 import errno
@@ -26,10 +42,18 @@ import stat
 import struct
 import threading
 import time
+import uuid
 
 import fusepy as fuse
 
 INBLOB_MAX = 64
+PRIVLEVEL_MAX = 3
+# The inblob lengths each guest driver accepts (report_new answers EINVAL otherwise).
+INBLOB_LENGTHS = {"tdx_guest": (64, 64), "sev_guest": (64, 64), "arm_cca_guest": (32, 64)}
+# GHCB specification, "SNP Extended Guest Request": certificate table GUIDs.
+SNP_CERT_GUIDS = [("63da758d-e664-4564-adc5-f4b93be8accd", 1360),  # VCEK
+                  ("4ab7b379-bbac-4fe4-a02f-05aef327c782", 1600),  # ASK
+                  ("c0b406a4-a803-4952-9743-3fb6014cd0ae", 1620)]  # ARK
 
 ATTRS = {  # name: (mode, kind)
     "inblob": (0o200, "bin-in"),
@@ -60,15 +84,21 @@ class Report:
 
 
 class ConfigfsTsm(fuse.Operations):
-    def __init__(self, provider, measurements, log):
+    def __init__(self, provider, measurements, log, race=None, privlevel_floor=0,
+                 empty_outblob=False):
         self.provider = provider
         self.measurements = measurements
         self.log_path = log
+        self.race = race
+        self.raced = False
+        self.privlevel_floor = privlevel_floor
+        self.empty_outblob = empty_outblob
         self.reports = {}
         self.pending = {}  # fh -> (report name, attr, bytearray)
-        self.outblobs = {}  # fh -> bytes
+        self.outblobs = {}  # fh -> bytes, made on the first read
         self.next_fh = 1
-        self.lock = threading.Lock()
+        # Not "lock": fusepy would take an attribute of that name for the POSIX lock operation.
+        self.mutex = threading.Lock()
 
     # -- helpers -------------------------------------------------------------------------
     def log(self, line):
@@ -95,6 +125,11 @@ class ConfigfsTsm(fuse.Operations):
 
     def make_outblob(self, r):
         data = r.inblob
+        low, high = INBLOB_LENGTHS.get(self.provider, (1, INBLOB_MAX))
+        if not low <= len(data) <= high:
+            raise fuse.FuseOSError(errno.EINVAL)
+        if self.empty_outblob:
+            return b""
         if self.provider == "tdx_guest":
             # Quote v4: 48-byte header, 584-byte TD report body (REPORTDATA last), then the
             # signature data length and a (fake) signature.
@@ -116,7 +151,19 @@ class ConfigfsTsm(fuse.Operations):
             # 10 (challenge) -> bstr. Enough for a client that passes the bytes through.
             realm = b"\xa1\x0a\x58" + bytes([len(data)]) + data
             return (b"\xd9\x01\x8f\xa1\x19\xac\xd1\x58" + bytes([len(realm)]) + realm)
-        raise fuse.FuseOSError(errno.ENXIO)
+        return data
+
+    def make_auxblob(self, r):
+        if self.provider != "sev_guest":
+            return b""
+        # A certificate table: (GUID, u32 offset, u32 length) entries ending with a zeroed one,
+        # then the certificates (filler bytes here) at their offsets from the table's start.
+        table_len = 24 * (len(SNP_CERT_GUIDS) + 1)
+        table, certs = b"", b""
+        for i, (guid, size) in enumerate(SNP_CERT_GUIDS):
+            table += uuid.UUID(guid).bytes_le + struct.pack("<II", table_len + len(certs), size)
+            certs += bytes([0x30 + i]) * size
+        return table + bytes(24) + certs
 
     # -- directories ---------------------------------------------------------------------
     def getattr(self, path, fh=None):
@@ -158,7 +205,7 @@ class ConfigfsTsm(fuse.Operations):
             raise fuse.FuseOSError(errno.EPERM)
         if self.provider == "none":
             raise fuse.FuseOSError(errno.ENXIO)
-        with self.lock:
+        with self.mutex:
             if parts[2] in self.reports:
                 raise fuse.FuseOSError(errno.EEXIST)
             self.reports[parts[2]] = Report(self.provider)
@@ -186,17 +233,19 @@ class ConfigfsTsm(fuse.Operations):
         wants_write = (flags & os.O_ACCMODE) != os.O_RDONLY
         if wants_write and not mode & 0o200 or not wants_write and not mode & 0o444:
             raise fuse.FuseOSError(errno.EACCES)
-        with self.lock:
+        with self.mutex:
             fh = self.next_fh
             self.next_fh += 1
         if wants_write:
             self.pending[fh] = (name, attr, bytearray())
         elif kind == "bin-out":
             self.log(f"read {name} {attr}")
-            if attr == "outblob":
-                self.outblobs[fh] = self.make_outblob(r)
-            else:
-                self.outblobs[fh] = b""
+            if attr == "outblob" and (self.race == "always" or
+                                      self.race == "once" and not self.raced):
+                # Another writer of this report, between the client's writes and its reads.
+                self.raced = True
+                r.generation += 1
+                self.log(f"race {name}")
         return fh
 
     def read(self, path, size, offset, fh):
@@ -206,11 +255,17 @@ class ConfigfsTsm(fuse.Operations):
                 text = self.provider + "\n"
             elif attr == "generation":
                 text = f"{r.generation}\n"
+            elif attr == "privlevel_floor":
+                text = f"{self.privlevel_floor}\n"
             else:
                 text = "0\n"
             data = text.encode()
         else:
-            data = self.outblobs.get(fh, b"")
+            # configfs fills a binary attribute's buffer on the first read of an open file.
+            if fh not in self.outblobs:
+                make = self.make_outblob if attr == "outblob" else self.make_auxblob
+                self.outblobs[fh] = make(r) if attr != "manifestblob" else b""
+            data = self.outblobs[fh]
         return data[offset : offset + size]
 
     def write(self, path, data, offset, fh):
@@ -218,6 +273,23 @@ class ConfigfsTsm(fuse.Operations):
         limit = INBLOB_MAX if attr == "inblob" else 4096
         if offset + len(data) > limit:
             raise fuse.FuseOSError(errno.EFBIG)
+        if attr != "inblob":
+            # configfs stores a text attribute on every write, not when the file is closed.
+            r = self.reports.get(name)
+            if r is None:
+                raise fuse.FuseOSError(errno.ENOENT)
+            value = bytes(data).decode(errors="replace").strip()
+            if attr == "privlevel":
+                try:
+                    level = int(value, 0)
+                except ValueError:
+                    raise fuse.FuseOSError(errno.EINVAL)
+                if not self.privlevel_floor <= level <= PRIVLEVEL_MAX:
+                    raise fuse.FuseOSError(errno.EINVAL)
+            r.options[attr] = value
+            r.generation += 1
+            self.log(f"option {name} {attr} {value}")
+            return len(data)
         buf[offset : offset + len(data)] = data
         return len(data)
 
@@ -228,14 +300,10 @@ class ConfigfsTsm(fuse.Operations):
         if fh in self.pending:
             name, attr, buf = self.pending.pop(fh)
             r = self.reports.get(name)
-            if r is not None:
+            if r is not None and attr == "inblob":
                 # configfs commits a binary attribute's buffer when the file is closed.
-                if attr == "inblob":
-                    r.inblob = bytes(buf)
-                    self.log(f"inblob {name} {r.inblob.hex()}")
-                else:
-                    r.options[attr] = bytes(buf).decode(errors="replace").strip()
-                    self.log(f"option {name} {attr} {r.options[attr]}")
+                r.inblob = bytes(buf)
+                self.log(f"inblob {name} {r.inblob.hex()}")
                 r.generation += 1
         self.outblobs.pop(fh, None)
         return 0
@@ -245,12 +313,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mountpoint")
     ap.add_argument("--provider", required=True,
-                    choices=["tdx_guest", "sev_guest", "arm_cca_guest", "none"])
+                    help="tdx_guest, sev_guest, arm_cca_guest, none, or any other name")
     ap.add_argument("--measurements")
     ap.add_argument("--log")
+    ap.add_argument("--race", choices=["once", "always"])
+    ap.add_argument("--privlevel-floor", type=int, default=0)
+    ap.add_argument("--empty-outblob", action="store_true")
     a = ap.parse_args()
-    fuse.FUSE(ConfigfsTsm(a.provider, a.measurements, a.log), a.mountpoint,
-              foreground=True, nothreads=True, default_permissions=False)
+    fuse.FUSE(ConfigfsTsm(a.provider, a.measurements, a.log, a.race, a.privlevel_floor,
+                          a.empty_outblob),
+              a.mountpoint, foreground=True, nothreads=True, default_permissions=False,
+              direct_io=True)
 
 
 if __name__ == "__main__":
