@@ -148,6 +148,12 @@ static int config_assign(const struct config_entry *entry, void *target, const c
 {
 	void *field = config_field(entry, target);
 
+	/*
+	 * Only a quoted kernel parameter can hold one, and no line of the file can: config_write()
+	 * could not show the value, nor could a file give it back.
+	 */
+	if (strchr(value, '\n'))
+		return error_set(e, -EINVAL, "value holds a line break");
 	switch (entry->type) {
 	case CONFIG_STRING:
 		return config_set_string(field, value, e);
@@ -419,8 +425,9 @@ void config_free(const struct config_schema *schema, void *target)
 static void config_write_value(FILE *out, const char *key, const char *value)
 {
 	size_t n = strlen(value);
-	bool quote = n > 0 && (value[0] == '"' || value[0] == ' ' || value[0] == '\t' ||
-			       value[n - 1] == ' ' || value[n - 1] == '\t');
+	/* Quotes keep what config_trim() would strip from the ends, a CR included. */
+	bool quote = n > 0 && (value[0] == '"' || strchr(" \t\r", value[0]) ||
+			       strchr(" \t\r", value[n - 1]));
 
 	fprintf(out, quote ? "%s = \"%s\"\n" : "%s = %s\n", key, value);
 }

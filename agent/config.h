@@ -27,7 +27,8 @@ struct error;
  * CONFIG_LINE_MAX bytes; a text over CONFIG_SIZE_MAX bytes is refused as a whole.
  *
  * Kernel command line: mrboot.<section>.<key>=<value> sets the same entry (see cmdline.h for
- * the quoting rules). Names are matched exactly, case and '-' vs '_' included.
+ * the quoting rules). Names are matched exactly, case and '-' vs '_' included. A value with a
+ * line break, which only a quoted parameter can hold, is refused: no file could hold it.
  *
  * Lists: every assignment adds exactly one item, the whole value (spaces included); repeat
  * the key for more. The first assignment from a source (the file, then the command line)

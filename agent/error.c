@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int error_vset(struct error *e, int code, int with_errno, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int error_vset(struct error *e, int code,
+							    int with_errno, const char *fmt,
+							    va_list ap)
 {
 	size_t n;
 

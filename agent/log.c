@@ -83,8 +83,9 @@ void log_close(struct log *log)
 	*log = (struct log){ .fd = STDERR_FILENO, .max_level = log->max_level };
 }
 
-static void log_vprintf(struct log *log, int level, const char *context, const char *fmt,
-			va_list ap)
+__attribute__((format(printf, 4, 0))) static void log_vprintf(struct log *log, int level,
+							      const char *context, const char *fmt,
+							      va_list ap)
 {
 	/* The kernel keeps up to ~1 KiB of one kmsg record; one write() is one record. */
 	char line[1024];

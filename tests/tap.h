@@ -14,7 +14,8 @@
 static unsigned tap_count;
 static unsigned tap_failures;
 
-static inline void tap_vreport(int pass, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static inline void tap_vreport(int pass, const char *fmt,
+								     va_list ap)
 {
 	tap_count++;
 	if (!pass)

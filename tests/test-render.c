@@ -75,7 +75,8 @@ static void record_separator(struct record *r, uint64_t seq, enum record_state s
 			     "phase", NULL) < 0)
 		abort();
 	digests_set(&r->digests, HASH_SHA384, DIGEST_SEPARATOR);
-	r->before = r->after = (struct mr_digests){ .count = 1, .bank = { { HASH_SHA384 } } };
+	r->before = r->after =
+		(struct mr_digests){ .count = 1, .bank = { { .alg = HASH_SHA384 } } };
 }
 
 static void record_hello(struct record *r, uint64_t seq)

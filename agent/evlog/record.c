@@ -313,9 +313,15 @@ int record_from_json(const struct json_value *v, struct record *r, bool *is_stat
 	    (k = record_get_digests(v, "before", r->family == MR_FAMILY_NONE, &r->before, e)) < 0 ||
 	    (k = record_get_digests(v, "after", r->family == MR_FAMILY_NONE, &r->after, e)) < 0 ||
 	    (k = json_object_get_uint64(v, "time_usec", &r->time_usec, e)) < 0 ||
-	    (k = json_object_get_string(v, "boot_id", &s, &n, e)) < 0)
+	    (k = json_object_get_string(v, "boot_id", &s, NULL, e)) < 0)
 		goto fail;
-	snprintf(r->boot_id, sizeof(r->boot_id), "%s", s);
+	/* Cut short, it could end inside a character, and the record would not write back. */
+	if (strlen(s) >= sizeof(r->boot_id)) {
+		k = error_set(e, -EINVAL, "member 'boot_id' is longer than %zu bytes",
+			      sizeof(r->boot_id) - 1);
+		goto fail;
+	}
+	memcpy(r->boot_id, s, strlen(s) + 1);
 	return 0;
 fail:
 	record_free(r);
