@@ -8,6 +8,7 @@
 #   SIZE_MIB  size of the test file in MiB (default 1024, or $BENCH_HASH_SIZE_MIB)
 #   $BENCH_HASH_RUNS  runs per tool (default 3); $TMPDIR  where the file goes
 set -eu
+. "$(dirname "$0")/lib.sh"
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $0 BUILD_DIR [SIZE_MIB]" >&2
@@ -100,20 +101,7 @@ else
 fi
 
 echo "SHA-256 of a $size_mib MiB file, page cache warm, best of $runs (MB = 10^6 bytes)"
-awk -F'|' -v bytes="$bytes" '
-	{ label[NR] = $1; ns[NR] = $2; if ($1 == "openssl dgst -sha256" && $2 != "n/a") ossl = $2 }
-	END {
-		printf "%-22s %10s %9s %12s\n", "tool", "MB/s", "seconds", "vs openssl"
-		for (i = 1; i <= NR; i++) {
-			if (ns[i] == "n/a") {
-				printf "%-22s %10s %9s %12s\n", label[i], "n/a", "n/a", "n/a"
-				continue
-			}
-			s = ns[i] / 1e9
-			ratio = ossl ? sprintf("%.2fx", ossl / ns[i]) : "n/a"
-			printf "%-22s %10.1f %9.3f %12s\n", label[i], bytes / s / 1e6, s, ratio
-		}
-	}' "$results"
+throughput_table "$bytes" "$results"
 
 if [ "$mismatch" -ne 0 ]; then
 	echo "digests DISAGREE" >&2

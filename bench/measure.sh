@@ -40,6 +40,7 @@ done
 
 # shellcheck source=../tests/lib-swtpm.sh
 . "$(dirname "$0")/../tests/lib-swtpm.sh"
+. "$(dirname "$0")/lib.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-measure.XXXXXX")
 # swtpm_stop ends with the status of swtpm's exit; under set -e that would cut the trap short.
 trap 'swtpm_stop || :; rm -rf "$dir"' EXIT
@@ -141,20 +142,7 @@ else
 fi
 
 echo "1. Whole-device digest: SHA-256 of a $size_mib MiB image, page cache warm, best of $runs (MB = 10^6 bytes)"
-awk -F'|' -v bytes="$bytes" '
-	{ label[NR] = $1; ns[NR] = $2; if ($1 == "openssl dgst -sha256" && $2 != "n/a") ossl = $2 }
-	END {
-		printf "%-22s %10s %9s %12s\n", "tool", "MB/s", "seconds", "vs openssl"
-		for (i = 1; i <= NR; i++) {
-			if (ns[i] == "n/a") {
-				printf "%-22s %10s %9s %12s\n", label[i], "n/a", "n/a", "n/a"
-				continue
-			}
-			s = ns[i] / 1e9
-			ratio = ossl ? sprintf("%.2fx", ossl / ns[i]) : "n/a"
-			printf "%-22s %10.1f %9.3f %12s\n", label[i], bytes / s / 1e6, s, ratio
-		}
-	}' "$results"
+throughput_table "$bytes" "$results"
 echo "(vs openssl: MB/s over openssl's. mrboot's run is the whole command: also 2 events, rootfs-device"
 echo " and separator, logged ahead with fsync and extended into 4 swtpm banks.)"
 
