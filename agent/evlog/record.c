@@ -11,18 +11,12 @@
 #include "evlog/aael.h"
 #include "json.h"
 #include "macro.h"
+#include "mr/registers.h"
 
 static const char *const state_names[] = {
 	[RECORD_PENDING] = "pending",
 	[RECORD_COMMITTED] = "committed",
 	[RECORD_ABORTED] = "aborted",
-};
-
-static const char *const family_names[] = {
-	[MR_FAMILY_TPM] = "tpm",
-	[MR_FAMILY_TDX] = "tdx",
-	[MR_FAMILY_CCA] = "cca",
-	[MR_FAMILY_NONE] = "none",
 };
 
 const char *record_state_name(enum record_state s)
@@ -154,7 +148,7 @@ int record_to_json(const struct record *r, char **out, size_t *len, struct error
 	json_writer_key(&w, "pcr");
 	json_writer_uint64(&w, r->event.pcr);
 	json_writer_key(&w, "family");
-	json_writer_string(&w, family_names[r->family]);
+	json_writer_string(&w, mr_family_name(r->family));
 	json_writer_key(&w, "index");
 	json_writer_uint64(&w, r->index);
 	json_writer_key(&w, "domain");
@@ -281,7 +275,7 @@ int record_from_json(const struct json_value *v, struct record *r, bool *is_stat
 	r->event.pcr = (unsigned)u;
 	if ((k = json_object_get_string(v, "family", &s, &n, e)) < 0)
 		return k;
-	for (k = 0; k <= MR_FAMILY_NONE && strcmp(s, family_names[k]) != 0; k++)
+	for (k = 0; k <= MR_FAMILY_NONE && strcmp(s, mr_family_name((enum mr_family)k)) != 0; k++)
 		;
 	if (k > MR_FAMILY_NONE)
 		return error_set(e, -EINVAL, "unknown register family '%s'", s);

@@ -25,14 +25,6 @@ static const char *const format_names[] = {
 	[RENDER_CEL_TLV] = "cel-tlv", [RENDER_CCEL] = "ccel",
 };
 
-/* Register names as registers_name() gives them, without a platform to ask. */
-static const char *const register_prefix[] = {
-	[MR_FAMILY_TPM] = "pcr",
-	[MR_FAMILY_TDX] = "rtmr",
-	[MR_FAMILY_CCA] = "rem",
-	[MR_FAMILY_NONE] = "log-pcr",
-};
-
 int render_format_from_name(const char *name, enum render_format *ret)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(format_names); i++)
@@ -225,10 +217,12 @@ static int render_text_digests(struct render_buf *out, const struct mr_digests *
 
 static int render_text_record(struct render_buf *out, const struct record *r, struct error *e)
 {
+	char name[24];
 	int k;
 
-	k = render_buf_printf(out, e, "%llu  %-9s  %s%u", (unsigned long long)r->seq,
-			      record_state_name(r->state), register_prefix[r->family], r->index);
+	mr_register_name(r->family, r->index, name, sizeof(name));
+	k = render_buf_printf(out, e, "%llu  %-9s  %s", (unsigned long long)r->seq,
+			      record_state_name(r->state), name);
 	if (k >= 0 && r->family != MR_FAMILY_TPM)
 		k = render_buf_printf(out, e, " (pcr %u)", r->event.pcr);
 	if (k >= 0)

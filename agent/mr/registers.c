@@ -81,7 +81,7 @@ unsigned registers_index_for_pcr(const struct registers *r, unsigned pcr)
 	return cc_index_for_pcr(pcr) - 1;
 }
 
-void registers_name(const struct registers *r, unsigned index, char *out, size_t size)
+void mr_register_name(enum mr_family family, unsigned index, char *out, size_t size)
 {
 	static const char *const prefix[] = {
 		[MR_FAMILY_TPM] = "pcr",
@@ -90,7 +90,12 @@ void registers_name(const struct registers *r, unsigned index, char *out, size_t
 		[MR_FAMILY_NONE] = "log-pcr",
 	};
 
-	snprintf(out, size, "%s%u", prefix[r->family], index);
+	snprintf(out, size, "%s%u", prefix[family], index);
+}
+
+void registers_name(const struct registers *r, unsigned index, char *out, size_t size)
+{
+	mr_register_name(r->family, index, out, size);
 }
 
 static int registers_read_tpm(struct registers *r, unsigned index, struct mr_digests *out,

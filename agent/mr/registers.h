@@ -52,4 +52,7 @@ bool mr_digests_equal(const struct mr_digests *a, const struct mr_digests *b);
 
 const char *mr_family_name(enum mr_family family);
 
+/* A register's name from its family alone, as registers_name() gives it. */
+void mr_register_name(enum mr_family family, unsigned index, char *out, size_t size);
+
 #endif
