@@ -45,9 +45,9 @@ static int log_output(const char *output, const struct render_buf *buf, struct e
 	if (fd < 0)
 		return error_set_errno(e, -errno, "cannot open %s", output);
 	k = log_write_all(fd, buf->data, buf->len, output, e);
-	if (k >= 0 && close(fd) < 0)
+	/* close() may report a failed write-back; the descriptor is gone either way. */
+	if (close(take_fd(&fd)) < 0 && k >= 0)
 		k = error_set_errno(e, -errno, "cannot write to %s", output);
-	fd = -1; /* closed, successfully or not */
 	return k;
 }
 

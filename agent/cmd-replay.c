@@ -290,6 +290,7 @@ static int replay_run(struct tool *tool, int argc, char **argv)
 		goto out_settings;
 	rrs = calloc(24, sizeof(*rrs));
 	if (!rrs || eventlog_open(&log, tool->root, &e) < 0) {
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees it */
 		log_error(&tool->log, &e, rrs ? "event log" : "replay");
 		r = EXIT_FAILED;
 		goto out_registers;

@@ -321,7 +321,7 @@ int config_parse_text(const struct config_schema *schema, void *target, const ch
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return 0; /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_free_ frees it */
 }
 
 int config_read_file(const struct config_schema *schema, void *target, const char *path,
@@ -398,6 +398,7 @@ int config_apply_cmdline(const struct config_schema *schema, void *target, const
 	copy = strdup(cmdline);
 	seen = calloc(schema->count + 1, sizeof(*seen));
 	if (!copy || !seen)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees it */
 		return error_set_errno(e, -ENOMEM, "kernel command line");
 	c.seen = seen;
 	r = cmdline_parse(copy, config_cmdline_param, &c, e);

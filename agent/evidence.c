@@ -226,8 +226,7 @@ static int attr_write(struct report_dir *d, const char *attr, const void *data, 
 	if ((size_t)n != len)
 		return error_set(e, -EIO, "writing %s/%s: %zd of %zu bytes taken", d->path, attr, n,
 				 len);
-	r = close(fd);
-	fd = -1;
+	r = close(take_fd(&fd));
 	if (r < 0)
 		return error_set_errno(e, -errno, "committing %s/%s", d->path, attr);
 	d->writes++;

@@ -20,7 +20,7 @@ int jcs_format_number(double d, char out[JCS_NUMBER_MAX], struct error *e)
 				 : d > 0  ? "Infinity"
 					  : "-Infinity");
 	if (d == 0) {
-		strcpy(out, "0");
+		memcpy(out, "0", 2);
 		return 0;
 	}
 	if (d < 0) {
@@ -37,7 +37,8 @@ int jcs_format_number(double d, char out[JCS_NUMBER_MAX], struct error *e)
 			break;
 	}
 	/* sci is "D.DDDDe+XX" (or "De+XX"): d = 0.DDDDD * 10^n, with k digits. */
-	for (const char *s = sci; *s != 'e'; s++)
+	digits[k++] = sci[0];
+	for (const char *s = sci + 1; *s != 'e'; s++)
 		if (*s != '.')
 			digits[k++] = *s;
 	while (k > 1 && digits[k - 1] == '0')
@@ -89,6 +90,7 @@ static int jcs_write_number(struct json_writer *w, const struct json_value *v)
 	return json_writer_raw(w, text, strlen(text));
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): a level a container; json_parse() bounds the depth */
 int jcs_write(struct json_writer *w, const struct json_value *v)
 {
 	const struct json_value *m;

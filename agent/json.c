@@ -100,6 +100,16 @@ __attribute__((format(printf, 4, 5))) static int parse_fail(struct json_parser *
 	return error_set(p->e, code, "offset %zu: %s", offset, msg);
 }
 
+#ifdef __clang_analyzer__
+/* What parse_fail() returns, for the static analyser (see error.h): code, always negative. */
+#define parse_fail(p, code, ...)                           \
+	({                                                 \
+		int parse_code_ = (code);                  \
+		(parse_fail)(p, parse_code_, __VA_ARGS__); \
+		parse_code_ < 0 ? parse_code_ : -EINVAL;   \
+	})
+#endif
+
 /* A byte from the input as a message shows it: 'x' when printable, else its value. */
 static const char *describe_byte(uint8_t c, char buf[16])
 {
@@ -331,6 +341,7 @@ static int parse_literal(struct json_parser *p, struct json_value *v)
 
 static int parse_value(struct json_parser *p, unsigned depth, struct json_value **ret);
 
+/* NOLINTNEXTLINE(misc-no-recursion): one level a container, at most JSON_MAX_DEPTH */
 static int parse_array(struct json_parser *p, unsigned depth, struct json_value *v)
 {
 	struct json_value **tail = &v->u.container.first;
@@ -382,12 +393,12 @@ static int index_members(struct json_parser *p, struct json_value *v)
 	char name[80];
 	int r;
 
-	r = parse_alloc(p, v->u.container.count * sizeof(*sorted), _Alignof(struct json_value *),
-			(void **)&sorted);
+	r = parse_alloc(p, v->u.container.count * sizeof(struct json_value *),
+			_Alignof(struct json_value *), (void **)&sorted);
 	if (r < 0)
 		return r;
 	json_foreach(m, v) sorted[n++] = m;
-	qsort(sorted, n, sizeof(*sorted), compare_members);
+	qsort(sorted, n, sizeof(struct json_value *), compare_members);
 	for (size_t i = 1; i < n; i++)
 		if (compare_members(&sorted[i - 1], &sorted[i]) == 0) {
 			m = sorted[i - 1]->offset > sorted[i]->offset ? sorted[i - 1] : sorted[i];
@@ -399,6 +410,7 @@ static int index_members(struct json_parser *p, struct json_value *v)
 	return 0;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): one level a container, at most JSON_MAX_DEPTH */
 static int parse_object(struct json_parser *p, unsigned depth, struct json_value *v)
 {
 	struct json_value **tail = &v->u.container.first;
@@ -452,6 +464,7 @@ static int parse_object(struct json_parser *p, unsigned depth, struct json_value
 }
 
 /* depth counts the containers around the value. */
+/* NOLINTNEXTLINE(misc-no-recursion): one level a container, at most JSON_MAX_DEPTH */
 static int parse_value(struct json_parser *p, unsigned depth, struct json_value **ret)
 {
 	struct json_value *v;

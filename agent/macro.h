@@ -24,4 +24,16 @@ static inline void closep(int *fd)
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 
+/*
+ * Hands a descriptor on, to a close() whose result matters or to a caller, and leaves -1 for
+ * the cleanup, so that it is closed exactly once on every path.
+ */
+static inline int take_fd(int *fd)
+{
+	int taken = *fd;
+
+	*fd = -1;
+	return taken;
+}
+
 #endif

@@ -9,8 +9,8 @@
 #include "tool.h"
 
 static const struct command *const commands[] = {
-	&command_config, &command_detect,  &command_extend,
-	&command_log,	 &command_measure, &command_replay,
+	&command_config,  &command_detect, &command_measure, &command_extend, &command_replay,
+	&command_log,	  &command_attest, &command_unlock,
 };
 
 static void main_help(FILE *out)
@@ -35,7 +35,8 @@ static void main_help(FILE *out)
 	      "  -V, --version          Show the version\n"
 	      "\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error, 3 configuration error,\n"
-	      "4 registers differ from the logs (replay).\n"
+	      "4 registers differ from the logs (replay), 5 no token or key from the broker,\n"
+	      "6 the key was not taken before the timeout (unlock).\n"
 	      "See mrboot(1).\n",
 	      out);
 }

@@ -14,8 +14,9 @@ int path_join_root(char *buf, size_t size, const char *root, const char *path)
 		root_len--;
 	if (root_len + path_len >= size)
 		return -ENAMETOOLONG;
+	/* root without its trailing slashes: a prefix, not a string; the next copy ends it. */
 	if (root_len > 0)
-		memcpy(buf, root, root_len);
+		memcpy(buf, root, root_len); /* NOLINT(bugprone-not-null-terminated-result) */
 	memcpy(buf + root_len, path, path_len + 1);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "error.h"
 #include "macro.h"
+#include "mrboot-config.h"
 #include "path.h"
 
 /* In syslog order, so that index + LOG_ERR is the priority. */
@@ -19,10 +20,16 @@ static const char *const log_level_names[] = { "err", "warning", "notice", "info
 static const char *const log_target_names[] = { "auto", "stderr", "kmsg", NULL };
 /* In enum settings_rootfs order. */
 static const char *const rootfs_names[] = { "auto", "verity", "device", "none", NULL };
+/* In enum settings_tee order. */
+static const char *const tee_names[] = { "auto", "tdx", "snp", "cca", "tpm", "sample", NULL };
+/* In enum settings_kbs_key order. */
+static const char *const kbs_key_names[] = { "ec-p256", "ec-p521", "rsa-3072", NULL };
+/* In enum settings_handoff order. */
+static const char *const handoff_names[] = { "socket", "file", "none", NULL };
 
 #define PCR(k, field)                                                           \
 	{                                                                       \
-		.section = "measure", .key = k, .type = CONFIG_UINT,            \
+		.section = "measure", .key = (k), .type = CONFIG_UINT,          \
 		.offset = offsetof(struct settings, field), .min = 0, .max = 23 \
 	}
 
@@ -74,6 +81,57 @@ static const struct config_entry settings_entries[] = {
 	  .key = "socket",
 	  .type = CONFIG_PATH,
 	  .offset = offsetof(struct settings, tpm_socket) },
+	{ .section = "kbs",
+	  .key = "url",
+	  .type = CONFIG_LIST,
+	  .offset = offsetof(struct settings, kbs_urls) },
+	{ .section = "kbs",
+	  .key = "ca-file",
+	  .type = CONFIG_PATH,
+	  .offset = offsetof(struct settings, kbs_ca_file) },
+	{ .section = "kbs",
+	  .key = "insecure",
+	  .type = CONFIG_BOOL,
+	  .offset = offsetof(struct settings, kbs_insecure) },
+	{ .section = "kbs",
+	  .key = "tee",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, kbs_tee),
+	  .names = tee_names },
+	{ .section = "kbs",
+	  .key = "resource",
+	  .type = CONFIG_STRING,
+	  .offset = offsetof(struct settings, kbs_resource) },
+	{ .section = "kbs",
+	  .key = "timeout",
+	  .type = CONFIG_UINT,
+	  .offset = offsetof(struct settings, kbs_timeout),
+	  .min = 1,
+	  .max = 3600 },
+	{ .section = "kbs",
+	  .key = "key",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, kbs_key),
+	  .names = kbs_key_names },
+	{ .section = "unlock",
+	  .key = "handoff",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, unlock_handoff),
+	  .names = handoff_names },
+	{ .section = "unlock",
+	  .key = "keyring",
+	  .type = CONFIG_BOOL,
+	  .offset = offsetof(struct settings, unlock_keyring) },
+	{ .section = "unlock",
+	  .key = "key-dir",
+	  .type = CONFIG_PATH,
+	  .offset = offsetof(struct settings, unlock_key_dir) },
+	{ .section = "unlock",
+	  .key = "timeout",
+	  .type = CONFIG_UINT,
+	  .offset = offsetof(struct settings, unlock_timeout),
+	  .min = 1,
+	  .max = 86400 },
 };
 
 static const struct config_schema settings_schema = {
@@ -100,9 +158,18 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 		.pcr_rootfs = 15,
 		.pcr_separator = 15,
 		.tpm_device = strdup("/dev/tpmrm0"),
+		.kbs_ca_file = strdup(MRBOOT_SYSCONFDIR "/mrboot/kbs-ca.pem"),
+		.kbs_resource = strdup("default/mrboot/{volume}"),
+		/* Within systemd-cryptsetup's own 90 s default, with room to fall back to a prompt.
+		 */
+		.kbs_timeout = 60,
+		.unlock_key_dir = strdup("/run/cryptsetup-keys.d"),
+		.unlock_timeout = 90,
 	};
-	if (!s->tpm_device)
+	if (!s->tpm_device || !s->kbs_ca_file || !s->kbs_resource || !s->unlock_key_dir) {
+		settings_free(s);
 		return error_set_errno(e, -ENOMEM, "settings");
+	}
 	r = path_join_root(path, sizeof(path), root, config_path);
 	if (r < 0)
 		return error_set_errno(e, r, "configuration path %s under %s", config_path, root);

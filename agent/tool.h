@@ -14,6 +14,8 @@ enum {
 	EXIT_USAGE = 2,	 /* bad command line */
 	EXIT_CONFIG = 3, /* /etc/mrboot.conf or a mrboot.* kernel parameter is invalid */
 	EXIT_REPLAY = 4, /* replay: a register differs from what the logs say */
+	EXIT_ATTEST = 5, /* attest, unlock: no token or no key (every broker refused or failed) */
+	EXIT_HANDOFF = 6, /* unlock: the key was released but not taken before the timeout */
 };
 
 /* What main() hands every command: the global options and the log sink. */
@@ -38,6 +40,8 @@ extern const struct command command_extend;
 extern const struct command command_log;
 extern const struct command command_measure;
 extern const struct command command_replay;
+extern const struct command command_attest;
+extern const struct command command_unlock;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);

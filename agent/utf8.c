@@ -16,10 +16,12 @@ int utf8_decode(const uint8_t *s, size_t n, uint32_t *cp, const char **why)
 	if (s[0] < 0xc0) {
 		*why = "continuation byte without a lead byte";
 		return -EILSEQ;
-	} else if (s[0] < 0xc2) {
+	}
+	if (s[0] < 0xc2) {
 		*why = "overlong encoding";
 		return -EILSEQ;
-	} else if (s[0] < 0xe0) {
+	}
+	if (s[0] < 0xe0) {
 		len = 2, c = s[0] & 0x1f, min = 0x80;
 	} else if (s[0] < 0xf0) {
 		len = 3, c = s[0] & 0x0f, min = 0x800;

@@ -60,7 +60,7 @@ elif kind == "snp":
 elif kind == "snp-certs":
     aux, entries, i = blob("auxblob"), [], 0
     while aux[i:i + 24] != bytes(24):
-        guid = uuid.UUID(bytes_le=aux[i:i + 16])
+        guid = uuid.UUID(bytes=aux[i:i + 16])
         offset, length = (int.from_bytes(aux[i + k:i + k + 4], "little") for k in (16, 20))
         entries.append((str(guid), offset, length))
         i += 24

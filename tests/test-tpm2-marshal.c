@@ -418,6 +418,316 @@ static void test_get_random_response(void)
 	expect_malformed(r, &e, "randomBytes.buffer", "random bytes cut short");
 }
 
+static void test_attestation_key_commands(void)
+{
+	uint8_t buf[TPM2_BUFFER_SIZE], data[TPM2_QUALIFYING_DATA_MAX + 1] = { 1, 2, 3, 4 };
+	struct error e = { 0 };
+	size_t len = 0;
+	int r;
+
+	r = tpm2_marshal_create_primary_ak(buf, sizeof(buf), &len, &e);
+	expect_command(buf, len, r,
+		       "8002"	  /* TPM_ST_SESSIONS */
+		       "00000041" /* commandSize: 10 + 4 + 13 + 6 + 26 + 2 + 4 = 65 */
+		       "00000131" /* TPM_CC_CreatePrimary */
+		       "4000000b" /* primaryHandle: TPM_RH_ENDORSEMENT */
+		       "00000009 40000009 0000 00 0000" /* the empty password */
+		       "0004"				/* inSensitive.size */
+		       "0000 0000"			/* userAuth, data: empty */
+		       "0018"				/* inPublic.size: 24 */
+		       "0001"				/* type: TPM_ALG_RSA */
+		       "000b"				/* nameAlg: TPM_ALG_SHA256 */
+		       "00050072"  /* fixedTPM 1, fixedParent 4, sensitiveDataOrigin 5,
+				      userWithAuth 6, restricted 16, sign 18 */
+		       "0000"	   /* authPolicy: empty */
+		       "0010"	   /* symmetric: TPM_ALG_NULL */
+		       "0014 000b" /* scheme: TPM_ALG_RSASSA, TPM_ALG_SHA256 */
+		       "0800"	   /* keyBits: 2048 */
+		       "00000000"  /* exponent: the default */
+		       "0000"	   /* unique: empty */
+		       "0000"	   /* outsideInfo: empty */
+		       "00000000", /* creationPCR.count */
+		       "TPM2_CreatePrimary of the AK template");
+
+	r = tpm2_marshal_quote(buf, sizeof(buf), 0x80000000, data, 4, TPM2_ALG_SHA256, 0xffffff,
+			       &len, &e);
+	expect_command(buf, len, r,
+		       "8002"
+		       "0000002d" /* 10 + 4 + 13 + 6 + 2 + 4 + 6 = 45 */
+		       "00000158" /* TPM_CC_Quote */
+		       "80000000" /* signHandle */
+		       "00000009 40000009 0000 00 0000"
+		       "0004 01020304"	 /* qualifyingData */
+		       "0010"		 /* inScheme: TPM_ALG_NULL, the key's own */
+		       "00000001"	 /* PCRselect.count */
+		       "000b 03 ffffff", /* sha256, PCRs 0..23 */
+		       "TPM2_Quote of sha256 PCRs 0..23 over 4 bytes");
+	r = tpm2_marshal_quote(buf, sizeof(buf), 0x80000001, data, 0, TPM2_ALG_SHA1, 0x818000, &len,
+			       &e);
+	expect_command(buf, len, r,
+		       "8002 00000029 00000158 80000001 00000009 40000009 0000 00 0000"
+		       "0000"		 /* no qualifyingData */
+		       "0010 00000001"	 /* */
+		       "0004 03 008081", /* sha1, PCRs 15, 16, 23 */
+		       "TPM2_Quote of sha1 PCRs 15, 16 and 23");
+	r = tpm2_marshal_quote(buf, sizeof(buf), 0x80000000, data, sizeof(data), TPM2_ALG_SHA256,
+			       0xffffff, &len, &e);
+	tap_ok(r == -EINVAL, "TPM2_Quote over 65 bytes is refused (%s)", e.msg);
+	r = tpm2_marshal_quote(buf, sizeof(buf), 0x80000000, data, 4, TPM2_ALG_SHA256, 0, &len, &e);
+	tap_ok(r == -EINVAL, "TPM2_Quote of no PCR is refused (%s)", e.msg);
+	r = tpm2_marshal_quote(buf, sizeof(buf), 0x80000000, data, 4, TPM2_ALG_SHA256, 0x1000000,
+			       &len, &e);
+	tap_ok(r == -EINVAL, "TPM2_Quote of PCR 24 is refused (%s)", e.msg);
+
+	r = tpm2_marshal_flush_context(buf, sizeof(buf), 0x80000002, &len, &e);
+	expect_command(buf, len, r,
+		       "8001"	   /* TPM_ST_NO_SESSIONS */
+		       "0000000e"  /* 14 */
+		       "00000165"  /* TPM_CC_FlushContext */
+		       "80000002", /* flushHandle */
+		       "TPM2_FlushContext of a transient object");
+}
+
+/* The AK's modulus here: a top bit set, then 255 bytes of 01. */
+#define AK_MODULUS                                                         \
+	"8001010101010101010101010101010101010101010101010101010101010101" \
+	"0101010101010101010101010101010101010101010101010101010101010101" \
+	"0101010101010101010101010101010101010101010101010101010101010101" \
+	"0101010101010101010101010101010101010101010101010101010101010101" \
+	"0101010101010101010101010101010101010101010101010101010101010101" \
+	"0101010101010101010101010101010101010101010101010101010101010101" \
+	"0101010101010101010101010101010101010101010101010101010101010101" \
+	"0101010101010101010101010101010101010101010101010101010101010101"
+
+/*
+ * A TPM2_CreatePrimary response for the AK template (Part 3, 24.1): the handle, the public
+ * area, creation data of a primary key (no PCRs, locality 0, the hierarchy as parent), and a
+ * name that is 000b || SHA-256 of the public area (computed with Python's hashlib).
+ */
+/* clang-format off */
+#define CREATE_PRIMARY_OK \
+	"8002 000001d8 00000000"	/* 10 + 4 + 4 + 449 + 5 = 472 */ \
+	"80000000"			/* objectHandle */ \
+	"000001c1"			/* parameterSize: 449 */ \
+	"0118"				/* outPublic.size: 280; publicArea at offset 20 */ \
+	"0001 000b 00050072 0000 0010 0014 000b 0800 00000000" /* the template */ \
+	"0100" AK_MODULUS		/* unique: n */ \
+	"0037"				/* creationData.size: 55 */ \
+	"00000000"			/* pcrSelect.count */ \
+	"0020"				/* pcrDigest: SHA-256 of nothing */ \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+	"00"				/* locality */ \
+	"0010"				/* parentNameAlg: TPM_ALG_NULL */ \
+	"0004 4000000b 0004 4000000b"	/* parentName, parentQualifiedName */ \
+	"0000"				/* outsideInfo */ \
+	"0020"				/* creationHash */ \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	"8021 4000000b 0020"	/* creationTicket: TPM_ST_CREATION */ \
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" \
+	"0022 000b"			/* name: nameAlg, then the digest */ \
+	"22fda5837da0bec9d90f2220bdf6c9745207e47a1bad4418ed59184b698bd3d9" \
+	"0000 01 0000"			/* the password session's response */
+/* clang-format on */
+
+static int parse_create_primary(const char *hex, size_t patch_at, uint8_t patch, struct tpm2_ak *ak,
+				struct error *e)
+{
+	uint8_t rsp[1024];
+	size_t len = unhex(hex, rsp, sizeof(rsp));
+
+	if (patch_at)
+		rsp[patch_at] = patch;
+	return tpm2_unmarshal_create_primary_ak(rsp, len, ak, e);
+}
+
+static void test_create_primary_response(void)
+{
+	static const uint8_t name_digest[] = {
+		0x22, 0xfd, 0xa5, 0x83, 0x7d, 0xa0, 0xbe, 0xc9, 0xd9, 0x0f, 0x22,
+		0x20, 0xbd, 0xf6, 0xc9, 0x74, 0x52, 0x07, 0xe4, 0x7a, 0x1b, 0xad,
+		0x44, 0x18, 0xed, 0x59, 0x18, 0x4b, 0x69, 0x8b, 0xd3, 0xd9,
+	};
+	uint8_t modulus[TPM2_AK_MODULUS_SIZE];
+	struct error e = { 0 };
+	struct tpm2_ak ak;
+	int r;
+
+	r = parse_create_primary(CREATE_PRIMARY_OK, 0, 0, &ak, &e);
+	tap_ok(r == 0, "CreatePrimary response: parsed (%s)", r ? e.msg : "");
+	tap_is_int(ak.handle, 0x80000000, "CreatePrimary response: the transient handle");
+	memset(modulus, 0x01, sizeof(modulus));
+	modulus[0] = 0x80;
+	tap_is_mem(ak.modulus, modulus, sizeof(modulus), "CreatePrimary response: the modulus");
+	tap_is_int(ak.exponent, 65537, "CreatePrimary response: exponent 0 is 65537");
+	tap_ok(ak.name[0] == 0x00 && ak.name[1] == 0x0b, "CreatePrimary response: name is sha256");
+	tap_is_mem(ak.name + 2, name_digest, sizeof(name_digest),
+		   "CreatePrimary response: the name's digest");
+
+	/* Offsets: header 10, objectHandle 4, parameterSize 4, outPublic.size 2. */
+	r = parse_create_primary(CREATE_PRIMARY_OK, 10, 0x81, &ak, &e);
+	expect_malformed(r, &e, "objectHandle 0x81000000", "a persistent handle");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 15, 0x01, &ak, &e);
+	expect_malformed(r, &e, "parameterSize 65985 runs past", "a parameterSize past the end");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 21, 0x00, &ak, &e);
+	expect_malformed(r, &e, "outPublic.publicArea.type 0x0000", "a public area of no type");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 27, 0x73, &ak, &e);
+	expect_malformed(r, &e, "objectAttributes 0x00050073", "a key with other attributes");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 29, 0x20, &ak, &e);
+	expect_malformed(r, &e, "authPolicy.size", "a key with a policy");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 31, 0x06, &ak, &e);
+	expect_malformed(r, &e, "symmetric.algorithm 0x0006", "a storage key's AES");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 33, 0x18, &ak, &e);
+	expect_malformed(r, &e, "scheme.scheme 0x0018", "an ECDSA scheme");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 36, 0x10, &ak, &e);
+	expect_malformed(r, &e, "keyBits 0x1000", "a 4096-bit key");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 41, 0x03, &ak, &e);
+	expect_malformed(r, &e, "exponent 0x00000003", "an exponent of 3");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 42, 0x00, &ak, &e);
+	expect_malformed(r, &e, "unique.size 0x0000", "an empty modulus");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 44, 0x7f, &ak, &e);
+	expect_malformed(r, &e, "not a 2048-bit modulus", "a modulus of 2047 bits");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 18 + 282 + 57 + 34 + 1, 0x80, &ak, &e);
+	expect_malformed(r, &e, "creationTicket.tag 0x8080", "a ticket of another kind");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 18 + 282 + 57 + 34 + 40 + 35, 0xd8, &ak, &e);
+	expect_malformed(r, &e, "name is not the SHA-256 name", "a name of another key");
+	r = parse_create_primary(CREATE_PRIMARY_OK, 18 + 282 + 57 + 34 + 40 + 1, 0x23, &ak, &e);
+	expect_malformed(r, &e, "name.size 35 is more than 34", "a name too long for its key");
+	r = parse_create_primary("8001 0000000a 00000185", 0, 0, &ak, &e);
+	tap_ok(r == -EIO && ak.handle == 0 && strstr(e.msg, "TPM2_CreatePrimary failed"),
+	       "an error response is -EIO and leaves no handle (%s)", e.msg);
+}
+
+/*
+ * A TPM2_Quote response (Part 3, 18.4): TPMS_ATTEST of TPM_ST_ATTEST_QUOTE with the 64 bytes
+ * 00 01 .. 3f as extraData and sha256 PCRs 0..23, then an RSASSA SHA-256 signature.
+ */
+/* clang-format off */
+#define QUOTE_ATTEST \
+	"ff544347"			/* magic: TPM_GENERATED_VALUE */ \
+	"8018"				/* type: TPM_ST_ATTEST_QUOTE */ \
+	"0022 000b"			/* qualifiedSigner */ \
+	"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" \
+	"0040"				/* extraData */ \
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" \
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f" \
+	"0000000000001234 00000001 00000000 01"	/* clockInfo, its safe flag last */ \
+	"2019102300163636"		/* firmwareVersion */ \
+	"00000001 000b 03 ffffff"	/* pcrSelect: sha256, PCRs 0..23 */ \
+	"0020"				/* pcrDigest */ \
+	"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+#define QUOTE_OK \
+	"8002 000001cc 00000000"	/* 10 + 4 + 441 + 5 = 460 */ \
+	"000001b9"			/* parameterSize: 2 + 177 + 6 + 256 */ \
+	"00b1" QUOTE_ATTEST		/* quoted: 177 bytes from offset 16 */ \
+	"0014 000b 0100"		/* signature: TPM_ALG_RSASSA, TPM_ALG_SHA256, 256 bytes */ \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+	"0000 01 0000"
+/* clang-format on */
+
+static int parse_quote(const char *hex, size_t patch_at, uint8_t patch, uint16_t alg, uint32_t pcrs,
+		       struct tpm2_quote *q, struct error *e)
+{
+	uint8_t rsp[1024], data[64];
+	size_t len = unhex(hex, rsp, sizeof(rsp));
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	if (patch_at)
+		rsp[patch_at] = patch;
+	return tpm2_unmarshal_quote(rsp, len, data, sizeof(data), alg, pcrs, q, e);
+}
+
+static void test_quote_response(void)
+{
+	uint8_t attest[256], sig[TPM2_AK_MODULUS_SIZE], digest[32], data[64] = { 0 };
+	uint8_t rsp[1024];
+	struct error e = { 0 };
+	struct tpm2_quote q;
+	size_t len;
+	int r;
+
+	r = parse_quote(QUOTE_OK, 0, 0, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	tap_ok(r == 0, "Quote response: parsed (%s)", r ? e.msg : "");
+	len = unhex(QUOTE_ATTEST, attest, sizeof(attest));
+	tap_ok(q.attest_len == 177 && len == 177, "Quote response: a 177-byte TPMS_ATTEST");
+	tap_is_mem(q.attest, attest, len, "Quote response: the TPMS_ATTEST bytes as signed");
+	memset(sig, 0xee, sizeof(sig));
+	tap_is_mem(q.rsa_signature, sig, sizeof(sig), "Quote response: the bare signature");
+	tap_ok(q.signature[0] == 0x00 && q.signature[1] == 0x14 && q.signature[3] == 0x0b &&
+		       q.signature[4] == 0x01 && q.signature[5] == 0x00 &&
+		       memcmp(q.signature + 6, sig, sizeof(sig)) == 0,
+	       "Quote response: the TPMT_SIGNATURE as marshalled");
+	memset(digest, 0xdd, sizeof(digest));
+	tap_is_mem(q.pcr_digest, digest, sizeof(digest), "Quote response: pcrDigest");
+
+	/* Offsets: header 10, parameterSize 4, quoted.size 2: TPMS_ATTEST from 16. */
+	r = parse_quote(QUOTE_OK, 0, 0, TPM2_ALG_SHA1, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "pcrSelections[0].hash 0x000b", "a quote of another bank");
+	r = parse_quote(QUOTE_OK, 0, 0, TPM2_ALG_SHA256, 0x00ffff, &q, &e);
+	expect_malformed(r, &e, "selects PCRs 0xffffff", "a quote of other PCRs");
+	r = parse_quote(QUOTE_OK, 16, 0x00, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "quoted.magic 0x00544347", "a TPMS_ATTEST made outside a TPM");
+	r = parse_quote(QUOTE_OK, 21, 0x17, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "quoted.type 0x8017", "a certification, not a quote");
+	r = parse_quote(QUOTE_OK, 16 + 6 + 36 + 2 + 63, 0x00, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "extraData is not the qualifying data", "another nonce");
+	r = parse_quote(QUOTE_OK, 16 + 6 + 36 + 66 + 16, 0x02, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "clockInfo.safe 2", "a safe flag of 2");
+	r = parse_quote(QUOTE_OK, 16 + 6 + 36 + 66 + 25 + 3, 0x02, TPM2_ALG_SHA256, 0xffffff, &q,
+			&e);
+	expect_malformed(r, &e, "pcrSelect.count", "two selections");
+	r = parse_quote(QUOTE_OK, 16 + 6 + 36 + 66 + 25 + 10 + 1, 0x14, TPM2_ALG_SHA256, 0xffffff,
+			&q, &e);
+	expect_malformed(r, &e, "pcrDigest.size", "a SHA-1 sized pcrDigest");
+	r = parse_quote(QUOTE_OK, 15, 0xb2, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "1 unexpected bytes after quoted.attested.quote.pcrDigest",
+			 "a TPMS_ATTEST with a byte after it");
+	r = parse_quote(QUOTE_OK, 14, 0x02, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "quoted.size 689 is more than 512", "a TPMS_ATTEST of 689 bytes");
+	r = parse_quote(QUOTE_OK, 16 + 177 + 1, 0x18, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "signature.sigAlg 0x0018", "an ECDSA signature");
+	r = parse_quote(QUOTE_OK, 16 + 177 + 3, 0x0c, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "signature.rsassa.hash 0x000c", "a SHA-384 signature");
+	r = parse_quote(QUOTE_OK, 16 + 177 + 4, 0x00, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "signature.rsassa.sig.size 0x0000", "a 0-byte signature");
+	r = parse_quote(QUOTE_OK, 13, 0xba, TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	expect_malformed(r, &e, "1 unexpected bytes after signature", "a parameter area too long");
+
+	/* TPM_RC_SIZE of parameter 1: the qualifying data is too large for this TPM. */
+	len = unhex("8001 0000000a 000001d5", rsp, sizeof(rsp));
+	r = tpm2_unmarshal_quote(rsp, len, data, sizeof(data), TPM2_ALG_SHA256, 0xffffff, &q, &e);
+	tap_ok(r == -EIO && strstr(e.msg, "TPM_RC_SIZE (0x000001d5, parameter 1)"),
+	       "a qualifyingData too large is TPM_RC_SIZE of parameter 1 (%s)", e.msg);
+}
+
+static void test_flush_context_response(void)
+{
+	uint8_t rsp[64];
+	struct error e = { 0 };
+	size_t len;
+	int r;
+
+	len = unhex("8001 0000000a 00000000", rsp, sizeof(rsp));
+	tap_is_int(tpm2_unmarshal_flush_context(rsp, len, &e), 0, "FlushContext response: success");
+	len = unhex("8001 0000000a 0000018b", rsp, sizeof(rsp));
+	r = tpm2_unmarshal_flush_context(rsp, len, &e);
+	tap_ok(r == -EIO && strstr(e.msg, "TPM_RC_HANDLE"),
+	       "FlushContext of no object is TPM_RC_HANDLE (%s)", e.msg);
+	len = unhex("8001 0000000b 00000000 00", rsp, sizeof(rsp));
+	r = tpm2_unmarshal_flush_context(rsp, len, &e);
+	expect_malformed(r, &e, "after the header", "a FlushContext response with a body");
+	len = unhex("8002 0000000a 00000000", rsp, sizeof(rsp));
+	r = tpm2_unmarshal_flush_context(rsp, len, &e);
+	expect_malformed(r, &e, "tag 0x8002", "a FlushContext response with sessions");
+}
+
 static void test_response_codes(void)
 {
 	char buf[TPM2_RC_DESCRIPTION_MAX];
@@ -478,6 +788,10 @@ int main(void)
 	test_pcr_extend_response();
 	test_get_capability_response();
 	test_get_random_response();
+	test_attestation_key_commands();
+	test_create_primary_response();
+	test_quote_response();
+	test_flush_context_response();
 	test_response_codes();
 	test_algorithms();
 	return tap_done();

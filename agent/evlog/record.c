@@ -68,12 +68,10 @@ void record_event_free(struct record_event *ev)
 
 int record_event_tpm_string(const struct record_event *ev, char **out, struct error *e)
 {
-	int n;
-
 	if (ev->string_style)
 		*out = strdup(ev->content);
-	else if ((n = asprintf(out, "%s %s %s", ev->domain, ev->operation, ev->content)) < 0)
-		*out = NULL;
+	else if (asprintf(out, "%s %s %s", ev->domain, ev->operation, ev->content) < 0)
+		*out = NULL; /* asprintf() leaves it undefined on failure */
 	return *out ? 0 : error_set_errno(e, -ENOMEM, "event string");
 }
 
@@ -101,7 +99,7 @@ int record_event_digests(const struct record_event *ev, enum mr_family family,
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return 0; /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_free_ frees it */
 }
 
 static void record_write_digests(struct json_writer *w, const char *key, const struct mr_digests *d)

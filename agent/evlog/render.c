@@ -324,7 +324,7 @@ static int render_check_digests(const struct record *r, struct error *e)
 	k = record_event_digests(&r->event, r->family, banks, r->digests.count, &want, e);
 	if (k < 0)
 		return error_prefix(e, "record %llu", (unsigned long long)r->seq);
-	for (unsigned i = 0; i < want.count; i++)
+	for (unsigned i = 0; i < r->digests.count; i++)
 		if (memcmp(want.bank[i].digest, r->digests.bank[i].digest,
 			   hash_info(banks[i])->size) != 0)
 			return error_set(e, -EINVAL,
@@ -345,22 +345,22 @@ static int render_tcg2_record(struct render_buf *out, const struct record *r, st
 	const struct record_event *ev = &r->event;
 	struct mr_digests one = { .count = 1, .bank = { { .alg = r->digests.bank[0].alg } } };
 	_cleanup_free_ uint8_t *body = NULL;
-	size_t body_size, size, n;
+	size_t body_size, need, n;
 	int k;
 
 	k = aael_validate(ev->domain, ev->operation, ev->content, e);
 	if (k < 0)
 		return k;
 	body_size = aael_body_size(ev->domain, ev->operation, ev->content);
-	size = tcg2_event2_size(r->family == MR_FAMILY_TPM ? &r->digests : &one, body_size);
-	if (size == 0)
+	need = tcg2_event2_size(r->family == MR_FAMILY_TPM ? &r->digests : &one, body_size);
+	if (need == 0)
 		return error_set(e, -EINVAL, "an event of %zu bytes is too large", body_size);
-	k = render_buf_reserve(out, size, e);
+	k = render_buf_reserve(out, need, e);
 	if (k < 0)
 		return k;
 	if (r->family != MR_FAMILY_TPM) {
 		/* The very writer that appends to the CCEL, so that the two cannot differ. */
-		k = tcg2_aael_event_write(out->data + out->len, size, render_handle(r),
+		k = tcg2_aael_event_write(out->data + out->len, need, render_handle(r),
 					  r->digests.bank[0].alg, ev->domain, ev->operation,
 					  ev->content, &n, e);
 		if (k >= 0)
@@ -372,7 +372,7 @@ static int render_tcg2_record(struct render_buf *out, const struct record *r, st
 		return error_set_errno(e, -ENOMEM, "AAEL body");
 	k = aael_body_write(body, body_size, ev->domain, ev->operation, ev->content, &n, e);
 	if (k >= 0)
-		k = tcg2_event2_write(out->data + out->len, size, r->index, TCG2_EV_EVENT_TAG,
+		k = tcg2_event2_write(out->data + out->len, need, r->index, TCG2_EV_EVENT_TAG,
 				      &r->digests, body, body_size, &n, e);
 	if (k >= 0)
 		out->len += n;

@@ -34,6 +34,9 @@ static const struct {
 	{ TPM2_CC_GET_RANDOM, "TPM2_GetRandom" },
 	{ TPM2_CC_PCR_READ, "TPM2_PCR_Read" },
 	{ TPM2_CC_PCR_EXTEND, "TPM2_PCR_Extend" },
+	{ TPM2_CC_CREATE_PRIMARY, "TPM2_CreatePrimary" },
+	{ TPM2_CC_QUOTE, "TPM2_Quote" },
+	{ TPM2_CC_FLUSH_CONTEXT, "TPM2_FlushContext" },
 };
 
 const char *tpm2_alg_name(uint16_t alg_id)
@@ -135,15 +138,26 @@ static int check_pcr(uint32_t command_code, unsigned pcr, struct error *e)
 	return 0;
 }
 
-/* TPMS_PCR_SELECTION for one PCR: hash, sizeofSelect, pcrSelect (bit pcr % 8 of byte pcr / 8). */
-static void put_pcr_selection(struct writer *w, uint16_t alg_id, unsigned pcr)
+/* TPMS_PCR_SELECTION: hash, sizeofSelect, pcrSelect (PCR n is bit n % 8 of byte n / 8). */
+static void put_pcr_selection(struct writer *w, uint16_t alg_id, uint32_t pcrs)
 {
-	uint8_t select[TPM2_PCR_SELECT_SIZE] = { 0 };
-
-	select[pcr / 8] = (uint8_t)(1u << (pcr % 8));
 	put_u16(w, alg_id);
 	put_u8(w, TPM2_PCR_SELECT_SIZE);
-	put_bytes(w, select, sizeof(select));
+	for (unsigned i = 0; i < TPM2_PCR_SELECT_SIZE; i++)
+		put_u8(w, (uint8_t)(pcrs >> (8 * i)));
+}
+
+/*
+ * The authorization area of one TPMS_AUTH_COMMAND with the empty password. TPM_RS_PW is no
+ * session the TPM keeps, so no attribute applies and none is set.
+ */
+static void put_password_auth(struct writer *w)
+{
+	put_u32(w, TPM2_PW_AUTH_SIZE); /* authorizationSize */
+	put_u32(w, TPM2_RS_PW);
+	put_u16(w, 0); /* nonceCaller.size */
+	put_u8(w, 0);  /* sessionAttributes */
+	put_u16(w, 0); /* hmac.size: the password */
 }
 
 int tpm2_marshal_pcr_read(uint8_t *buf, size_t cap, unsigned pcr, uint16_t alg_id, size_t *len,
@@ -157,7 +171,7 @@ int tpm2_marshal_pcr_read(uint8_t *buf, size_t cap, unsigned pcr, uint16_t alg_i
 		return r;
 	put_header(&w, TPM2_ST_NO_SESSIONS, TPM2_CC_PCR_READ);
 	put_u32(&w, 1); /* pcrSelectionIn.count */
-	put_pcr_selection(&w, alg_id, pcr);
+	put_pcr_selection(&w, alg_id, UINT32_C(1) << pcr);
 	return finish_command(&w, TPM2_CC_PCR_READ, len, e);
 }
 
@@ -186,16 +200,8 @@ int tpm2_marshal_pcr_extend(uint8_t *buf, size_t cap, unsigned pcr, const struct
 
 	put_header(&w, TPM2_ST_SESSIONS, TPM2_CC_PCR_EXTEND);
 	put_u32(&w, pcr); /* pcrHandle: PCR n is handle n (HR_PCR = 0) */
-	put_u32(&w, TPM2_PW_AUTH_SIZE);
-	/*
-	 * TPMS_AUTH_COMMAND of the empty password: a PCR's authValue is empty unless someone
-	 * set one, which PCRs 16 and 23 allow and the others do not. TPM_RS_PW is no session
-	 * the TPM keeps, so no attribute applies and none is set.
-	 */
-	put_u32(&w, TPM2_RS_PW);
-	put_u16(&w, 0);	       /* nonceCaller.size */
-	put_u8(&w, 0);	       /* sessionAttributes */
-	put_u16(&w, 0);	       /* hmac.size: the password */
+	/* A PCR's authValue is empty unless someone set one, which only PCRs 16 and 23 allow. */
+	put_password_auth(&w);
 	put_u32(&w, d->count); /* TPML_DIGEST_VALUES.count */
 	for (unsigned i = 0; i < d->count; i++) {
 		const struct hash_info *info = hash_info(d->bank[i].alg);
@@ -227,6 +233,76 @@ int tpm2_marshal_get_random(uint8_t *buf, size_t cap, uint16_t bytes, size_t *le
 	put_header(&w, TPM2_ST_NO_SESSIONS, TPM2_CC_GET_RANDOM);
 	put_u16(&w, bytes);
 	return finish_command(&w, TPM2_CC_GET_RANDOM, len, e);
+}
+
+/* TPMT_PUBLIC of the AK template (tpm2-marshal.h), the unique field left empty. */
+static void put_ak_template(struct writer *w)
+{
+	put_u16(w, TPM2_ALG_RSA);	/* type */
+	put_u16(w, TPM2_ALG_SHA256);	/* nameAlg */
+	put_u32(w, TPM2_AK_ATTRIBUTES); /* objectAttributes */
+	put_u16(w, 0);			/* authPolicy.size */
+	put_u16(w, TPM2_ALG_NULL);	/* parameters.rsaDetail.symmetric.algorithm */
+	put_u16(w, TPM2_ALG_RSASSA);	/* parameters.rsaDetail.scheme.scheme */
+	put_u16(w, TPM2_ALG_SHA256);	/* parameters.rsaDetail.scheme.details.hashAlg */
+	put_u16(w, TPM2_AK_KEY_BITS);	/* parameters.rsaDetail.keyBits */
+	put_u32(w, 0);			/* parameters.rsaDetail.exponent: the default, 2^16 + 1 */
+	put_u16(w, 0);			/* unique.size */
+}
+
+/* Bytes of the TPMT_PUBLIC put_ak_template() writes. */
+#define TPM2_AK_TEMPLATE_SIZE 24
+
+int tpm2_marshal_create_primary_ak(uint8_t *buf, size_t cap, size_t *len, struct error *e)
+{
+	struct writer w = { buf, cap, 0 };
+
+	put_header(&w, TPM2_ST_SESSIONS, TPM2_CC_CREATE_PRIMARY);
+	/* The endorsement hierarchy's authValue is empty unless the owner set one. */
+	put_u32(&w, TPM2_RH_ENDORSEMENT); /* primaryHandle */
+	put_password_auth(&w);
+	put_u16(&w, 4); /* inSensitive.size */
+	put_u16(&w, 0); /* inSensitive.sensitive.userAuth.size: the AK's empty password */
+	put_u16(&w, 0); /* inSensitive.sensitive.data.size */
+	put_u16(&w, TPM2_AK_TEMPLATE_SIZE); /* inPublic.size */
+	put_ak_template(&w);
+	put_u16(&w, 0); /* outsideInfo.size */
+	put_u32(&w, 0); /* creationPCR.count */
+	return finish_command(&w, TPM2_CC_CREATE_PRIMARY, len, e);
+}
+
+int tpm2_marshal_quote(uint8_t *buf, size_t cap, uint32_t key, const uint8_t *qualifying,
+		       size_t qualifying_len, uint16_t alg_id, uint32_t pcrs, size_t *len,
+		       struct error *e)
+{
+	struct writer w = { buf, cap, 0 };
+
+	if (qualifying_len > TPM2_QUALIFYING_DATA_MAX)
+		return error_set(e, -EINVAL,
+				 "TPM2_Quote: %zu bytes of qualifying data, more than %d",
+				 qualifying_len, TPM2_QUALIFYING_DATA_MAX);
+	if (pcrs == 0 || pcrs >> TPM2_PCR_COUNT)
+		return error_set(e, -EINVAL, "TPM2_Quote: PCR selection 0x%08x is not within 0..%d",
+				 pcrs, TPM2_PCR_COUNT - 1);
+	put_header(&w, TPM2_ST_SESSIONS, TPM2_CC_QUOTE);
+	put_u32(&w, key); /* signHandle */
+	put_password_auth(&w);
+	put_u16(&w, (uint16_t)qualifying_len); /* qualifyingData.size */
+	put_bytes(&w, qualifying, qualifying_len);
+	put_u16(&w, TPM2_ALG_NULL); /* inScheme: the key's own, RSASSA with SHA-256 */
+	put_u32(&w, 1);		    /* PCRselect.count */
+	put_pcr_selection(&w, alg_id, pcrs);
+	return finish_command(&w, TPM2_CC_QUOTE, len, e);
+}
+
+int tpm2_marshal_flush_context(uint8_t *buf, size_t cap, uint32_t handle, size_t *len,
+			       struct error *e)
+{
+	struct writer w = { buf, cap, 0 };
+
+	put_header(&w, TPM2_ST_NO_SESSIONS, TPM2_CC_FLUSH_CONTEXT);
+	put_u32(&w, handle); /* flushHandle: a parameter, not a handle of the handle area */
+	return finish_command(&w, TPM2_CC_FLUSH_CONTEXT, len, e);
 }
 
 uint32_t tpm2_response_code(const uint8_t *rsp, size_t len)
@@ -450,13 +526,30 @@ int tpm2_unmarshal_pcr_read(const uint8_t *rsp, size_t len, unsigned pcr, uint16
 	return 0;
 }
 
+/* One TPMS_AUTH_RESPONSE, for the one password authorization sent. */
+static int unmarshal_auth_response(struct reader *r)
+{
+	const uint8_t *p;
+	uint16_t size;
+	uint8_t attributes;
+	int ret;
+
+	ret = get_u16(r, "nonceTPM.size", &size);
+	if (ret == 0)
+		ret = take(r, size, "nonceTPM.buffer", &p);
+	if (ret == 0)
+		ret = get_u8(r, "sessionAttributes", &attributes);
+	if (ret == 0)
+		ret = get_u16(r, "hmac.size", &size);
+	if (ret == 0)
+		ret = take(r, size, "hmac.buffer", &p);
+	return ret;
+}
+
 int tpm2_unmarshal_pcr_extend(const uint8_t *rsp, size_t len, struct error *e)
 {
 	struct reader r = { rsp, len, 0, "TPM2_PCR_Extend", e };
-	const uint8_t *p;
 	uint32_t parameter_size;
-	uint16_t size;
-	uint8_t attributes;
 	int ret;
 
 	ret = unmarshal_header(&r, TPM2_ST_SESSIONS);
@@ -469,16 +562,7 @@ int tpm2_unmarshal_pcr_extend(const uint8_t *rsp, size_t len, struct error *e)
 	if (parameter_size != 0)
 		return malformed(&r, "parameterSize %u, but the command returns no parameters",
 				 parameter_size);
-	/* One TPMS_AUTH_RESPONSE, for the one password authorization sent. */
-	ret = get_u16(&r, "nonceTPM.size", &size);
-	if (ret == 0)
-		ret = take(&r, size, "nonceTPM.buffer", &p);
-	if (ret == 0)
-		ret = get_u8(&r, "sessionAttributes", &attributes);
-	if (ret == 0)
-		ret = get_u16(&r, "hmac.size", &size);
-	if (ret == 0)
-		ret = take(&r, size, "hmac.buffer", &p);
+	ret = unmarshal_auth_response(&r);
 	if (ret < 0)
 		return ret;
 	return unmarshal_end(&r, "the one authorization response");
@@ -557,4 +641,276 @@ int tpm2_unmarshal_get_random(const uint8_t *rsp, size_t len, uint16_t requested
 	memcpy(out, bytes, size);
 	*out_len = size;
 	return 0;
+}
+
+static int expect_u16(struct reader *r, const char *field, uint16_t want)
+{
+	uint16_t v;
+	int ret = get_u16(r, field, &v);
+
+	if (ret == 0 && v != want)
+		return malformed(r, "%s 0x%04x, expected 0x%04x", field, v, want);
+	return ret;
+}
+
+static int expect_u32(struct reader *r, const char *field, uint32_t want)
+{
+	uint32_t v;
+	int ret = get_u32(r, field, &v);
+
+	if (ret == 0 && v != want)
+		return malformed(r, "%s 0x%08x, expected 0x%08x", field, v, want);
+	return ret;
+}
+
+/* A TPM2B: a size of at most max, then that many bytes. */
+static int get_sized(struct reader *r, const char *field, size_t max, const uint8_t **p,
+		     uint16_t *size)
+{
+	char name[96];
+	int ret;
+
+	snprintf(name, sizeof(name), "%s.size", field);
+	ret = get_u16(r, name, size);
+	if (ret < 0)
+		return ret;
+	if (*size > max)
+		return malformed(r, "%s %u is more than %zu", name, *size, max);
+	return take(r, *size, field, p);
+}
+
+/*
+ * With TPM_ST_SESSIONS the parameters come with their size, then the authorization area: a
+ * reader of exactly the parameters, so that none runs into the authorization area.
+ */
+static int parameter_area(struct reader *r, struct reader *params)
+{
+	uint32_t size;
+	int ret = get_u32(r, "parameterSize", &size);
+
+	if (ret < 0)
+		return ret;
+	if (size > r->len - r->pos)
+		return malformed(r, "parameterSize %u runs past the %zu bytes left", size,
+				 r->len - r->pos);
+	*params = (struct reader){ r->buf, r->pos + size, r->pos, r->command, r->e };
+	return 0;
+}
+
+/* After the parameters: the one TPMS_AUTH_RESPONSE and the end of the response. */
+static int unmarshal_after_parameters(struct reader *r, struct reader *params, const char *last)
+{
+	int ret = unmarshal_end(params, last);
+
+	if (ret < 0)
+		return ret;
+	r->pos = params->pos;
+	ret = unmarshal_auth_response(r);
+	return ret < 0 ? ret : unmarshal_end(r, "the one authorization response");
+}
+
+/* outPublic.publicArea: the AK template's TPMT_PUBLIC, field for field, with a 2048-bit n. */
+static int unmarshal_ak_public(const struct reader *outer, const uint8_t *area, uint16_t size,
+			       struct tpm2_ak *out)
+{
+	struct reader r = { area, size, 0, outer->command, outer->e };
+	const uint8_t *modulus;
+	int ret;
+
+	ret = expect_u16(&r, "outPublic.publicArea.type", TPM2_ALG_RSA);
+	if (ret == 0)
+		ret = expect_u16(&r, "outPublic.publicArea.nameAlg", TPM2_ALG_SHA256);
+	if (ret == 0)
+		ret = expect_u32(&r, "outPublic.publicArea.objectAttributes", TPM2_AK_ATTRIBUTES);
+	if (ret == 0)
+		ret = expect_u16(&r, "outPublic.publicArea.authPolicy.size", 0);
+	if (ret == 0)
+		ret = expect_u16(&r, "outPublic.publicArea.parameters.symmetric.algorithm",
+				 TPM2_ALG_NULL);
+	if (ret == 0)
+		ret = expect_u16(&r, "outPublic.publicArea.parameters.scheme.scheme",
+				 TPM2_ALG_RSASSA);
+	if (ret == 0)
+		ret = expect_u16(&r, "outPublic.publicArea.parameters.scheme.details.hashAlg",
+				 TPM2_ALG_SHA256);
+	if (ret == 0)
+		ret = expect_u16(&r, "outPublic.publicArea.parameters.keyBits", TPM2_AK_KEY_BITS);
+	/* The template's 0, echoed: the TPM's default exponent. */
+	if (ret == 0)
+		ret = expect_u32(&r, "outPublic.publicArea.parameters.exponent", 0);
+	if (ret == 0)
+		ret = expect_u16(&r, "outPublic.publicArea.unique.size", TPM2_AK_MODULUS_SIZE);
+	if (ret == 0)
+		ret = take(&r, TPM2_AK_MODULUS_SIZE, "outPublic.publicArea.unique.buffer",
+			   &modulus);
+	if (ret == 0)
+		ret = unmarshal_end(&r, "outPublic.publicArea.unique");
+	if (ret < 0)
+		return ret;
+	if (!(modulus[0] & 0x80))
+		return malformed(&r, "outPublic.publicArea.unique is not a %d-bit modulus",
+				 TPM2_AK_KEY_BITS);
+	memcpy(out->modulus, modulus, TPM2_AK_MODULUS_SIZE);
+	out->exponent = 65537;
+	return 0;
+}
+
+int tpm2_unmarshal_create_primary_ak(const uint8_t *rsp, size_t len, struct tpm2_ak *out,
+				     struct error *e)
+{
+	struct reader r = { rsp, len, 0, "TPM2_CreatePrimary", e }, params;
+	const uint8_t *public_area = NULL, *name = NULL, *p;
+	uint8_t digest[32];
+	uint16_t public_size = 0, name_size = 0, size;
+	int ret;
+
+	*out = (struct tpm2_ak){ 0 };
+	ret = unmarshal_header(&r, TPM2_ST_SESSIONS);
+	if (ret == 0)
+		ret = get_u32(&r, "objectHandle", &out->handle);
+	if (ret < 0)
+		return ret;
+	if (out->handle >> 24 != TPM2_HT_TRANSIENT)
+		return malformed(&r, "objectHandle 0x%08x is not a transient object's",
+				 out->handle);
+	ret = parameter_area(&r, &params);
+	if (ret == 0)
+		ret = get_sized(&params, "outPublic", UINT16_MAX, &public_area, &public_size);
+	if (ret == 0)
+		ret = unmarshal_ak_public(&params, public_area, public_size, out);
+	/* Creation data, hash and ticket are for TPM2_CertifyCreation, which mrboot never asks. */
+	if (ret == 0)
+		ret = get_sized(&params, "creationData", UINT16_MAX, &p, &size);
+	if (ret == 0)
+		ret = get_sized(&params, "creationHash", TPM2_DIGEST_MAX, &p, &size);
+	if (ret == 0)
+		ret = expect_u16(&params, "creationTicket.tag", TPM2_ST_CREATION);
+	if (ret == 0)
+		ret = expect_u32(&params, "creationTicket.hierarchy", TPM2_RH_ENDORSEMENT);
+	if (ret == 0)
+		ret = get_sized(&params, "creationTicket.digest", TPM2_DIGEST_MAX, &p, &size);
+	if (ret == 0)
+		ret = get_sized(&params, "name", TPM2_AK_NAME_SIZE, &name, &name_size);
+	if (ret < 0)
+		return ret;
+	/* Part 1, "Names": nameAlg, then the nameAlg digest of the marshalled TPMT_PUBLIC. */
+	hash_buffer(HASH_SHA256, public_area, public_size, digest);
+	if (name_size != TPM2_AK_NAME_SIZE || get_be16(name) != TPM2_ALG_SHA256 ||
+	    memcmp(name + 2, digest, sizeof(digest)) != 0)
+		return malformed(&params, "name is not the SHA-256 name of outPublic");
+	memcpy(out->name, name, TPM2_AK_NAME_SIZE);
+	return unmarshal_after_parameters(&r, &params, "name");
+}
+
+/* quoted.attestationData: the TPMS_ATTEST of a quote of exactly what was asked. */
+static int unmarshal_quote_attest(const struct reader *outer, const uint8_t *attest, uint16_t size,
+				  const uint8_t *qualifying, size_t qualifying_len, uint16_t alg_id,
+				  uint32_t pcrs, struct tpm2_quote *out)
+{
+	struct reader r = { attest, size, 0, outer->command, outer->e };
+	const uint8_t *p, *extra = NULL, *select = NULL, *digest = NULL;
+	uint16_t n, extra_size = 0;
+	uint8_t select_size = 0;
+	uint32_t selected = 0;
+	int ret;
+
+	ret = expect_u32(&r, "quoted.magic", TPM2_GENERATED_VALUE);
+	if (ret == 0)
+		ret = expect_u16(&r, "quoted.type", TPM2_ST_ATTEST_QUOTE);
+	if (ret == 0) /* TPM2B_NAME: a TPMT_HA at most */
+		ret = get_sized(&r, "quoted.qualifiedSigner", 2 + TPM2_DIGEST_MAX, &p, &n);
+	if (ret == 0)
+		ret = get_sized(&r, "quoted.extraData", 2 + TPM2_DIGEST_MAX, &extra, &extra_size);
+	if (ret == 0)
+		ret = take(&r, 17, "quoted.clockInfo",
+			   &p); /* clock, resetCount, restartCount, safe */
+	if (ret == 0 && p[16] > 1)
+		ret = malformed(&r, "quoted.clockInfo.safe %u is not a TPMI_YES_NO", p[16]);
+	if (ret == 0)
+		ret = take(&r, 8, "quoted.firmwareVersion", &p);
+	if (ret == 0)
+		ret = expect_u32(&r, "quoted.attested.quote.pcrSelect.count", 1);
+	if (ret == 0)
+		ret = expect_u16(&r, "quoted.attested.quote.pcrSelect.pcrSelections[0].hash",
+				 alg_id);
+	if (ret == 0)
+		ret = get_u8(&r, "quoted.attested.quote.pcrSelect.pcrSelections[0].sizeofSelect",
+			     &select_size);
+	if (ret == 0 && (select_size < TPM2_PCR_SELECT_SIZE || select_size > TPM2_PCR_SELECT_MAX))
+		ret = malformed(&r,
+				"quoted.attested.quote.pcrSelect.pcrSelections[0].sizeofSelect %u "
+				"is not %d..%d",
+				select_size, TPM2_PCR_SELECT_SIZE, TPM2_PCR_SELECT_MAX);
+	if (ret == 0)
+		ret = take(&r, select_size,
+			   "quoted.attested.quote.pcrSelect.pcrSelections[0].pcrSelect", &select);
+	if (ret == 0)
+		ret = expect_u16(&r, "quoted.attested.quote.pcrDigest.size", 32);
+	if (ret == 0)
+		ret = take(&r, 32, "quoted.attested.quote.pcrDigest.buffer", &digest);
+	if (ret == 0)
+		ret = unmarshal_end(&r, "quoted.attested.quote.pcrDigest");
+	if (ret < 0)
+		return ret;
+	/* The nonce binding: a quote that carries other data answers someone else's question. */
+	if (extra_size != qualifying_len || memcmp(extra, qualifying, qualifying_len) != 0)
+		return malformed(&r, "quoted.extraData is not the qualifying data sent");
+	for (unsigned i = TPM2_PCR_SELECT_SIZE; i < select_size; i++)
+		if (select[i] != 0)
+			return malformed(&r, "quoted selects PCRs above %d", TPM2_PCR_COUNT - 1);
+	for (unsigned i = 0; i < TPM2_PCR_SELECT_SIZE; i++)
+		selected |= (uint32_t)select[i] << (8 * i);
+	if (selected != pcrs)
+		return malformed(&r, "quoted selects PCRs 0x%06x, but PCRs 0x%06x were asked for",
+				 selected, pcrs);
+	memcpy(out->pcr_digest, digest, sizeof(out->pcr_digest));
+	memcpy(out->attest, attest, size);
+	out->attest_len = size;
+	return 0;
+}
+
+int tpm2_unmarshal_quote(const uint8_t *rsp, size_t len, const uint8_t *qualifying,
+			 size_t qualifying_len, uint16_t alg_id, uint32_t pcrs,
+			 struct tpm2_quote *out, struct error *e)
+{
+	struct reader r = { rsp, len, 0, "TPM2_Quote", e }, params;
+	const uint8_t *attest = NULL, *signature = NULL, *sig;
+	uint16_t attest_size = 0;
+	int ret;
+
+	*out = (struct tpm2_quote){ 0 };
+	ret = unmarshal_header(&r, TPM2_ST_SESSIONS);
+	if (ret == 0)
+		ret = parameter_area(&r, &params);
+	if (ret == 0)
+		ret = get_sized(&params, "quoted", TPM2_ATTEST_MAX, &attest, &attest_size);
+	if (ret == 0)
+		ret = unmarshal_quote_attest(&params, attest, attest_size, qualifying,
+					     qualifying_len, alg_id, pcrs, out);
+	if (ret == 0)
+		signature = params.buf + params.pos;
+	/* TPMT_SIGNATURE: the AK's scheme, RSASSA with SHA-256, a signature of the key's size. */
+	if (ret == 0)
+		ret = expect_u16(&params, "signature.sigAlg", TPM2_ALG_RSASSA);
+	if (ret == 0)
+		ret = expect_u16(&params, "signature.rsassa.hash", TPM2_ALG_SHA256);
+	if (ret == 0)
+		ret = expect_u16(&params, "signature.rsassa.sig.size", TPM2_AK_MODULUS_SIZE);
+	if (ret == 0)
+		ret = take(&params, TPM2_AK_MODULUS_SIZE, "signature.rsassa.sig.buffer", &sig);
+	if (ret == 0)
+		ret = unmarshal_after_parameters(&r, &params, "signature");
+	if (ret < 0)
+		return ret;
+	memcpy(out->signature, signature, TPM2_AK_SIGNATURE_SIZE);
+	memcpy(out->rsa_signature, sig, TPM2_AK_MODULUS_SIZE);
+	return 0;
+}
+
+int tpm2_unmarshal_flush_context(const uint8_t *rsp, size_t len, struct error *e)
+{
+	struct reader r = { rsp, len, 0, "TPM2_FlushContext", e };
+	int ret = unmarshal_header(&r, TPM2_ST_NO_SESSIONS);
+
+	return ret < 0 ? ret : unmarshal_end(&r, "the header");
 }

@@ -17,6 +17,7 @@ static void tpm2_init(struct tpm2 *t)
 	t->transport.fd = -1;
 	t->timeout_ms = TPM2_TIMEOUT_MS_DEFAULT;
 	t->retry_max = TPM2_RETRY_MAX_DEFAULT;
+	t->keygen_timeout_ms = TPM2_KEYGEN_TIMEOUT_MS_DEFAULT;
 }
 
 int tpm2_open_device(struct tpm2 *t, const char *root, const char *path, struct error *e)
@@ -50,8 +51,8 @@ static void sleep_ms(unsigned ms)
  * the TPM answers that it did not run the command; any other response, success or not, is
  * for the command's parser to judge.
  */
-static int tpm2_transact(struct tpm2 *t, uint32_t command_code, size_t len, size_t *rsp_len,
-			 struct error *e)
+static int tpm2_transact_within(struct tpm2 *t, uint32_t command_code, size_t len, size_t *rsp_len,
+				int timeout_ms, struct error *e)
 {
 	const char *name = tpm2_command_name(command_code);
 	unsigned delay = TPM2_RETRY_FIRST_DELAY_MS;
@@ -61,7 +62,7 @@ static int tpm2_transact(struct tpm2 *t, uint32_t command_code, size_t len, size
 	t->last_rc = 0;
 	for (t->attempts = 1;; t->attempts++) {
 		r = tpm2_transport_transmit(&t->transport, t->command, len, t->response,
-					    sizeof(t->response), rsp_len, t->timeout_ms, e);
+					    sizeof(t->response), rsp_len, timeout_ms, e);
 		if (r < 0)
 			return error_prefix(e, "%s", name);
 		t->last_rc = tpm2_response_code(t->response, *rsp_len);
@@ -75,6 +76,12 @@ static int tpm2_transact(struct tpm2 *t, uint32_t command_code, size_t len, size
 		if (delay < TPM2_RETRY_MAX_DELAY_MS)
 			delay *= 2;
 	}
+}
+
+static int tpm2_transact(struct tpm2 *t, uint32_t command_code, size_t len, size_t *rsp_len,
+			 struct error *e)
+{
+	return tpm2_transact_within(t, command_code, len, rsp_len, t->timeout_ms, e);
 }
 
 static int tpm2_check_pcr(unsigned pcr, const char *command, struct error *e)
@@ -93,9 +100,9 @@ int tpm2_get_banks(struct tpm2 *t, struct tpm2_banks *out, struct error *e)
 
 	*out = (struct tpm2_banks){ 0 };
 	r = tpm2_marshal_get_capability_pcrs(t->command, sizeof(t->command), &len, e);
-	if (r == 0)
+	if (r >= 0)
 		r = tpm2_transact(t, TPM2_CC_GET_CAPABILITY, len, &len, e);
-	if (r == 0)
+	if (r >= 0)
 		r = tpm2_unmarshal_get_capability_pcrs(t->response, len, &all, e);
 	if (r < 0)
 		return r;
@@ -163,11 +170,11 @@ int tpm2_get_random(struct tpm2 *t, void *buf, size_t n, struct error *e)
 		size_t len, got;
 
 		r = tpm2_marshal_get_random(t->command, sizeof(t->command), ask, &len, e);
-		if (r == 0)
+		if (r >= 0)
 			r = tpm2_transact(t, TPM2_CC_GET_RANDOM, len, &len, e);
-		if (r == 0)
+		if (r >= 0)
 			r = tpm2_unmarshal_get_random(t->response, len, ask, p + done, &got, e);
-		if (r == 0 && got == 0)
+		if (r >= 0 && got == 0)
 			r = error_set(e, -EIO, "TPM2_GetRandom returned no bytes");
 		if (r < 0)
 			break;
@@ -177,4 +184,60 @@ int tpm2_get_random(struct tpm2 *t, void *buf, size_t n, struct error *e)
 	if (r < 0)
 		explicit_bzero(buf, n);
 	return r;
+}
+
+int tpm2_create_ak(struct tpm2 *t, struct tpm2_ak *ak, struct error *e)
+{
+	struct error ignored = { 0 };
+	size_t n;
+	int r;
+
+	*ak = (struct tpm2_ak){ 0 };
+	r = tpm2_marshal_create_primary_ak(t->command, sizeof(t->command), &n, e);
+	if (r == 0)
+		r = tpm2_transact_within(t, TPM2_CC_CREATE_PRIMARY, n, &n, t->keygen_timeout_ms, e);
+	if (r == 0)
+		r = tpm2_unmarshal_create_primary_ak(t->response, n, ak, e);
+	if (r < 0) {
+		/* A success with a malformed answer may still have left an object behind. */
+		if (ak->handle >> 24 == TPM2_HT_TRANSIENT)
+			(void)tpm2_flush_context(t, ak->handle, &ignored);
+		*ak = (struct tpm2_ak){ 0 };
+		return error_prefix(e, "attestation key");
+	}
+	return 0;
+}
+
+int tpm2_quote(struct tpm2 *t, const struct tpm2_ak *ak, uint16_t alg_id, uint32_t pcrs,
+	       const uint8_t *qualifying, size_t qualifying_len, struct tpm2_quote *out,
+	       struct error *e)
+{
+	size_t n;
+	int r;
+
+	r = tpm2_marshal_quote(t->command, sizeof(t->command), ak->handle, qualifying,
+			       qualifying_len, alg_id, pcrs, &n, e);
+	if (r == 0)
+		r = tpm2_transact(t, TPM2_CC_QUOTE, n, &n, e);
+	if (r == 0)
+		r = tpm2_unmarshal_quote(t->response, n, qualifying, qualifying_len, alg_id, pcrs,
+					 out, e);
+	if (r < 0)
+		return error_prefix(e, "quote of bank 0x%04x", alg_id);
+	return 0;
+}
+
+int tpm2_flush_context(struct tpm2 *t, uint32_t handle, struct error *e)
+{
+	size_t n;
+	int r;
+
+	r = tpm2_marshal_flush_context(t->command, sizeof(t->command), handle, &n, e);
+	if (r == 0)
+		r = tpm2_transact(t, TPM2_CC_FLUSH_CONTEXT, n, &n, e);
+	if (r == 0)
+		r = tpm2_unmarshal_flush_context(t->response, n, e);
+	if (r < 0)
+		return error_prefix(e, "handle 0x%08x", handle);
+	return 0;
 }

@@ -26,13 +26,19 @@ struct error;
 #define TPM2_TIMEOUT_MS_DEFAULT 5000
 /* 20 + 40 + ... + 1280 ms: 2.5 s for a self test to finish, as the kernel allows its own. */
 #define TPM2_RETRY_MAX_DEFAULT 7
+/*
+ * TPM2_CreatePrimary of an RSA key: a hardware TPM searches for primes for seconds, some for
+ * tens of seconds (the kernel allows such commands minutes).
+ */
+#define TPM2_KEYGEN_TIMEOUT_MS_DEFAULT 60000
 
 struct tpm2 {
 	struct tpm2_transport transport;
-	int timeout_ms;	    /* per command, retries aside; set after opening to change */
-	unsigned retry_max; /* retries of a retryable response code; 0 for none */
-	unsigned attempts;  /* how many times the last command was sent */
-	uint32_t last_rc;   /* response code of the last response received, 0 if none */
+	int timeout_ms;	       /* per command, retries aside; set after opening to change */
+	int keygen_timeout_ms; /* the same for TPM2_CreatePrimary */
+	unsigned retry_max;    /* retries of a retryable response code; 0 for none */
+	unsigned attempts;     /* how many times the last command was sent */
+	uint32_t last_rc;      /* response code of the last response received, 0 if none */
 	uint8_t command[TPM2_BUFFER_SIZE];
 	uint8_t response[TPM2_BUFFER_SIZE];
 };
@@ -74,5 +80,25 @@ int tpm2_pcr_extend(struct tpm2 *t, unsigned pcr, const struct mr_digests *d, st
  * interposer could choose them: mix them with getrandom(), never use them alone for a key.
  */
 int tpm2_get_random(struct tpm2 *t, void *buf, size_t n, struct error *e);
+
+/*
+ * mrboot's attestation key (tpm2-marshal.h): the same key at every boot, derived from the
+ * endorsement primary seed, made within keygen_timeout_ms. It is a transient object: the
+ * caller flushes ak->handle with tpm2_flush_context() on every path (the kernel's resource
+ * manager also flushes it when the device is closed; swtpm's socket does not).
+ */
+int tpm2_create_ak(struct tpm2 *t, struct tpm2_ak *ak, struct error *e);
+
+/*
+ * TPM2_Quote with the AK of the PCRs in the mask pcrs (bit n: PCR n, 0..23) of bank alg_id,
+ * over qualifying_len bytes of qualifying data (at most TPM2_QUALIFYING_DATA_MAX). The quote
+ * is checked to be of exactly these (tpm2_unmarshal_quote()).
+ */
+int tpm2_quote(struct tpm2 *t, const struct tpm2_ak *ak, uint16_t alg_id, uint32_t pcrs,
+	       const uint8_t *qualifying, size_t qualifying_len, struct tpm2_quote *out,
+	       struct error *e);
+
+/* Unloads a transient object. */
+int tpm2_flush_context(struct tpm2 *t, uint32_t handle, struct error *e);
 
 #endif

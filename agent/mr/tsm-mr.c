@@ -35,7 +35,7 @@ static int tsm_mr_parse_name(struct tsm_mr_register *reg, const char *file, stru
 		digits++;
 	reg->index = -1;
 	if (digits > 0 && digits <= 2 && digits < n)
-		reg->index = atoi(reg->name + n - digits);
+		reg->index = (int)strtol(reg->name + n - digits, NULL, 10);
 	return 0;
 }
 

@@ -158,10 +158,11 @@ class ConfigfsTsm(fuse.Operations):
             return b""
         # A certificate table: (GUID, u32 offset, u32 length) entries ending with a zeroed one,
         # then the certificates (filler bytes here) at their offsets from the table's start.
+        # GUIDs in RFC 4122 byte order, as hosts write them (snphost) and the sev crate reads.
         table_len = 24 * (len(SNP_CERT_GUIDS) + 1)
         table, certs = b"", b""
         for i, (guid, size) in enumerate(SNP_CERT_GUIDS):
-            table += uuid.UUID(guid).bytes_le + struct.pack("<II", table_len + len(certs), size)
+            table += uuid.UUID(guid).bytes + struct.pack("<II", table_len + len(certs), size)
             certs += bytes([0x30 + i]) * size
         return table + bytes(24) + certs
 

@@ -20,7 +20,8 @@ if [ "${1:-}" = --one ]; then
 	# The largest input worth trying: a little over the longest valid one of each format.
 	case $name in
 	tpm2) max_len=512 ;;
-	base64 | hex | utf8) max_len=1024 ;;
+	tpm2-quote) max_len=1024 ;;
+	base64 | hex | url | utf8) max_len=1024 ;;
 	aael | cmdline | json) max_len=4096 ;;
 	*) max_len=8192 ;;
 	esac

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Intel TDX evidence: the TD quote the tdx_guest provider returns and the event log that
+ * explains its RTMRs.
+ *
+ * Checked against:
+ *  - confidential-containers/trustee deps/verifier/src/tdx/mod.rs: TdxEvidence {
+ *    cc_eventlog: Option<String>, quote: String }, both decoded with base64 STANDARD (padded);
+ *    REPORT_DATA compared with the expected value padded to 64 bytes; the log parsed by
+ *    CcEventLog::try_from and replayed at CC indices 1..4 with SHA-384 against RTMR0..3. The
+ *    verifier reads nothing else: no aa_eventlog (older guest-components attesters sent one,
+ *    and serde ignores it), and the init-data hash comes from the broker, compared with
+ *    MRCONFIGID;
+ *  - confidential-containers/guest-components attestation-agent/attester/src/tdx/mod.rs: the
+ *    reference attester pads the report data to 64 bytes, gets the quote from configfs-tsm
+ *    and sends the base64 of /sys/firmware/acpi/tables/data/CCEL as cc_eventlog.
+ * mrboot's records follow the firmware's in the same stream (evlog/ccel.h), so that one
+ * replay explains every RTMR it extended.
+ */
+#include "attest/evidence-tee.h"
+
+#include <errno.h>
+#include <limits.h>
+
+#include "error.h"
+#include "evlog/eventlog.h"
+#include "evlog/render.h"
+#include "file.h"
+#include "json.h"
+#include "macro.h"
+#include "path.h"
+
+int evidence_tdx_eventlog(const struct tee_evidence_input *in, struct render_buf *out,
+			  struct error *e)
+{
+	const char *where = in->firmware_ccel ? in->firmware_ccel : TEE_FIRMWARE_CCEL_PATH;
+	_cleanup_free_ char *firmware = NULL;
+	char path[PATH_MAX];
+	size_t size;
+	int k;
+
+	k = path_join_root(path, sizeof(path), in->root, where);
+	if (k < 0)
+		return error_set_errno(e, k, "%s under %s", where, in->root ? in->root : "/");
+	k = file_read_all(path, TEE_FIRMWARE_CCEL_MAX, &firmware, &size, e);
+	if (k == -ENOENT)
+		/* The replay starts from the firmware's Spec ID event and RTMR0/1 values: without
+		 * them no log can explain the quote. */
+		return error_set(e, k,
+				 "no firmware event log at %s: TDX evidence needs the firmware's "
+				 "CCEL to explain the quote's RTMRs",
+				 path);
+	if (k < 0)
+		return k;
+	k = render_ccel(out, firmware, size, in->log ? in->log->records : NULL,
+			in->log ? in->log->count : 0, e);
+	return k < 0 ? error_prefix(e, "%s", path) : 0;
+}
+
+int evidence_tdx_format(struct json_writer *w, const uint8_t *quote, size_t quote_len,
+			const uint8_t *eventlog, size_t eventlog_len, struct error *e)
+{
+	int k;
+
+	if (quote_len == 0)
+		return error_set(e, -ENODATA, "empty TD quote");
+	json_writer_begin_object(w);
+	json_writer_key(w, "cc_eventlog");
+	k = tee_json_base64(w, eventlog, eventlog_len, e);
+	if (k < 0)
+		return k;
+	json_writer_key(w, "quote");
+	k = tee_json_base64(w, quote, quote_len, e);
+	if (k < 0)
+		return k;
+	return json_writer_end_object(w);
+}
+
+int evidence_tdx_write(struct json_writer *w, const struct tee_evidence_input *in, struct error *e)
+{
+	struct render_buf log = { 0 };
+	struct evidence_report report = { 0 };
+	int k;
+
+	/* The log first: a platform without one fails before it spends a quote. */
+	k = evidence_tdx_eventlog(in, &log, e);
+	if (k >= 0)
+		k = tee_report_request(in, "tdx_guest", &report, e);
+	if (k >= 0)
+		k = evidence_tdx_format(w, report.outblob.data, report.outblob.len, log.data,
+					log.len, e);
+	evidence_report_free(&report);
+	render_buf_free(&log);
+	return k;
+}

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "kbs/release.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "error.h"
+#include "hash.h"
+#include "json.h"
+#include "jwe.h"
+#include "net/deadline.h"
+#include "secret.h"
+
+/* Trustee takes request bodies up to 2 MiB (DESIGN.md section 6): no point sending more. */
+#define KBS_REQUEST_MAX (2u << 20)
+
+bool kbs_error_retryable(int r)
+{
+	switch (r) {
+	case -EACCES: /* the broker said no */
+	case -ENOENT: /* no such resource */
+	case -EPERM:  /* plain HTTP not allowed */
+	case -EINVAL: /* a URL or resource that cannot work */
+	case -EBADMSG: /* a JWE that does not decrypt with our key */
+		return false;
+	default:
+		return true;
+	}
+}
+
+enum kbs_outcome {
+	KBS_OK,
+	KBS_RETRY,  /* this URL again, next round */
+	KBS_REFUSED, /* not this URL again */
+	KBS_LOCAL,   /* nothing again: the failure is here */
+};
+
+struct kbs_attempt {
+	const struct kbs_release_options *opt;
+	struct kbs_client *client;
+	struct jwk_key key;
+};
+
+static void kbs_report(const struct kbs_release_options *opt, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void kbs_report(const struct kbs_release_options *opt, int priority, const char *fmt, ...)
+{
+	char msg[ERROR_MSG_MAX + 128];
+	va_list ap;
+
+	if (!opt->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	opt->report(opt->userdata, priority, msg);
+}
+
+static void kbs_warn_plain(void *userdata, const char *message)
+{
+	kbs_report(userdata, LOG_WARNING, "%s", message);
+}
+
+static int kbs_key_generate(const struct kbs_release_options *opt, struct jwk_key *key,
+			    struct error *e)
+{
+	jwk_key_free(key);
+	if (opt->key_type == JWK_RSA)
+		return jwk_generate_rsa(key, opt->rsa_bits, e);
+	return jwk_generate_ec(key, opt->curve, e);
+}
+
+/* auth, key pair, evidence, attest: the session is attested and the token kept. */
+static enum kbs_outcome kbs_handshake(struct kbs_attempt *a, struct error *e)
+{
+	const struct kbs_release_options *opt = a->opt;
+	struct tee_evidence_input in = opt->evidence;
+	struct kbs_challenge challenge;
+	uint8_t hash[HASH_MAX_SIZE];
+	struct json_writer evidence, request;
+	enum kbs_outcome outcome = KBS_LOCAL;
+	int r;
+
+	r = kbs_client_auth(a->client, tee_name(in.tee), &challenge, opt->deadline, e);
+	if (r < 0)
+		return kbs_error_retryable(r) ? KBS_RETRY : KBS_REFUSED;
+	/* A new key for every challenge: a key is never bound to two nonces. */
+	r = kbs_key_generate(opt, &a->key, e);
+	if (r < 0)
+		return KBS_LOCAL;
+	r = kbs_runtime_data_hash(challenge.nonce, &a->key, challenge.hash, hash, e);
+	if (r < 0)
+		return KBS_LOCAL;
+	in.hash = hash;
+	in.hash_len = hash_info(challenge.hash)->size;
+	json_writer_init(&evidence, KBS_REQUEST_MAX);
+	json_writer_init(&request, KBS_REQUEST_MAX);
+	r = tee_evidence_write(&evidence, &in, e);
+	if (r == 0)
+		r = json_writer_finish(&evidence, e);
+	if (r < 0) {
+		error_prefix(e, "evidence (%s)", tee_name(in.tee));
+		goto out;
+	}
+	kbs_attest_request_write(&request, challenge.nonce, &a->key, evidence.buf, evidence.len);
+	r = json_writer_finish(&request, e);
+	if (r < 0) {
+		error_prefix(e, "attest request");
+		goto out;
+	}
+	r = kbs_client_attest(a->client, request.buf, request.len, opt->deadline, e);
+	if (r < 0)
+		outcome = kbs_error_retryable(r) ? KBS_RETRY : KBS_REFUSED;
+	else
+		outcome = KBS_OK;
+out:
+	json_writer_free(&request);
+	json_writer_free(&evidence);
+	return outcome;
+}
+
+static enum kbs_outcome kbs_fetch(struct kbs_attempt *a, struct secret *secret, struct error *e)
+{
+	const struct kbs_release_options *opt = a->opt;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	enum kbs_outcome outcome;
+	int r;
+
+	r = kbs_client_resource(a->client, opt->resource_path, opt->deadline, &body, &len, e);
+	if (r == -EACCES) {
+		/* The session may have expired between attest and now: one new handshake. */
+		kbs_report(opt, LOG_NOTICE, "%s; attesting again", e->msg);
+		outcome = kbs_handshake(a, e);
+		if (outcome != KBS_OK)
+			return outcome;
+		r = kbs_client_resource(a->client, opt->resource_path, opt->deadline, &body, &len,
+					e);
+	}
+	if (r < 0)
+		return kbs_error_retryable(r) ? KBS_RETRY : KBS_REFUSED;
+	secret->len = 0;
+	r = jwe_decrypt(body, len, &a->key, secret, e);
+	free(body);
+	if (r < 0) {
+		error_prefix(e, "resource %s from %s", opt->resource_path, a->client->url_text);
+		return KBS_REFUSED;
+	}
+	return KBS_OK;
+}
+
+static enum kbs_outcome kbs_attempt_url(struct kbs_attempt *a, struct secret *secret,
+					struct error *e)
+{
+	enum kbs_outcome outcome = kbs_handshake(a, e);
+
+	if (outcome == KBS_OK && a->opt->resource_path)
+		outcome = kbs_fetch(a, secret, e);
+	return outcome;
+}
+
+/* Full jitter over the upper half: never all clients at once, never no pause at all. */
+static unsigned kbs_backoff_ms(unsigned round)
+{
+	unsigned ms = KBS_BACKOFF_MIN_MS;
+	uint32_t rnd = 0;
+
+	for (unsigned i = 0; i < round && ms < KBS_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	if (ms > KBS_BACKOFF_MAX_MS)
+		ms = KBS_BACKOFF_MAX_MS;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint32_t)deadline_now_ms();
+	return ms / 2 + rnd % (ms / 2 + 1);
+}
+
+static void kbs_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int kbs_release(const struct kbs_release_options *opt, struct secret *secret, char **token,
+		struct error *e)
+{
+	struct kbs_client clients[KBS_URLS_MAX];
+	bool refused[KBS_URLS_MAX] = { false };
+	struct kbs_attempt a = { .opt = opt };
+	size_t n = 0, open_urls;
+	unsigned round = 0;
+	int r = 0;
+
+	*secret = (struct secret){ 0 };
+	if (token)
+		*token = NULL;
+	while (opt->urls && opt->urls[n])
+		n++;
+	if (n == 0)
+		return error_set(e, -EINVAL, "no key broker: set [kbs] url");
+	if (n > KBS_URLS_MAX)
+		return error_set(e, -EINVAL, "%zu key broker URLs, at most %d", n, KBS_URLS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		r = kbs_client_init(&clients[i], opt->urls[i], opt->anchors, opt->allow_plain,
+				    kbs_warn_plain, (void *)opt, e);
+		if (r < 0) {
+			while (i-- > 0)
+				kbs_client_free(&clients[i]);
+			return r;
+		}
+	}
+	if (opt->resource_path) {
+		r = secret_alloc(secret, KBS_SECRET_MAX, e);
+		if (r < 0)
+			goto out;
+	}
+	for (open_urls = n;; round++) {
+		for (size_t i = 0; i < n; i++) {
+			enum kbs_outcome outcome;
+
+			if (refused[i])
+				continue;
+			if (deadline_left_ms(opt->deadline) == 0)
+				goto timeout;
+			a.client = &clients[i];
+			outcome = kbs_attempt_url(&a, secret, e);
+			if (outcome == KBS_OK) {
+				if (token) {
+					*token = clients[i].token;
+					clients[i].token = NULL;
+				}
+				r = 0;
+				goto out;
+			}
+			r = e->code < 0 ? e->code : -EIO;
+			if (outcome == KBS_LOCAL)
+				goto out;
+			if (outcome == KBS_REFUSED) {
+				refused[i] = true;
+				open_urls--;
+			}
+			kbs_report(opt, LOG_WARNING, "%s%s", e->msg,
+				   outcome == KBS_REFUSED ? " (not asked again)" : "");
+		}
+		if (open_urls == 0) {
+			error_prefix(e, "every key broker refused; the last");
+			goto out;
+		}
+		{
+			unsigned pause = kbs_backoff_ms(round);
+			int left = deadline_left_ms(opt->deadline);
+
+			if (left == 0)
+				goto timeout;
+			kbs_report(opt, LOG_NOTICE, "trying again in %u ms", pause);
+			kbs_sleep_ms(pause < (unsigned)left ? pause : (unsigned)left);
+		}
+	}
+timeout:
+	/* The last failure says why; the deadline says why there is no further try. */
+	if (e->code < 0)
+		r = error_prefix(e, "no key before the deadline; the last failure");
+	else
+		r = error_set(e, -ETIMEDOUT, "no key before the deadline");
+	if (r != -ETIMEDOUT)
+		r = e->code = -ETIMEDOUT;
+out:
+	jwk_key_free(&a.key);
+	for (size_t i = 0; i < n; i++)
+		kbs_client_free(&clients[i]);
+	if (r < 0)
+		secret_free(secret);
+	return r;
+}

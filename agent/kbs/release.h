@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_KBS_RELEASE_H
+#define MRBOOT_KBS_RELEASE_H
+
+/*
+ * The whole way from evidence to a released secret (DESIGN.md section 1, steps 5 and 6):
+ * for each broker URL in turn, auth -> an ephemeral key pair -> the runtime-data hash ->
+ * evidence bound to it -> attest -> the resource as a JWE -> decrypted with the ephemeral
+ * key into a struct secret. All of it under one deadline, with exponential backoff and jitter
+ * between rounds over the URLs; a 401 on the resource re-runs the handshake once. It fails
+ * closed: no evidence, no key.
+ *
+ * What is worth another try and what is not:
+ *  - the network, a 5xx, a malformed answer: the URL is tried again in the next round;
+ *  - the broker said no (401 on auth or attest, 404 for the resource, a JWE that does not
+ *    decrypt or is of the wrong shape): that URL is not asked again; the others are;
+ *  - the evidence or the key pair cannot be made here: nothing is tried again.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "attest/tee.h"
+#include "jwk.h"
+#include "kbs/client.h"
+
+struct error;
+struct secret;
+
+/* Pauses between rounds: from BACKOFF_MIN_MS, doubling, at most BACKOFF_MAX_MS, with jitter. */
+#define KBS_BACKOFF_MIN_MS 250
+#define KBS_BACKOFF_MAX_MS 8000
+#define KBS_URLS_MAX 16
+
+struct kbs_release_options {
+	char *const *urls; /* NULL-terminated, at most KBS_URLS_MAX */
+	const struct trust_anchors *anchors;
+	bool allow_plain;
+	enum jwk_type key_type;		 /* of the ephemeral key */
+	enum jwk_curve curve;		 /* JWK_EC */
+	unsigned rsa_bits;		 /* JWK_RSA */
+	struct tee_evidence_input evidence; /* hash and hash_len are filled in per handshake */
+	const char *resource_path;	 /* kbs_resource_path(); NULL: attest only */
+	uint64_t deadline;		 /* deadline_after_ms() */
+	/* Progress and retries, one line each, for the log; may be NULL. */
+	void (*report)(void *userdata, int priority, const char *message);
+	void *userdata;
+};
+
+/*
+ * Runs the protocol until the resource is released into *secret (allocated here with room for
+ * KBS_SECRET_MAX bytes; the caller frees it with secret_free()), or until every URL has
+ * refused or the deadline has passed. With resource_path NULL it stops after attest and
+ * hands the token to *token (heap; may be NULL otherwise). The error names the last failure
+ * of each URL.
+ */
+#define KBS_SECRET_MAX 4096
+int kbs_release(const struct kbs_release_options *opt, struct secret *secret, char **token,
+		struct error *e);
+
+/* Whether a failure of one attempt is worth another (see above). */
+bool kbs_error_retryable(int r);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_KEYRING_H
+#define MRBOOT_KEYRING_H
+
+/*
+ * The kernel keyring hand-off that systemd-cryptsetup also reads: a "user" key named
+ * "cryptsetup" in the user keyring, whose payload is passphrases separated by NUL bytes
+ * (DESIGN.md section 8). A key that itself holds a NUL cannot be one passphrase there.
+ */
+
+#include <stdint.h>
+
+struct error;
+struct secret;
+
+#define KEYRING_DESCRIPTION "cryptsetup"
+
+/*
+ * Adds key (or replaces the payload of an existing key of that name) and lets the kernel
+ * remove it after timeout_s seconds (0: never). *serial gets the key's serial number.
+ */
+int keyring_add_cryptsetup(const struct secret *key, unsigned timeout_s, int32_t *serial,
+			   struct error *e);
+
+#endif

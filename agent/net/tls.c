@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tls.h"
+
+#include <arpa/inet.h>
+#include <bearssl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "error.h"
+#include "macro.h"
+#include "socket.h"
+#include "tls-error.h"
+#include "trust-anchors.h"
+#include "x509.h"
+
+/* Largest server certificate whose subjectAltName we read for an IP address check. */
+#define TLS_EE_CERT_MAX 16384
+
+/*
+ * BearSSL's "minimal" X.509 engine wrapped to check an IP address: it matches only DNS names,
+ * so for a host given as an address it runs without a name and this wrapper keeps the
+ * end-entity certificate's bytes to look for the address among its iPAddress entries once the
+ * chain has been validated.
+ */
+struct tls_x509 {
+	const br_x509_class *vtable; /* first: BearSSL hands back a pointer to it */
+	br_x509_minimal_context minimal;
+	uint8_t addr[16];
+	size_t addr_len; /* 0 for a DNS name */
+	unsigned certs;	 /* certificates started in this chain */
+	bool ee_too_large, mismatch;
+	size_t ee_len;
+	uint8_t ee[TLS_EE_CERT_MAX];
+};
+
+struct tls_client {
+	br_ssl_client_context cc;
+	struct tls_x509 x509;
+	int fd;
+	bool established; /* handshake done: later failures are named "TLS: ..." */
+	bool peer_closed; /* close_notify received */
+	char host[256];
+	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+static struct tls_x509 *x509_of(const br_x509_class **ctx)
+{
+	return (struct tls_x509 *)(void *)ctx;
+}
+
+static void x509_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+	struct tls_x509 *x = x509_of(ctx);
+
+	x->certs = 0;
+	x->ee_len = 0;
+	x->ee_too_large = x->mismatch = false;
+	x->minimal.vtable->start_chain(&x->minimal.vtable, server_name);
+}
+
+static void x509_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+	struct tls_x509 *x = x509_of(ctx);
+
+	if (x->certs++ == 0)
+		x->ee_too_large = length > sizeof(x->ee);
+	x->minimal.vtable->start_cert(&x->minimal.vtable, length);
+}
+
+static void x509_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+	struct tls_x509 *x = x509_of(ctx);
+
+	if (x->certs == 1 && x->addr_len && !x->ee_too_large && len <= sizeof(x->ee) - x->ee_len) {
+		memcpy(x->ee + x->ee_len, buf, len);
+		x->ee_len += len;
+	}
+	x->minimal.vtable->append(&x->minimal.vtable, buf, len);
+}
+
+static void x509_end_cert(const br_x509_class **ctx)
+{
+	struct tls_x509 *x = x509_of(ctx);
+
+	x->minimal.vtable->end_cert(&x->minimal.vtable);
+}
+
+static unsigned x509_end_chain(const br_x509_class **ctx)
+{
+	struct tls_x509 *x = x509_of(ctx);
+	struct x509_cert cert;
+	unsigned r;
+
+	r = x->minimal.vtable->end_chain(&x->minimal.vtable);
+	if (r != 0 || x->addr_len == 0)
+		return r;
+	if (x->ee_too_large)
+		return BR_ERR_X509_LIMIT_EXCEEDED;
+	/* The chain is valid; the address must be one the certificate names. */
+	if (x509_cert_split(x->ee, x->ee_len, &cert) < 0 ||
+	    x509_san_has_ip(&cert, x->addr, x->addr_len) != 1) {
+		x->mismatch = true;
+		return BR_ERR_X509_BAD_SERVER_NAME;
+	}
+	return 0;
+}
+
+static const br_x509_pkey *x509_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+	struct tls_x509 *x = (struct tls_x509 *)(void *)ctx;
+
+	if (x->mismatch)
+		return NULL;
+	return x->minimal.vtable->get_pkey(&x->minimal.vtable, usages);
+}
+
+static const br_x509_class x509_vtable = {
+	sizeof(struct tls_x509), x509_start_chain, x509_start_cert, x509_append,
+	x509_end_cert,		 x509_end_chain,   x509_get_pkey,
+};
+
+/* Forward secrecy and AEAD only; AES-GCM first for its hardware-friendly servers. */
+static const uint16_t suites[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+
+/*
+ * The client profile, assembled by hand as BearSSL's ssl_client_full.c does, but with only
+ * the parts named in tls.h so that the static binary carries no CBC, CCM, 3DES, RSA key
+ * exchange, TLS 1.0 PRF, MD5 or SHA-1. The implementations are the constant-time ones the JWE
+ * code already links (ec_all_m31, aes_ct64, ghash_ctmul64).
+ */
+static void profile_init(struct tls_client *t, const struct trust_anchors *anchors)
+{
+	static const br_hash_class *const hashes[] = {
+		&br_sha256_vtable,
+		&br_sha384_vtable,
+		&br_sha512_vtable,
+	};
+	br_ssl_engine_context *eng = &t->cc.eng;
+	br_x509_minimal_context *xc = &t->x509.minimal;
+
+	br_ssl_client_zero(&t->cc);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites, ARRAY_SIZE(suites));
+	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
+
+	br_x509_minimal_init(xc, &br_sha256_vtable, anchors->anchors, anchors->count);
+	br_ssl_engine_set_ec(eng, &br_ec_all_m31);
+	br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i31_vrfy_asn1);
+	br_ssl_engine_set_rsavrfy(eng, br_rsa_pkcs1_vrfy_get_default());
+	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
+	br_x509_minimal_set_ecdsa(xc, &br_ec_all_m31, &br_ecdsa_i31_vrfy_asn1);
+	for (size_t i = 0; i < ARRAY_SIZE(hashes); i++) {
+		int id = (int)((hashes[i]->desc >> BR_HASHDESC_ID_OFF) & BR_HASHDESC_ID_MASK);
+
+		br_ssl_engine_set_hash(eng, id, hashes[i]);
+		br_x509_minimal_set_hash(xc, id, hashes[i]);
+	}
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+
+	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
+	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
+	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable, &br_sslrec_out_chapol_vtable);
+	br_ssl_engine_set_chacha20(eng, &br_chacha20_ct_run);
+	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
+
+	t->x509.vtable = &x509_vtable;
+	br_ssl_engine_set_x509(eng, &t->x509.vtable);
+	br_ssl_engine_set_buffer(eng, t->iobuf, sizeof(t->iobuf), 1);
+}
+
+int tls_client_new(struct tls_client **out, int fd, const struct trust_anchors *anchors,
+		   const char *host, struct error *e)
+{
+	struct tls_client *t;
+	uint8_t seed[32];
+	bool ip;
+
+	if (!anchors || anchors->count == 0)
+		return error_set(e, -EINVAL, "no trust anchors for TLS");
+	if (strlen(host) >= sizeof(t->host))
+		return error_set(e, -EINVAL, "host name too long for TLS");
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return error_set(e, -ENOMEM, "TLS context: out of memory");
+	t->fd = fd;
+	strcpy(t->host, host);
+	if (inet_pton(AF_INET, host, t->x509.addr) == 1)
+		t->x509.addr_len = 4;
+	else if (inet_pton(AF_INET6, host, t->x509.addr) == 1)
+		t->x509.addr_len = 16;
+	ip = t->x509.addr_len != 0;
+	profile_init(t, anchors);
+
+	/* getrandom() waits for the kernel's pool to be seeded, once, early in boot. */
+	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		int r = -errno;
+
+		tls_client_free(t);
+		return error_set_errno(e, r ? r : -EIO, "seeding the TLS random generator");
+	}
+	br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof(seed));
+	explicit_bzero(seed, sizeof(seed));
+
+	/*
+	 * A DNS name goes out as SNI and BearSSL matches it; an address is never sent as SNI
+	 * (RFC 6066 section 3) and is matched by the X.509 wrapper above.
+	 */
+	if (!br_ssl_client_reset(&t->cc, ip ? NULL : host, 0)) {
+		char why[128];
+
+		tls_error_describe(br_ssl_engine_last_error(&t->cc.eng), why, sizeof(why));
+		tls_client_free(t);
+		return error_set(e, -ECONNABORTED, "TLS setup: %s", why);
+	}
+	*out = t;
+	return 0;
+}
+
+/* Where a failure happened, to begin its message. */
+static const char *tls_stage(const struct tls_client *t)
+{
+	return t->established ? "TLS" : "TLS handshake";
+}
+
+/* The engine's error as an errno and a message. */
+static int tls_fail(struct tls_client *t, struct error *e)
+{
+	int err = br_ssl_engine_last_error(&t->cc.eng);
+	char why[160], addr[INET6_ADDRSTRLEN];
+
+	if (err == BR_ERR_X509_BAD_SERVER_NAME && t->x509.addr_len) {
+		if (!inet_ntop(t->x509.addr_len == 4 ? AF_INET : AF_INET6, t->x509.addr, addr,
+			       sizeof(addr)))
+			snprintf(addr, sizeof(addr), "%s", t->host);
+		return error_set(
+			e, -EKEYREJECTED,
+			"%s: the certificate does not name IP address %s (no iPAddress entry of its subjectAltName matches)",
+			tls_stage(t), addr);
+	}
+	if (err == BR_ERR_X509_BAD_SERVER_NAME)
+		return error_set(e, -EKEYREJECTED,
+				 "%s: the certificate does not match the host name '%s'",
+				 tls_stage(t), t->host);
+	tls_error_describe(err, why, sizeof(why));
+	return error_set(e,
+			 err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED ? -EKEYREJECTED
+										 : -ECONNABORTED,
+			 "%s: %s", tls_stage(t), why);
+}
+
+/*
+ * Drives the engine over the socket until one of the states in want is reached: records
+ * waiting to go out are sent first, records are read when the engine asks for them.
+ * Returns 0, 1 when the stream ended (socket end of stream or close_notify), or an error.
+ */
+static int tls_pump(struct tls_client *t, unsigned want, uint64_t deadline, struct error *e)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+
+	for (;;) {
+		unsigned state = br_ssl_engine_current_state(eng);
+		unsigned char *buf;
+		size_t len;
+		ssize_t n;
+
+		if (state & BR_SSL_CLOSED) {
+			if (br_ssl_engine_last_error(eng) != BR_ERR_OK)
+				return tls_fail(t, e);
+			return 1;
+		}
+		if (state & BR_SSL_SENDREC) {
+			buf = br_ssl_engine_sendrec_buf(eng, &len);
+			n = socket_send(t->fd, buf, len, deadline, e);
+			if (n < 0) {
+				/*
+				 * The server may close right after its close_notify, before ours
+				 * (the engine's last word) is out: that is still a clean end.
+				 * BearSSL 0.6 has no accessor for the flag it keeps.
+				 */
+				if (eng->shutdown_recv && n != -ETIMEDOUT) {
+					t->peer_closed = true;
+					return 1;
+				}
+				if (!t->established)
+					error_prefix(e, "%s", tls_stage(t));
+				return (int)n;
+			}
+			br_ssl_engine_sendrec_ack(eng, (size_t)n);
+			continue;
+		}
+		if (state & want)
+			return 0;
+		if (state & BR_SSL_RECVREC) {
+			buf = br_ssl_engine_recvrec_buf(eng, &len);
+			n = socket_recv(t->fd, buf, len, deadline, e);
+			if (n < 0) {
+				if (!t->established)
+					error_prefix(e, "%s", tls_stage(t));
+				return (int)n;
+			}
+			if (n == 0)
+				return 1;
+			br_ssl_engine_recvrec_ack(eng, (size_t)n);
+			continue;
+		}
+		/* Application data the caller did not ask for blocks the engine. */
+		return error_set(e, -ECONNABORTED, "%s: the server sent data out of turn",
+				 tls_stage(t));
+	}
+}
+
+/* The stream ended before a state that needs it open: what to tell the caller. */
+static int tls_ended(struct tls_client *t, struct error *e)
+{
+	return error_set(e, -ECONNRESET, "%s: the server closed the connection%s", tls_stage(t),
+			 t->cc.eng.shutdown_recv ? " (close_notify)" : "");
+}
+
+int tls_client_handshake(struct tls_client *t, uint64_t deadline, struct error *e)
+{
+	int r = tls_pump(t, BR_SSL_SENDAPP, deadline, e);
+
+	if (r == 1)
+		return tls_ended(t, e);
+	if (r < 0)
+		return r;
+	t->established = true;
+	return 0;
+}
+
+int tls_client_write(struct tls_client *t, const void *buf, size_t len, uint64_t deadline,
+		     struct error *e)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		unsigned char *out;
+		size_t room;
+		int r = tls_pump(t, BR_SSL_SENDAPP, deadline, e);
+
+		if (r == 1)
+			return tls_ended(t, e);
+		if (r < 0)
+			return r;
+		out = br_ssl_engine_sendapp_buf(&t->cc.eng, &room);
+		if (room > len)
+			room = len;
+		memcpy(out, p, room);
+		br_ssl_engine_sendapp_ack(&t->cc.eng, room);
+		p += room;
+		len -= room;
+	}
+	return 0;
+}
+
+int tls_client_flush(struct tls_client *t, uint64_t deadline, struct error *e)
+{
+	int r;
+
+	br_ssl_engine_flush(&t->cc.eng, 0);
+	r = tls_pump(t, BR_SSL_SENDAPP, deadline, e);
+	if (r == 1)
+		return tls_ended(t, e);
+	return r;
+}
+
+ssize_t tls_client_read(struct tls_client *t, void *buf, size_t len, uint64_t deadline,
+			struct error *e)
+{
+	unsigned char *in;
+	size_t avail;
+	int r;
+
+	r = tls_pump(t, BR_SSL_RECVAPP, deadline, e);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		if (t->cc.eng.shutdown_recv)
+			t->peer_closed = true;
+		return 0;
+	}
+	in = br_ssl_engine_recvapp_buf(&t->cc.eng, &avail);
+	if (avail > len)
+		avail = len;
+	memcpy(buf, in, avail);
+	br_ssl_engine_recvapp_ack(&t->cc.eng, avail);
+	return (ssize_t)avail;
+}
+
+bool tls_client_closed_cleanly(const struct tls_client *t)
+{
+	return t->peer_closed;
+}
+
+void tls_client_free(struct tls_client *t)
+{
+	if (!t)
+		return;
+	/* Session keys and the records of the exchange (bearer tokens among them). */
+	explicit_bzero(t, sizeof(*t));
+	free(t);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_TOOL_KBS_H
+#define MRBOOT_TOOL_KBS_H
+
+/* What `mrboot attest` and `mrboot unlock` share: the broker settings turned into options. */
+
+#include <stdbool.h>
+
+#include "evlog/eventlog.h"
+#include "kbs/release.h"
+#include "net/trust-anchors.h"
+#include "tool.h"
+
+struct tool_kbs {
+	struct tool_registers tr;
+	bool regs_open;
+	struct eventlog log;
+	bool log_open;
+	struct trust_anchors anchors;
+	char resource_path[KBS_RESOURCE_PATH_MAX];
+	struct kbs_release_options opt;
+};
+
+/* Command-line choices that override the configuration; NULL members leave it. */
+struct tool_kbs_overrides {
+	const char *tee;
+	char **urls;
+	const char *resource;
+	const char *volume; /* for "{volume}" in the resource */
+	bool attest_only;
+};
+
+/*
+ * Resolves the TEE (configured, or detected: never sample unless named), opens what its
+ * evidence needs (registers, TPM, event log), loads the trust anchors for https URLs and fills
+ * k->opt with the deadline starting now. Logs what failed; returns EXIT_OK, EXIT_CONFIG or
+ * EXIT_FAILED.
+ */
+int tool_kbs_prepare(struct tool *tool, const struct settings *s,
+		     const struct tool_kbs_overrides *o, struct tool_kbs *k);
+void tool_kbs_close(struct tool_kbs *k);
+
+#endif

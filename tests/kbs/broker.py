@@ -1,0 +1,2202 @@
+#!/usr/bin/python3
+"""mrboot's test key broker: the broker side of the Trustee key broker protocol (RCAR 0.4.0).
+
+Written from Trustee's public source and the specifications it follows, sharing no code with
+the agent, so that the agent's client can be tested against a second, strict implementation.
+Standard library plus Debian's python3-cryptography; TLS on loopback. tests/kbs/README.md says
+how to run it, what every flag does, the policy format, the fault modes, and which Trustee files
+each rule was checked against.
+
+Sections, in the order a request meets them:
+  strict input      JSON without duplicate members, canonical base64, RFC 8785 (JCS)
+  keys and JOSE     the TEE's JWK, the resource JWE, the broker's JWT
+  event logs        TCG2 crypto-agile logs (CCEL, TPM), AAEL tagged events, replay
+  evidence          sample, tdx, tpm, snp, cca
+  policy            the reference-value policy on mrboot's events
+  protocol          sessions, /auth, /attest, /resource
+  faults            injected failures for the client's retry logic
+  http              a small HTTP/1.1 server (threads, timeouts, TLS)
+"""
+
+import argparse
+import base64
+import binascii
+import email.utils
+import fnmatch
+import hashlib
+import http
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import socketserver
+import ssl
+import struct
+import sys
+import threading
+import time
+import tomllib
+
+try:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.utils import (
+        decode_dss_signature,
+        encode_dss_signature,
+    )
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
+    from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+except ImportError:
+    print("broker.py: python3-cryptography is not installed", file=sys.stderr)
+    sys.exit(77)
+
+PROTOCOL_VERSION = (0, 4, 0)
+ERROR_TYPE_PREFIX = "https://github.com/confidential-containers/kbs/errors/"
+SESSION_COOKIE = "kbs-session-id"
+NONCE_BYTES = 32
+MAX_SESSIONS = 4096
+
+# Trustee's kbs_types::Tee names (lower case, as serde writes them). A name outside this list
+# fails to deserialize in Trustee; a listed one the broker is not configured for is refused.
+KNOWN_TEES = ("sample", "sample-device", "tdx", "snp", "sev", "sgx", "cca", "csv", "se", "tpm",
+              "az-snp-vtpm", "az-tdx-vtpm", "azsnpvtpm", "aztdxvtpm", "nvidia", "hygon-dcu")
+SUPPORTED_TEES = ("sample", "tdx", "tpm", "snp", "cca")
+
+HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+
+
+class Problem(Exception):
+    """An RFC 7807-style error as Trustee writes it: {"type": PREFIX + variant, "detail"}."""
+
+    def __init__(self, status, variant, detail):
+        super().__init__(detail)
+        self.status = status
+        self.variant = variant
+        self.detail = detail
+
+
+class EvidenceError(Exception):
+    """The evidence is malformed or does not verify (Trustee: verifier error, /attest fails)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# strict input
+
+
+def _object_pairs(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"duplicate member {key!r}")
+        obj[key] = value
+    return obj
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_strict(data):
+    """Parses UTF-8 JSON, refusing duplicate members and NaN/Infinity (Python accepts both)."""
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data).decode("utf-8")
+    return json.loads(data, object_pairs_hook=_object_pairs, parse_constant=_no_constant)
+
+
+def expect_members(obj, what, required, optional=()):
+    """A JSON object with exactly the required members and perhaps some optional ones."""
+    if not isinstance(obj, dict):
+        raise ValueError(f"{what} is not a JSON object")
+    missing = [k for k in required if k not in obj]
+    if missing:
+        raise ValueError(f"{what} lacks {', '.join(missing)}")
+    extra = sorted(set(obj) - set(required) - set(optional))
+    if extra:
+        raise ValueError(f"{what} has unexpected member(s) {', '.join(extra)}")
+    return obj
+
+
+def b64std_decode(text, what):
+    """Standard base64 with padding, canonical (what the base64 crate's STANDARD accepts)."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what} is not a string")
+    if len(text) % 4 or not re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", text):
+        raise ValueError(f"{what} is not padded standard base64")
+    try:
+        data = binascii.a2b_base64(text, strict_mode=True)
+    except binascii.Error as e:
+        raise ValueError(f"{what} is not standard base64: {e}") from None
+    if base64.b64encode(data).decode() != text:
+        raise ValueError(f"{what} is not canonical base64 (non-zero padding bits)")
+    return data
+
+
+def b64url_encode(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text, what):
+    """base64url without padding (RFC 7515 section 2), canonical."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what} is not a string")
+    if len(text) % 4 == 1 or not re.fullmatch(r"[A-Za-z0-9_-]*", text):
+        raise ValueError(f"{what} is not unpadded base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url_encode(data) != text:
+        raise ValueError(f"{what} is not canonical base64url (non-zero padding bits)")
+    return data
+
+
+def hex_decode(text, what, size=None):
+    if not isinstance(text, str) or not re.fullmatch(r"(?:[0-9a-fA-F]{2})*", text):
+        raise ValueError(f"{what} is not hexadecimal")
+    data = bytes.fromhex(text)
+    if size is not None and len(data) != size:
+        raise ValueError(f"{what} is {len(data)} bytes, not {size}")
+    return data
+
+
+def _jcs_string(s):
+    out = ['"']
+    for ch in s:
+        c = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif c < 0x20:
+            out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(c, f"\\u{c:04x}"))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _jcs_value(v, out, depth):
+    if depth > 64:
+        raise ValueError("JSON nested too deeply")
+    if v is None:
+        out.append("null")
+    elif v is True:
+        out.append("true")
+    elif v is False:
+        out.append("false")
+    elif isinstance(v, int):
+        # RFC 8785 numbers are ES6 doubles; integers up to 2^53 print as plain decimals. Other
+        # numbers never occur in the runtime data, so they are refused rather than guessed.
+        if abs(v) > 2**53 - 1:
+            raise ValueError("integer too large for RFC 8785")
+        out.append(str(v))
+    elif isinstance(v, float):
+        raise ValueError("non-integer numbers are not supported by this JCS")
+    elif isinstance(v, str):
+        out.append(_jcs_string(v))
+    elif isinstance(v, list):
+        out.append("[")
+        for i, item in enumerate(v):
+            if i:
+                out.append(",")
+            _jcs_value(item, out, depth + 1)
+        out.append("]")
+    elif isinstance(v, dict):
+        out.append("{")
+        # Sorted by UTF-16 code units: big-endian UTF-16 bytes compare the same way.
+        keys = sorted(v, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        for i, k in enumerate(keys):
+            if i:
+                out.append(",")
+            out.append(_jcs_string(k))
+            out.append(":")
+            _jcs_value(v[k], out, depth + 1)
+        out.append("}")
+    else:
+        raise ValueError(f"{type(v).__name__} is not JSON")
+
+
+def jcs(value):
+    """RFC 8785 JSON Canonicalization Scheme, UTF-8 bytes."""
+    out = []
+    _jcs_value(value, out, 0)
+    try:
+        return "".join(out).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone surrogate (not Unicode)") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# keys and JOSE
+
+EC_CURVES = {"P-256": (ec.SECP256R1, 32), "P-521": (ec.SECP521R1, 66)}
+EC_ALG = "ECDH-ES+A256KW"
+RSA_ALG = "RSA-OAEP-256"
+
+
+class TeeKey:
+    """The TEE's ephemeral public key, checked member by member."""
+
+    def __init__(self, jwk):
+        if not isinstance(jwk, dict):
+            raise ValueError("tee-pubkey is not a JSON object")
+        kty = jwk.get("kty")
+        if kty == "EC":
+            # Trustee rebuilds the key from exactly these members before hashing the runtime
+            # data; any other member would make the client's hash differ from the broker's.
+            expect_members(jwk, "tee-pubkey (EC)", ("kty", "crv", "alg", "x", "y"))
+            if jwk["alg"] != EC_ALG:
+                raise ValueError(f"tee-pubkey alg {jwk['alg']!r} is not {EC_ALG} for an EC key")
+            if jwk["crv"] not in EC_CURVES:
+                raise ValueError(f"tee-pubkey crv {jwk['crv']!r} is not P-256 or P-521")
+            curve, size = EC_CURVES[jwk["crv"]]
+            x = b64url_decode(jwk["x"], "tee-pubkey x")
+            y = b64url_decode(jwk["y"], "tee-pubkey y")
+            if len(x) != size or len(y) != size:
+                raise ValueError(f"tee-pubkey coordinates must be {size} bytes for {jwk['crv']}")
+            try:
+                self.key = ec.EllipticCurvePublicNumbers(
+                    int.from_bytes(x, "big"), int.from_bytes(y, "big"), curve()).public_key()
+            except ValueError:
+                raise ValueError("tee-pubkey is not a point on its curve") from None
+        elif kty == "RSA":
+            expect_members(jwk, "tee-pubkey (RSA)", ("kty", "alg", "n", "e"))
+            if jwk["alg"] != RSA_ALG:
+                raise ValueError(f"tee-pubkey alg {jwk['alg']!r} is not {RSA_ALG} for an RSA key")
+            n = b64url_decode(jwk["n"], "tee-pubkey n")
+            e = b64url_decode(jwk["e"], "tee-pubkey e")
+            if not n or n[0] == 0 or not e or e[0] == 0:
+                raise ValueError("tee-pubkey n and e must be minimal big-endian integers")
+            bits = int.from_bytes(n, "big").bit_length()
+            if not 2048 <= bits <= 8192:
+                raise ValueError(f"tee-pubkey modulus has {bits} bits (2048..8192 accepted)")
+            try:
+                self.key = rsa.RSAPublicNumbers(int.from_bytes(e, "big"),
+                                                int.from_bytes(n, "big")).public_key()
+            except ValueError as err:
+                raise ValueError(f"tee-pubkey is not an RSA key: {err}") from None
+        else:
+            raise ValueError(f"tee-pubkey kty {kty!r} is not EC or RSA")
+        self.jwk = dict(jwk)
+
+
+def _gcm_seal(cek, protected_b64, plaintext):
+    iv = secrets.token_bytes(12)
+    sealed = AESGCM(cek).encrypt(iv, plaintext, protected_b64.encode("ascii"))
+    return iv, sealed[:-16], sealed[-16:]
+
+
+def _flattened(protected_b64, encrypted_key, iv, ciphertext, tag):
+    # The member order of Trustee's kbs_types::Response (serde writes struct order, no aad).
+    return json.dumps({"protected": protected_b64,
+                       "encrypted_key": b64url_encode(encrypted_key),
+                       "iv": b64url_encode(iv),
+                       "ciphertext": b64url_encode(ciphertext),
+                       "tag": b64url_encode(tag)}, separators=(",", ":")).encode()
+
+
+def _compact(obj):
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def jwe_encrypt(tee_key, plaintext, fault=None):
+    """RFC 7516 flattened JWE of plaintext to the TEE's key, laid out as Trustee's jwe.rs."""
+    if fault == "unsupported-alg":
+        protected = b64url_encode(_compact({"alg": "A128KW", "enc": "A128CBC-HS256"}).encode())
+        return _flattened(protected, secrets.token_bytes(40), secrets.token_bytes(16),
+                          secrets.token_bytes(16 * (len(plaintext) // 16 + 1)),
+                          secrets.token_bytes(16))
+    cek = secrets.token_bytes(32)
+    jwk = tee_key.jwk
+    if jwk["kty"] == "EC":
+        curve, size = EC_CURVES[jwk["crv"]]
+        ephemeral = ec.generate_private_key(curve())
+        z = ephemeral.exchange(ec.ECDH(), tee_key.key)
+        alg = EC_ALG.encode()
+        otherinfo = (struct.pack(">I", len(alg)) + alg + struct.pack(">I", 0)
+                     + struct.pack(">I", 0) + struct.pack(">I", 256))
+        kek = ConcatKDFHash(algorithm=hashes.SHA256(), length=32, otherinfo=otherinfo).derive(z)
+        encrypted_key = aes_key_wrap(kek, cek)
+        numbers = ephemeral.public_key().public_numbers()
+        header = {"alg": EC_ALG, "enc": "A256GCM",
+                  "epk": {"crv": jwk["crv"], "kty": "EC",
+                          "x": b64url_encode(numbers.x.to_bytes(size, "big")),
+                          "y": b64url_encode(numbers.y.to_bytes(size, "big"))}}
+    else:
+        encrypted_key = tee_key.key.encrypt(cek, padding.OAEP(
+            mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+        header = {"alg": RSA_ALG, "enc": "A256GCM"}
+    protected = b64url_encode(_compact(header).encode())
+    iv, ciphertext, tag = _gcm_seal(cek, protected, plaintext)
+    if fault == "bad-jwe-tag":
+        tag = bytes([tag[0] ^ 0x01]) + tag[1:]
+    return _flattened(protected, encrypted_key, iv, ciphertext, tag)
+
+
+class TokenSigner:
+    """The broker's attestation token: a JWT signed with a key made at start (ES256 or RS256)."""
+
+    def __init__(self, alg):
+        self.alg = alg
+        if alg == "ES256":
+            self.key = ec.generate_private_key(ec.SECP256R1())
+            n = self.key.public_key().public_numbers()
+            self.public_jwk = {"alg": "ES256", "crv": "P-256", "kty": "EC",
+                               "x": b64url_encode(n.x.to_bytes(32, "big")),
+                               "y": b64url_encode(n.y.to_bytes(32, "big"))}
+        elif alg == "RS256":
+            self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            n = self.key.public_key().public_numbers()
+            self.public_jwk = {"alg": "RS256", "e": b64url_encode(n.e.to_bytes(3, "big")),
+                               "kty": "RSA",
+                               "n": b64url_encode(n.n.to_bytes(256, "big"))}
+        else:
+            raise ValueError(f"unknown token algorithm {alg}")
+
+    def sign(self, claims):
+        header = {"alg": self.alg, "typ": "JWT", "jwk": self.public_jwk}
+        signing_input = (b64url_encode(_compact(header).encode()) + "."
+                         + b64url_encode(_compact(claims).encode()))
+        if self.alg == "ES256":
+            r, s = decode_dss_signature(self.key.sign(signing_input.encode(),
+                                                      ec.ECDSA(hashes.SHA256())))
+            sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        else:
+            sig = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return signing_input + "." + b64url_encode(sig)
+
+    def verify(self, token, now):
+        """The claims of a token this broker signed and that has not expired, else ValueError."""
+        if not isinstance(token, str) or token.count(".") != 2:
+            raise ValueError("the token is not a compact JWS")
+        h64, c64, s64 = token.split(".")
+        header = json_strict(b64url_decode(h64, "token header"))
+        claims = json_strict(b64url_decode(c64, "token claims"))
+        sig = b64url_decode(s64, "token signature")
+        if not isinstance(header, dict) or header.get("alg") != self.alg:
+            raise ValueError(f"token alg is not {self.alg}")
+        signing_input = (h64 + "." + c64).encode()
+        # Verified with the broker's own key, never with the jwk the token carries.
+        try:
+            if self.alg == "ES256":
+                if len(sig) != 64:
+                    raise ValueError("ES256 signature is not 64 bytes")
+                der = encode_dss_signature(int.from_bytes(sig[:32], "big"),
+                                           int.from_bytes(sig[32:], "big"))
+                self.key.public_key().verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+            else:
+                self.key.public_key().verify(sig, signing_input, padding.PKCS1v15(),
+                                             hashes.SHA256())
+        except InvalidSignature:
+            raise ValueError("the token signature does not verify with this broker's key") \
+                from None
+        if not isinstance(claims, dict):
+            raise ValueError("token claims are not an object")
+        exp = claims.get("exp")
+        if not isinstance(exp, int) or isinstance(exp, bool) or exp <= now:
+            raise ValueError("the token has expired")
+        return claims
+
+
+# ---------------------------------------------------------------------------------------------
+# event logs
+
+EV_NO_ACTION = 0x3
+EV_EVENT_TAG = 0x6
+AAEL_TAG_ID = 0x4141454C
+SPEC_ID_SIGNATURE = b"Spec ID Event03\0"
+STARTUP_LOCALITY = b"StartupLocality\0"
+
+# TCG Algorithm Registry ids the event log formats use, with their digest sizes.
+TCG_ALGS = {0x0004: ("sha1", 20), 0x000B: ("sha256", 32), 0x000C: ("sha384", 48),
+            0x000D: ("sha512", 64), 0x0012: ("sm3_256", 32)}
+TCG_ALG_IDS = {"sha1": 0x0004, "sha256": 0x000B, "sha384": 0x000C, "sha512": 0x000D}
+
+# The event types Trustee's CCEL parser knows (deps/eventlog/src/ccel/tcg_enum.rs); it refuses a
+# whole log with any other.
+KNOWN_EVENT_TYPES = frozenset(list(range(0x0, 0x13)) + [
+    0x80000000, 0x80000001, 0x80000002, 0x80000003, 0x80000004, 0x80000005, 0x80000006,
+    0x80000007, 0x80000008, 0x80000009, 0x8000000A, 0x8000000B, 0x8000000C, 0x80000010,
+    0x800000E0, 0x800000E1, 0x800000E2])
+
+MAX_LOG_RECORDS = 65536
+
+
+class LogRecord:
+    def __init__(self, log, number, offset, index, etype, digests, event):
+        self.log = log          # which log it came from, for messages
+        self.number = number    # 1 for the first record after the Spec ID event
+        self.offset = offset
+        self.index = index      # PCR (TPM) or CC index (CCEL)
+        self.type = etype
+        self.digests = digests  # {alg_id: bytes}, in log order
+        self.event = event
+        self.aael = None        # (domain, operation, content) for an AAEL tagged event
+
+    def where(self):
+        return f"{self.log} record {self.number} (offset {self.offset}, index {self.index})"
+
+    def describe(self):
+        if self.aael:
+            d, o, c = self.aael
+            shown = c if len(c) <= 120 else c[:117] + "..."
+            return f"event {d} {o} {shown} ({self.where()})"
+        return f"{self.where()}, type {self.type:#x}"
+
+
+def _u32(data, off, what):
+    if off + 4 > len(data):
+        raise EvidenceError(f"{what}: truncated at offset {off}")
+    return struct.unpack_from("<I", data, off)[0]
+
+
+def parse_tcg2_log(data, name, refuse_sha1, known_types_only):
+    """A TCG PC Client crypto-agile log: the Spec ID event, then TCG_PCR_EVENT2 records.
+
+    Returns ({alg_id: size}, [LogRecord]). The log ends at the end of the data or where 8 bytes
+    of all 0xFF or all 0x00 stand in place of a record (the CCEL's unused space); 1..7 bytes
+    left over are a truncated record, as Trustee's parser says too.
+    """
+    if len(data) < 32:
+        raise EvidenceError(f"{name}: too short for the Spec ID event")
+    pcr, etype = struct.unpack_from("<II", data, 0)
+    size = _u32(data, 28, name)
+    if pcr != 0 or etype != EV_NO_ACTION or data[8:28] != bytes(20):
+        raise EvidenceError(f"{name}: the first record is not the Spec ID event "
+                            "(PCR 0, EV_NO_ACTION, zero SHA-1 digest)")
+    if 32 + size > len(data):
+        raise EvidenceError(f"{name}: the Spec ID event runs past the end of the log")
+    spec = data[32:32 + size]
+    if len(spec) < 29 or spec[:16] != SPEC_ID_SIGNATURE:
+        raise EvidenceError(f"{name}: the first event is not \"Spec ID Event03\"")
+    minor, major = spec[20], spec[21]
+    if (major, minor) != (2, 0):
+        raise EvidenceError(f"{name}: Spec ID version {major}.{minor}, not 2.0")
+    count = struct.unpack_from("<I", spec, 24)[0]
+    if not 1 <= count <= 8 or 28 + 4 * count + 1 > len(spec):
+        raise EvidenceError(f"{name}: Spec ID lists {count} algorithms")
+    algs = {}
+    for i in range(count):
+        alg, dsize = struct.unpack_from("<HH", spec, 28 + 4 * i)
+        if alg not in TCG_ALGS:
+            raise EvidenceError(f"{name}: Spec ID lists unknown algorithm {alg:#06x}")
+        if TCG_ALGS[alg][1] != dsize:
+            raise EvidenceError(f"{name}: Spec ID gives {TCG_ALGS[alg][0]} {dsize} bytes")
+        if alg in algs:
+            raise EvidenceError(f"{name}: Spec ID lists {TCG_ALGS[alg][0]} twice")
+        algs[alg] = dsize
+    vendor_at = 28 + 4 * count
+    if vendor_at + 1 + spec[vendor_at] != len(spec):
+        raise EvidenceError(f"{name}: the Spec ID event's vendor data does not end the event")
+
+    records = []
+    pos = 32 + size
+    while pos < len(data):
+        if len(data) - pos < 8:
+            raise EvidenceError(f"{name}: {len(data) - pos} bytes left over at offset {pos}")
+        head = data[pos:pos + 8]
+        if head in (b"\xff" * 8, bytes(8)):
+            break
+        if len(records) >= MAX_LOG_RECORDS:
+            raise EvidenceError(f"{name}: more than {MAX_LOG_RECORDS} records")
+        number = len(records) + 1
+        start = pos
+        if pos + 12 > len(data):
+            raise EvidenceError(f"{name}: record {number} truncated at offset {pos}")
+        index, etype, ndigests = struct.unpack_from("<III", data, pos)
+        pos += 12
+        if known_types_only and etype not in KNOWN_EVENT_TYPES:
+            raise EvidenceError(f"{name}: record {number} has unknown event type {etype:#x}")
+        if not 1 <= ndigests <= len(algs):
+            raise EvidenceError(f"{name}: record {number} has {ndigests} digests")
+        digests = {}
+        for _ in range(ndigests):
+            if pos + 2 > len(data):
+                raise EvidenceError(f"{name}: record {number} truncated in its digests")
+            alg = struct.unpack_from("<H", data, pos)[0]
+            pos += 2
+            if alg not in algs:
+                raise EvidenceError(f"{name}: record {number} has a digest of algorithm "
+                                    f"{alg:#06x}, which the Spec ID event does not list")
+            if alg in digests:
+                raise EvidenceError(f"{name}: record {number} has two {TCG_ALGS[alg][0]} digests")
+            if refuse_sha1 and alg == 0x0004:
+                raise EvidenceError(f"{name}: record {number} has a SHA-1 digest "
+                                    "(Trustee refuses the whole log)")
+            if pos + algs[alg] > len(data):
+                raise EvidenceError(f"{name}: record {number} truncated in its digests")
+            digests[alg] = data[pos:pos + algs[alg]]
+            pos += algs[alg]
+        esize = _u32(data, pos, f"{name}: record {number}")
+        pos += 4
+        if pos + esize > len(data):
+            raise EvidenceError(f"{name}: record {number}'s event runs past the end of the log")
+        rec = LogRecord(name, number, start, index, etype, digests, data[pos:pos + esize])
+        pos += esize
+        if etype == EV_EVENT_TAG:
+            rec.aael = parse_tagged_event(rec)
+        records.append(rec)
+    return algs, records
+
+
+def parse_tagged_event(rec):
+    """A TCG_PCClientTaggedEvent; for the AAEL tag, the text "domain operation content"."""
+    ev = rec.event
+    if len(ev) < 8:
+        raise EvidenceError(f"{rec.where()}: EV_EVENT_TAG data shorter than its header")
+    tag, size = struct.unpack_from("<II", ev, 0)
+    if 8 + size > len(ev):
+        raise EvidenceError(f"{rec.where()}: tagged event size {size} runs past the event")
+    if tag != AAEL_TAG_ID:
+        return None
+    if 8 + size != len(ev):
+        raise EvidenceError(f"{rec.where()}: {len(ev) - 8 - size} bytes after the AAEL text")
+    try:
+        text = ev[8:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise EvidenceError(f"{rec.where()}: AAEL text is not UTF-8 ({e.reason} at byte "
+                            f"{e.start})") from None
+    first = text.find(" ")
+    second = text.find(" ", first + 1) if first >= 0 else -1
+    if second < 0:
+        raise EvidenceError(f"{rec.where()}: AAEL text has fewer than two spaces")
+    domain, operation, content = text[:first], text[first + 1:second], text[second + 1:]
+    if not domain or not operation:
+        raise EvidenceError(f"{rec.where()}: AAEL domain or operation is empty")
+    return domain, operation, content
+
+
+def check_tagged_digests(records, convention):
+    """Each AAEL record's digests must be the hash of what it describes, so that the log cannot
+    claim one event while the register holds another. convention: "body" (the whole tagged
+    event: Trustee and the attestation agent on CC registers) or "text" (the bare text
+    "domain operation content": mrboot's TPM convention)."""
+    for rec in records:
+        if rec.aael is None:
+            continue
+        material = rec.event if convention == "body" else rec.event[8:]
+        for alg, digest in rec.digests.items():
+            name = TCG_ALGS[alg][0]
+            if name not in HASHES and name != "sha1":
+                raise EvidenceError(f"{rec.where()}: cannot check a {name} digest")
+            expected = hashlib.new(name, material).digest()
+            if digest != expected:
+                raise EvidenceError(
+                    f"{rec.where()}: the {name} digest {digest.hex()} is not the hash of the "
+                    f"AAEL {'tagged event' if convention == 'body' else 'text'} it carries "
+                    f"({expected.hex()}): the log does not say what was measured")
+
+
+def replay_cc(records, name):
+    """RTMR0..3 from a CCEL: CC index i extends RTMR i-1 with SHA-384, from zero."""
+    regs = {i: bytes(48) for i in range(1, 5)}
+    for rec in records:
+        if rec.index == 0:
+            continue  # MRTD's index: fixed at build, not replayed (Trustee neither)
+        if rec.index > 4:
+            raise EvidenceError(f"{rec.where()}: CC index {rec.index} names no RTMR")
+        if rec.type == EV_NO_ACTION:
+            # The TCG says EV_NO_ACTION extends nothing; Trustee's replay extends every record
+            # at an index. A log on which the two readings differ is refused, not guessed.
+            raise EvidenceError(f"{rec.where()}: EV_NO_ACTION at an RTMR index "
+                                "(Trustee would replay it, the TCG would not)")
+        digest = rec.digests.get(0x000C)
+        if digest is None:
+            raise EvidenceError(f"{rec.where()}: no SHA-384 digest to replay")
+        regs[rec.index] = hashlib.sha384(regs[rec.index] + digest).digest()
+    return regs
+
+
+def replay_pcrs(records, alg_id):
+    """PCRs as a TPM would hold them after the records (PC Client PFP): each starts at zero
+    (17..22 at all ones), EV_NO_ACTION extends nothing, a StartupLocality event sets PCR 0's
+    starting locality. Returns {pcr: value} for the PCRs the records extend."""
+    name, size = TCG_ALGS[alg_id]
+    regs, locality = {}, 0
+    for rec in records:
+        if rec.type == EV_NO_ACTION:
+            if rec.index == 0 and rec.event[:16] == STARTUP_LOCALITY and len(rec.event) == 17:
+                if 0 in regs:
+                    raise EvidenceError(f"{rec.where()}: StartupLocality after PCR 0 extends")
+                locality = rec.event[16]
+            continue
+        if rec.index > 23:
+            raise EvidenceError(f"{rec.where()}: PCR {rec.index} does not exist")
+        digest = rec.digests.get(alg_id)
+        if digest is None:
+            raise EvidenceError(f"{rec.where()}: no {name} digest to replay")
+        if rec.index not in regs:
+            if 17 <= rec.index <= 22:
+                regs[rec.index] = b"\xff" * size
+            elif rec.index == 0:
+                regs[0] = bytes(size - 1) + bytes([locality])
+            else:
+                regs[rec.index] = bytes(size)
+        regs[rec.index] = hashlib.new(name, regs[rec.index] + digest).digest()
+    return regs
+
+
+# ---------------------------------------------------------------------------------------------
+# evidence
+
+
+class Verified:
+    """What a verifier established: claims for the token, and the event log for the policy."""
+
+    def __init__(self, claims, records=None, registers=None):
+        self.claims = claims
+        self.records = records        # None: no event log in the evidence
+        self.registers = registers or {}
+
+
+def regularize(data, size):
+    """Trustee's regularize_data(): zero-padded or truncated to size bytes."""
+    return data[:size].ljust(size, b"\0")
+
+
+def parse_init_data(init_data):
+    """{"format": "toml", "body": ...} as Trustee's builtin attestation service takes it: the
+    digest of the body with the algorithm the TOML names."""
+    expect_members(init_data, "init-data", ("format", "body"))
+    if init_data["format"] != "toml":
+        raise ValueError(f"init-data format {init_data['format']!r} is not toml")
+    body = init_data["body"]
+    if not isinstance(body, str):
+        raise ValueError("init-data body is not a string")
+    try:
+        doc = tomllib.loads(body)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"init-data body is not TOML: {e}") from None
+    alg = doc.get("algorithm")
+    if alg not in HASHES or not isinstance(doc.get("version"), str) \
+            or not isinstance(doc.get("data"), dict):
+        raise ValueError("init-data needs version, algorithm (sha256|sha384|sha512) and data")
+    return HASHES[alg](body.encode()).digest()
+
+
+def verify_sample(ev, report_hash, init_digest):
+    expect_members(ev, "sample evidence", ("svn", "report_data"), ("cc_eventlog",))
+    if not isinstance(ev["svn"], str):
+        raise EvidenceError("sample evidence svn is not a string")
+    try:
+        report_data = b64std_decode(ev["report_data"], "sample report_data")
+    except ValueError as e:
+        raise EvidenceError(str(e)) from None
+    if report_data != report_hash:
+        raise EvidenceError("sample report_data is not the hash of the runtime data "
+                            f"(got {report_data.hex()}, expected {report_hash.hex()})")
+    claims = {"svn": ev["svn"], "report_data": report_data.hex(), "debug": False}
+    if init_digest is not None:
+        claims["init_data"] = "not checked: the sample TEE has no init-data binding"
+    records = None
+    if ev.get("cc_eventlog") is not None:
+        # A broker extension (Trustee's sample verifier ignores the member): the log is
+        # checked and goes to the policy, but nothing can replay it.
+        try:
+            log = b64std_decode(ev["cc_eventlog"], "sample cc_eventlog")
+        except ValueError as e:
+            raise EvidenceError(str(e)) from None
+        _, records = parse_tcg2_log(log, "sample cc_eventlog", True, True)
+        check_tagged_digests(records, "body")
+        claims["eventlog"] = "present, not replayed (sample)"
+    return Verified(claims, records)
+
+
+TDX_BODY_FIELDS = (("tcb_svn", 0, 16), ("mr_seam", 16, 48), ("mrsigner_seam", 64, 48),
+                   ("seam_attributes", 112, 8), ("td_attributes", 120, 8), ("xfam", 128, 8),
+                   ("mr_td", 136, 48), ("mr_config_id", 184, 48), ("mr_owner", 232, 48),
+                   ("mr_owner_config", 280, 48), ("rtmr_0", 328, 48), ("rtmr_1", 376, 48),
+                   ("rtmr_2", 424, 48), ("rtmr_3", 472, 48), ("report_data", 520, 64))
+
+
+def parse_tdx_quote(q):
+    """A TDX quote, v4 (48-byte header, 584-byte TD report body) or v5 (a body type and size
+    after the header, then the TDX 1.0 or 1.5 body), then the signature data length and the
+    signature data, which must end the quote. Offsets: Intel's sgx_quote_4.h / sgx_quote_5.h,
+    as Trustee's deps/verifier/src/tdx/quote.rs reads them. The signature is not checked."""
+    if len(q) < 48:
+        raise EvidenceError("TDX quote shorter than its header")
+    version, _att_key_type, tee_type = struct.unpack_from("<HHI", q, 0)
+    if tee_type != 0x81:
+        raise EvidenceError(f"quote TEE type {tee_type:#x} is not TDX (0x81)")
+    if version == 4:
+        body_at, body_size = 48, 584
+    elif version == 5:
+        if len(q) < 54:
+            raise EvidenceError("TDX quote v5 truncated in the body descriptor")
+        body_type, declared = struct.unpack_from("<HI", q, 48)
+        body_size = {2: 584, 3: 648}.get(body_type)
+        if body_size is None or declared != body_size:
+            raise EvidenceError(f"TDX quote v5 body type {body_type} size {declared}")
+        body_at = 54
+    else:
+        raise EvidenceError(f"TDX quote version {version} (4 or 5 expected)")
+    end = body_at + body_size
+    if len(q) < end + 4:
+        raise EvidenceError(f"TDX quote of {len(q)} bytes is truncated in the TD report body")
+    sig_len = struct.unpack_from("<I", q, end)[0]
+    if len(q) != end + 4 + sig_len:
+        raise EvidenceError(f"TDX quote is {len(q)} bytes, its signature data says "
+                            f"{end + 4 + sig_len}")
+    body = q[body_at:end]
+    fields = {name: body[off:off + size] for name, off, size in TDX_BODY_FIELDS}
+    fields["version"] = version
+    return fields
+
+
+def verify_tdx(ev, report_hash, init_digest):
+    expect_members(ev, "tdx evidence", ("quote",), ("cc_eventlog",))
+    try:
+        quote_bytes = b64std_decode(ev["quote"], "tdx quote")
+    except ValueError as e:
+        raise EvidenceError(str(e)) from None
+    if not quote_bytes:
+        raise EvidenceError("TDX quote is empty")
+    q = parse_tdx_quote(quote_bytes)
+    expected = regularize(report_hash, 64)
+    if q["report_data"] != expected:
+        raise EvidenceError("REPORTDATA is not the hash of the runtime data (quote "
+                            f"{q['report_data'].hex()}, expected {expected.hex()})")
+    claims = {"quote_version": q["version"]}
+    for name, _off, _size in TDX_BODY_FIELDS:
+        claims[name] = q[name].hex()
+    if init_digest is not None:
+        if q["mr_config_id"] != regularize(init_digest, 48):
+            raise EvidenceError("MRCONFIGID is not the init-data digest")
+        claims["init_data"] = "bound to MRCONFIGID"
+    registers = {"mrtd": q["mr_td"], "mrconfigid": q["mr_config_id"]}
+    for i in range(4):
+        registers[f"rtmr{i}"] = q[f"rtmr_{i}"]
+    records = None
+    if ev.get("cc_eventlog"):
+        try:
+            log = b64std_decode(ev["cc_eventlog"], "tdx cc_eventlog")
+        except ValueError as e:
+            raise EvidenceError(str(e)) from None
+        algs, records = parse_tcg2_log(log, "cc_eventlog", True, True)
+        if 0x000C not in algs:
+            raise EvidenceError("cc_eventlog has no SHA-384 digests (the RTMRs' algorithm)")
+        check_tagged_digests(records, "body")
+        replayed = replay_cc(records, "cc_eventlog")
+        for i in range(1, 5):
+            if replayed[i] != q[f"rtmr_{i - 1}"]:
+                raise EvidenceError(
+                    f"the event log replays RTMR{i - 1} to {replayed[i].hex()}, the quote "
+                    f"holds {q[f'rtmr_{i - 1}'].hex()}")
+        claims["eventlog"] = "replayed to RTMR0..3"
+    return Verified(claims, records, registers)
+
+
+TPM_ALG_RSASSA = 0x0014
+TPM_ST_ATTEST_QUOTE = 0x8018
+TPM_GENERATED = 0xFF544347
+TPM_BANKS = {"SHA1": 0x0004, "SHA256": 0x000B, "SHA384": 0x000C, "SHA512": 0x000D}
+
+
+def _tpm2b(data, off, what):
+    if off + 2 > len(data):
+        raise EvidenceError(f"TPMS_ATTEST truncated in {what}")
+    size = struct.unpack_from(">H", data, off)[0]
+    if off + 2 + size > len(data):
+        raise EvidenceError(f"TPMS_ATTEST truncated in {what}")
+    return data[off + 2:off + 2 + size], off + 2 + size
+
+
+def parse_tpms_attest(data):
+    """TPMS_ATTEST of a TPM2_Quote (TPM 2.0 Part 2, 10.12), big-endian, nothing after it."""
+    if len(data) < 6:
+        raise EvidenceError("TPMS_ATTEST too short")
+    magic, stype = struct.unpack_from(">IH", data, 0)
+    if magic != TPM_GENERATED:
+        raise EvidenceError(f"TPMS_ATTEST magic {magic:#x} is not TPM_GENERATED_VALUE")
+    if stype != TPM_ST_ATTEST_QUOTE:
+        raise EvidenceError(f"TPMS_ATTEST type {stype:#x} is not TPM_ST_ATTEST_QUOTE")
+    signer, off = _tpm2b(data, 6, "qualifiedSigner")
+    extra, off = _tpm2b(data, off, "extraData")
+    if len(extra) > 64:
+        raise EvidenceError("TPMS_ATTEST extraData longer than 64 bytes")
+    if off + 17 + 8 + 4 > len(data):
+        raise EvidenceError("TPMS_ATTEST truncated in clockInfo")
+    clock, reset_count, restart_count, safe = struct.unpack_from(">QIIB", data, off)
+    if safe > 1:
+        raise EvidenceError("TPMS_ATTEST clockInfo.safe is not a TPMI_YES_NO")
+    off += 17
+    firmware = struct.unpack_from(">Q", data, off)[0]
+    off += 8
+    count = struct.unpack_from(">I", data, off)[0]
+    off += 4
+    if count > 16:
+        raise EvidenceError(f"TPMS_ATTEST selects {count} banks")
+    selection = []
+    for _ in range(count):
+        if off + 3 > len(data):
+            raise EvidenceError("TPMS_ATTEST truncated in pcrSelect")
+        alg, size = struct.unpack_from(">HB", data, off)
+        off += 3
+        if not 3 <= size <= 4 or off + size > len(data):
+            raise EvidenceError(f"TPMS_ATTEST sizeofSelect {size}")
+        bits = data[off:off + size]
+        off += size
+        pcrs = [8 * i + b for i in range(size) for b in range(8) if bits[i] >> b & 1]
+        selection.append((alg, pcrs))
+    digest, off = _tpm2b(data, off, "pcrDigest")
+    if off != len(data):
+        raise EvidenceError(f"{len(data) - off} bytes after the TPMS_ATTEST")
+    return {"signer": signer, "extra_data": extra, "clock": clock, "reset_count": reset_count,
+            "restart_count": restart_count, "firmware": firmware, "selection": selection,
+            "pcr_digest": digest}
+
+
+class TpmTrust:
+    """Which attestation keys the broker trusts: a list of PEM public keys, or first use."""
+
+    def __init__(self, allow_files, tofu):
+        self.tofu = tofu
+        self.allowed = set()
+        for path in allow_files:
+            with open(path, "rb") as f:
+                pem = f.read()
+            found = 0
+            for block in re.findall(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----",
+                                    pem, re.S):
+                key = serialization.load_pem_public_key(block)
+                self.allowed.add(key.public_bytes(serialization.Encoding.DER,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+                found += 1
+            if not found:
+                raise ValueError(f"{path}: no PEM public key")
+
+    def check(self, key):
+        der = _spki(key)
+        fingerprint = hashlib.sha256(der).hexdigest()
+        if der in self.allowed:
+            return fingerprint, "allow-list"
+        if self.tofu:
+            return fingerprint, "trusted on first use"
+        raise EvidenceError(f"the attestation key (SHA-256 of its SubjectPublicKeyInfo "
+                            f"{fingerprint}) is not trusted")
+
+
+def _verify_tpm_signature(key, sig, message, what):
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(sig, message, padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(sig, message, ec.ECDSA(hashes.SHA256()))
+        else:
+            raise EvidenceError(f"{what}: the attestation key is neither RSA nor EC")
+    except InvalidSignature:
+        raise EvidenceError(f"{what}: the quote signature does not verify with the "
+                            "attestation key") from None
+
+
+def _tpm_pcr_values(att, bank_alg, pcr_hex, what):
+    """The quoted PCR values: the selection must be the one bank, the listed values as many
+    as it selects, and pcrDigest the SHA-256 of their concatenation (the signing scheme's hash,
+    which is what Trustee computes)."""
+    if len(att["selection"]) != 1 or att["selection"][0][0] != bank_alg:
+        raise EvidenceError(f"{what}: the quote does not select exactly the "
+                            f"{TCG_ALGS[bank_alg][0]} bank")
+    selected = att["selection"][0][1]
+    if not isinstance(pcr_hex, list) or len(pcr_hex) != len(selected):
+        raise EvidenceError(f"{what}: {len(pcr_hex) if isinstance(pcr_hex, list) else 'no'} "
+                            f"PCR values for {len(selected)} selected PCRs")
+    size = TCG_ALGS[bank_alg][1]
+    try:
+        values = [hex_decode(v, f"{what} PCR value", size) for v in pcr_hex]
+    except ValueError as e:
+        raise EvidenceError(str(e)) from None
+    if hashlib.sha256(b"".join(values)).digest() != att["pcr_digest"]:
+        raise EvidenceError(f"{what}: pcrDigest is not the SHA-256 of the listed PCR values")
+    return dict(zip(selected, values))
+
+
+def _tpm_logs(ev):
+    """The firmware log ("eventlog") and the runtime log ("aa_eventlog"), in that order."""
+    records, present = [], False
+    for member, strict in (("eventlog", False), ("aa_eventlog", True)):
+        if ev.get(member) is None:
+            continue
+        try:
+            log = b64std_decode(ev[member], f"tpm {member}")
+        except ValueError as e:
+            raise EvidenceError(str(e)) from None
+        algs, recs = parse_tcg2_log(log, member, False, strict)
+        if 0x000B not in algs:
+            raise EvidenceError(f"{member} has no SHA-256 digests")
+        records += recs
+        present = True
+    return records if present else None
+
+
+def _spki(key):
+    return key.public_bytes(serialization.Encoding.DER,
+                            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
+    """Trustee's layout (deps/verifier/src/tpm/mod.rs): ak_public, base64 of the AK's DER
+    SubjectPublicKeyInfo; tpm_quote {signature: a marshalled TPMT_SIGNATURE (RSASSA only),
+    message: the TPMS_ATTEST, pcrs: SHA-256 PCR values}; extraData the hash zero-padded to 64;
+    PCR 8 the init-data digest extended once."""
+    if "ak_public" not in ev or "tpm_quote" not in ev:
+        raise EvidenceError("tpm evidence has one of ak_public and tpm_quote without the other")
+    try:
+        key = serialization.load_der_public_key(b64std_decode(ev["ak_public"], "tpm ak_public"))
+    except ValueError as e:
+        raise EvidenceError(f"tpm ak_public: {e}") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise EvidenceError("tpm ak_public is not an RSA key (RSASSA quotes only)")
+    q = ev["tpm_quote"]
+    try:
+        expect_members(q, "tpm_quote", ("signature", "message", "pcrs"))
+        sig_blob = b64std_decode(q["signature"], "tpm_quote signature")
+        message = b64std_decode(q["message"], "tpm_quote message")
+    except ValueError as e:
+        raise EvidenceError(str(e)) from None
+    if len(sig_blob) < 6:
+        raise EvidenceError("TPMT_SIGNATURE too short")
+    sig_alg, hash_alg, size = struct.unpack_from(">HHH", sig_blob, 0)
+    if sig_alg != TPM_ALG_RSASSA or hash_alg != 0x000B or len(sig_blob) != 6 + size:
+        raise EvidenceError("TPMT_SIGNATURE is not one RSASSA-SHA256 signature")
+    _verify_tpm_signature(key, sig_blob[6:], message, "tpm_quote")
+    att = parse_tpms_attest(message)
+    if att["extra_data"] != regularize(report_hash, 64):
+        raise EvidenceError("tpm_quote: extraData is not the runtime data hash zero-padded to "
+                            "64 bytes")
+    if ev.get("report_data") is not None:
+        try:
+            rd = b64std_decode(ev["report_data"], "tpm report_data")
+        except ValueError as e:
+            raise EvidenceError(str(e)) from None
+        if rd != regularize(report_hash, 64):
+            raise EvidenceError("tpm report_data is not the padded runtime data hash")
+    pcrs = _tpm_pcr_values(att, 0x000B, q["pcrs"], "tpm_quote")
+    if init_digest is not None:
+        if len(init_digest) != 32 or 8 not in pcrs:
+            raise EvidenceError("init-data for a TPM needs a SHA-256 digest and PCR 8")
+        if pcrs[8] != hashlib.sha256(bytes(32) + init_digest).digest():
+            raise EvidenceError("PCR 8 is not the init-data digest extended once")
+        claims["init_data"] = "bound to PCR 8"
+    return key, pcrs
+
+
+def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
+    """The openanolis layout: ak_pubkey (PEM), quote {BANK: {attest_body, attest_sig (the bare
+    signature), pcrs}}, ek_cert (PEM or null); extraData compared on its first 32 bytes."""
+    if "ak_pubkey" not in ev or "quote" not in ev:
+        raise EvidenceError("tpm evidence has one of ak_pubkey and quote without the other")
+    if not isinstance(ev["ak_pubkey"], str):
+        raise EvidenceError("tpm ak_pubkey is not a PEM string")
+    try:
+        key = serialization.load_pem_public_key(ev["ak_pubkey"].encode())
+    except ValueError as e:
+        raise EvidenceError(f"tpm ak_pubkey: {e}") from None
+    if ev.get("ek_cert") is not None:
+        try:
+            cert = x509.load_pem_x509_certificate(ev["ek_cert"].encode())
+        except (ValueError, AttributeError) as e:
+            raise EvidenceError(f"tpm ek_cert is not a PEM certificate: {e}") from None
+        claims["ek_cert_issuer"] = cert.issuer.rfc4514_string()
+    quotes = ev["quote"]
+    if not isinstance(quotes, dict) or not quotes:
+        raise EvidenceError("tpm quote is not a non-empty object of banks")
+    bank_values = {}
+    for bank, q in quotes.items():
+        if bank not in TPM_BANKS:
+            raise EvidenceError(f"tpm quote bank {bank!r} is not one of {', '.join(TPM_BANKS)}")
+        try:
+            expect_members(q, f"tpm quote {bank}", ("attest_body", "attest_sig", "pcrs"))
+            body = b64std_decode(q["attest_body"], f"tpm quote {bank} attest_body")
+            sig = b64std_decode(q["attest_sig"], f"tpm quote {bank} attest_sig")
+        except ValueError as e:
+            raise EvidenceError(str(e)) from None
+        _verify_tpm_signature(key, sig, body, f"tpm quote {bank}")
+        att = parse_tpms_attest(body)
+        # That Trustee compares the first 32 bytes (its attester truncates the hash to 32
+        # bytes); any bytes after them must still be the hash's own, zero-padded.
+        extra = att["extra_data"]
+        if not 32 <= len(extra) <= 64 or extra != regularize(report_hash, len(extra)):
+            raise EvidenceError(f"tpm quote {bank}: extraData is not the runtime data hash "
+                                "(its first 32 bytes, the rest zero-padded)")
+        bank_values[bank] = _tpm_pcr_values(att, TPM_BANKS[bank], q["pcrs"],
+                                            f"tpm quote {bank}")
+    if "SHA256" not in bank_values:
+        raise EvidenceError("tpm quote has no SHA256 bank")
+    if init_digest is not None and "init_data" not in claims:
+        claims["init_data"] = "not checked (the ak_pubkey layout has no init-data binding)"
+    return key, bank_values["SHA256"]
+
+
+TPM_MEMBERS = ("ak_public", "tpm_quote", "report_data", "ak_pubkey", "quote", "ek_cert",
+               "ek_pubkey", "keylime_agent_uuid", "eventlog", "aa_eventlog")
+
+
+def verify_tpm(ev, report_hash, init_digest, trust, digest_convention):
+    """Two evidence layouts exist in Trustee's lineages, and serde ignores members a layout
+    does not name, so one object may carry both (the agent's does): each layout present is
+    verified, and when both are, they must name the same key and the same PCR values."""
+    expect_members(ev, "tpm evidence", (), TPM_MEMBERS)
+    claims, found = {}, []
+    if "ak_public" in ev or "tpm_quote" in ev:
+        found.append(("ak_public", *_verify_tpm_ak_public(ev, report_hash, init_digest, claims)))
+    if "ak_pubkey" in ev or "quote" in ev:
+        found.append(("ak_pubkey", *_verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims)))
+    if not found:
+        raise EvidenceError("tpm evidence has neither tpm_quote nor quote")
+    if len(found) == 2:
+        if _spki(found[0][1]) != _spki(found[1][1]):
+            raise EvidenceError("ak_public and ak_pubkey are different keys")
+        if found[0][2] != found[1][2]:
+            raise EvidenceError("tpm_quote and quote.SHA256 quote different PCR values")
+    claims["layouts"] = [name for name, _key, _pcrs in found]
+    key, pcrs = found[0][1], found[0][2]
+    claims["ak"], claims["ak_trust"] = trust.check(key)
+    registers = {f"pcr{i}": v for i, v in pcrs.items()}
+    for i, v in sorted(pcrs.items()):
+        claims[f"pcr{i:02d}"] = v.hex()
+    records = _tpm_logs(ev)
+    if records is not None:
+        check_tagged_digests(records, digest_convention)
+        replayed = replay_pcrs(records, 0x000B)
+        for i, value in sorted(replayed.items()):
+            if i not in pcrs:
+                raise EvidenceError(f"the event log extends PCR {i}, which the quote does "
+                                    "not cover")
+            if value != pcrs[i]:
+                raise EvidenceError(f"the event log replays PCR {i} to {value.hex()}, the "
+                                    f"quote holds {pcrs[i].hex()}")
+        claims["eventlog"] = ("replayed to PCR " + ", ".join(str(i) for i in sorted(replayed))
+                              if replayed else "present, extends nothing")
+    return Verified(claims, records, registers)
+
+
+def _byte_array(value, what, size=None):
+    if not isinstance(value, list) or not all(
+            isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in value):
+        raise EvidenceError(f"{what} is not an array of byte values")
+    if size is not None and len(value) != size:
+        raise EvidenceError(f"{what} has {len(value)} bytes, not {size}")
+    return bytes(value)
+
+
+def verify_snp(ev, report_hash, init_digest):
+    """Only the binding: attestation_report.report_data (the sev crate's serde layout, an array
+    of 64 numbers) or a raw 1184-byte report as an array (REPORT_DATA at 0x50)."""
+    expect_members(ev, "snp evidence", ("attestation_report",), ("cert_chain",))
+    report = ev["attestation_report"]
+    if isinstance(report, list):
+        raw = _byte_array(report, "snp attestation_report")
+        if len(raw) != 0x4A0:
+            raise EvidenceError(f"raw SNP report is {len(raw)} bytes, not 1184")
+        report_data, host_data = raw[0x50:0x90], raw[0xC0:0xE0]
+    elif isinstance(report, dict):
+        report_data = _byte_array(report.get("report_data"), "snp report_data", 64)
+        host_data = (_byte_array(report["host_data"], "snp host_data", 32)
+                     if "host_data" in report else None)
+    else:
+        raise EvidenceError("snp attestation_report is neither an object nor an array")
+    if ev.get("cert_chain") is not None and not isinstance(ev["cert_chain"], list):
+        raise EvidenceError("snp cert_chain is neither an array nor null")
+    if report_data != regularize(report_hash, 64):
+        raise EvidenceError("SNP REPORT_DATA is not the hash of the runtime data")
+    claims = {"report_data": report_data.hex(), "signature": "not checked (no AMD keys here)"}
+    if init_digest is not None:
+        if host_data is None or host_data != regularize(init_digest, 32):
+            raise EvidenceError("SNP HOST_DATA is not the init-data digest")
+        claims["init_data"] = "bound to HOST_DATA"
+    return Verified(claims)
+
+
+def cbor_decode(data, pos=0, depth=0):
+    """Definite-length CBOR (RFC 8949) as far as CCA tokens need it; returns (value, pos)."""
+    if depth > 16 or pos >= len(data):
+        raise EvidenceError("CBOR truncated or nested too deeply")
+    initial = data[pos]
+    major, info = initial >> 5, initial & 31
+    pos += 1
+    if info < 24:
+        arg = info
+    elif info in (24, 25, 26, 27):
+        n = 1 << (info - 24)
+        if pos + n > len(data):
+            raise EvidenceError("CBOR truncated")
+        arg = int.from_bytes(data[pos:pos + n], "big")
+        pos += n
+    else:
+        raise EvidenceError("indefinite-length or reserved CBOR item")
+    if major == 0:
+        return arg, pos
+    if major == 1:
+        return -1 - arg, pos
+    if major in (2, 3):
+        if pos + arg > len(data):
+            raise EvidenceError("CBOR string truncated")
+        chunk = data[pos:pos + arg]
+        return (chunk if major == 2 else chunk.decode("utf-8", "strict")), pos + arg
+    if major == 4:
+        items = []
+        for _ in range(arg):
+            item, pos = cbor_decode(data, pos, depth + 1)
+            items.append(item)
+        return items, pos
+    if major == 5:
+        m = {}
+        for _ in range(arg):
+            k, pos = cbor_decode(data, pos, depth + 1)
+            v, pos = cbor_decode(data, pos, depth + 1)
+            if isinstance(k, (list, dict, tuple)) or k in m:
+                raise EvidenceError("CBOR map key is a container or repeated")
+            m[k] = v
+        return m, pos
+    if major == 6:
+        inner, pos = cbor_decode(data, pos, depth + 1)
+        return ("tag", arg, inner), pos
+    if info in (20, 21, 22):
+        return {20: False, 21: True, 22: None}[info], pos
+    raise EvidenceError("unsupported CBOR simple value")
+
+
+def _cbor_whole(data, what):
+    value, end = cbor_decode(data)
+    if end != len(data):
+        raise EvidenceError(f"{len(data) - end} bytes after the {what}")
+    return value
+
+
+def verify_cca(ev, report_hash, init_digest):
+    """Only the binding: the realm token's challenge (key 10) in the CCA token (CMW collection,
+    tag 399, realm token under 44241, a COSE_Sign1 whose payload is the claims map)."""
+    expect_members(ev, "cca evidence", ("token",))
+    token = _cbor_whole(_byte_array(ev["token"], "cca token"), "CCA token")
+    if not (isinstance(token, tuple) and token[1] == 399 and isinstance(token[2], dict)):
+        raise EvidenceError("CCA token is not a tag-399 collection")
+    realm = token[2].get(44241)
+    if not isinstance(realm, bytes):
+        raise EvidenceError("CCA token has no realm token (44241)")
+    realm = _cbor_whole(realm, "realm token")
+    if isinstance(realm, tuple) and realm[1] == 18:
+        realm = realm[2]
+    if isinstance(realm, list):
+        if len(realm) != 4 or not isinstance(realm[2], bytes):
+            raise EvidenceError("realm token is not a COSE_Sign1")
+        realm = _cbor_whole(realm[2], "realm claims")
+    if not isinstance(realm, dict) or not isinstance(realm.get(10), bytes):
+        raise EvidenceError("realm claims have no challenge (10)")
+    if realm[10] != regularize(report_hash, 64):
+        raise EvidenceError("the realm challenge is not the hash of the runtime data")
+    claims = {"challenge": realm[10].hex(), "signature": "not checked (no Arm keys here)"}
+    if init_digest is not None:
+        if realm.get(44235) != init_digest:
+            raise EvidenceError("the realm personalization value is not the init-data digest")
+        claims["init_data"] = "bound to the personalization value"
+    return Verified(claims)
+
+
+# ---------------------------------------------------------------------------------------------
+# policy
+
+RULE_KEYS = {"domain", "operation", "content", "content_pattern", "content_json", "required",
+             "max", "index", "separator", "comment"}
+TEE_POLICY_KEYS = {"eventlog", "tpm_digest", "registers", "comment"}
+
+
+class Rule:
+    def __init__(self, doc, number):
+        unknown = set(doc) - RULE_KEYS
+        if unknown:
+            raise ValueError(f"rule {number}: unknown key(s) {', '.join(sorted(unknown))}")
+        self.number = number
+        self.domain = doc.get("domain")
+        self.operation = doc.get("operation")
+        if not isinstance(self.domain, str) or not isinstance(self.operation, str):
+            raise ValueError(f"rule {number}: domain and operation are required strings")
+        kinds = [k for k in ("content", "content_pattern", "content_json") if k in doc]
+        if len(kinds) > 1:
+            raise ValueError(f"rule {number}: at most one of content, content_pattern, "
+                             "content_json")
+        self.kind = kinds[0] if kinds else None
+        self.want = doc.get(self.kind) if self.kind else None
+        if self.kind == "content_pattern":
+            self.want = re.compile(self.want)
+        elif self.kind == "content_json":
+            _check_json_matcher(self.want, f"rule {number} content_json")
+        elif self.kind == "content" and not isinstance(self.want, str):
+            raise ValueError(f"rule {number}: content is not a string")
+        self.required = bool(doc.get("required", False))
+        self.separator = bool(doc.get("separator", False))
+        self.max = doc.get("max")
+        if self.max is not None and (not isinstance(self.max, int) or self.max < 1):
+            raise ValueError(f"rule {number}: max is not a positive integer")
+        self.index = doc.get("index")
+        if self.index is not None and not isinstance(self.index, (int, dict)):
+            raise ValueError(f"rule {number}: index is an integer or an object per TEE")
+
+    def name(self):
+        return f"{self.domain} {self.operation}"
+
+    def index_for(self, tee):
+        if isinstance(self.index, dict):
+            return self.index.get(tee)
+        return self.index
+
+    def content_problem(self, content):
+        """None when content matches, else why not."""
+        if self.kind is None:
+            return None
+        if self.kind == "content":
+            return None if content == self.want else f"is not {self.want!r}"
+        if self.kind == "content_pattern":
+            return None if self.want.fullmatch(content) else \
+                f"does not match /{self.want.pattern}/"
+        try:
+            value = json_strict(content)
+        except ValueError as e:
+            return f"is not JSON ({e})"
+        return _json_match(self.want, value, "content")
+
+
+def _check_json_matcher(m, what):
+    if isinstance(m, dict) and set(m) == {"pattern"}:
+        re.compile(m["pattern"])
+    elif isinstance(m, dict):
+        for k, v in m.items():
+            _check_json_matcher(v, f"{what}.{k}")
+    elif isinstance(m, list):
+        for i, v in enumerate(m):
+            _check_json_matcher(v, f"{what}[{i}]")
+
+
+def _json_match(want, got, path):
+    """A JSON matcher: objects match member for member (the same set of members), arrays item
+    for item, {"pattern": RE} a string by full match, anything else by equality."""
+    if isinstance(want, dict) and set(want) == {"pattern"}:
+        if not isinstance(got, str) or not re.fullmatch(want["pattern"], got):
+            return f"{path} {json.dumps(got)} does not match /{want['pattern']}/"
+        return None
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return f"{path} is not an object"
+        if set(want) != set(got):
+            return (f"{path} has members {sorted(got)}, the policy expects {sorted(want)}")
+        for k in want:
+            why = _json_match(want[k], got[k], f"{path}.{k}")
+            if why:
+                return why
+        return None
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return f"{path} is not an array of {len(want)} items"
+        for i, (w, g) in enumerate(zip(want, got)):
+            why = _json_match(w, g, f"{path}[{i}]")
+            if why:
+                return why
+        return None
+    if type(want) is not type(got) or want != got:
+        return f"{path} is {json.dumps(got)}, the policy expects {json.dumps(want)}"
+    return None
+
+
+class Policy:
+    """The reference-value policy (README: "Policy"). Without a policy file the broker checks
+    the evidence only (binding, replay) and allows every event."""
+
+    def __init__(self, doc=None):
+        self.present = doc is not None
+        doc = doc or {"tees": {}}
+        unknown = set(doc) - {"version", "comment", "tees", "domains", "other_domains",
+                              "events", "resources"}
+        if unknown:
+            raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))}")
+        if doc.get("version", 1) != 1:
+            raise ValueError("policy version must be 1")
+        self.tees = {}
+        for tee, tp in (doc.get("tees") or {}).items():
+            if tee not in SUPPORTED_TEES:
+                raise ValueError(f"tees: {tee!r} is not one of {', '.join(SUPPORTED_TEES)}")
+            if not isinstance(tp, dict) or set(tp) - TEE_POLICY_KEYS:
+                raise ValueError(f"tees.{tee}: an object with {', '.join(sorted(TEE_POLICY_KEYS))}")
+            if tp.get("eventlog", "optional") not in ("required", "optional"):
+                raise ValueError(f"tees.{tee}.eventlog is required or optional")
+            if tp.get("tpm_digest", "text") not in ("text", "body"):
+                raise ValueError(f"tees.{tee}.tpm_digest is text or body")
+            regs = tp.get("registers", {})
+            if not isinstance(regs, dict):
+                raise ValueError(f"tees.{tee}.registers is not an object")
+            for name, value in regs.items():
+                hex_decode(value, f"tees.{tee}.registers.{name}")
+            self.tees[tee] = tp
+        self.domains = set(doc.get("domains", ["mrboot"]))
+        self.other_domains = doc.get("other_domains", "deny")
+        if self.other_domains not in ("deny", "ignore"):
+            raise ValueError("other_domains is deny or ignore")
+        self.rules = [Rule(r, i + 1) for i, r in enumerate(doc.get("events", []))]
+        self.resources = doc.get("resources")
+        if self.resources is not None and not (
+                isinstance(self.resources, list)
+                and all(isinstance(p, str) for p in self.resources)):
+            raise ValueError("resources is an array of patterns")
+
+    def tee_policy(self, tee):
+        return self.tees.get(tee, {})
+
+    def evaluate(self, tee, verified):
+        """The reasons to deny (empty: allow)."""
+        if not self.present:
+            return []
+        tp = self.tee_policy(tee)
+        reasons = []
+        for name, want in sorted(tp.get("registers", {}).items()):
+            got = verified.registers.get(name)
+            if got is None:
+                reasons.append(f"register {name} is not in the {tee} evidence")
+            elif got != bytes.fromhex(want):
+                reasons.append(f"register {name} is {got.hex()}, the policy expects "
+                               f"{want.lower()}")
+        counts = {rule: 0 for rule in self.rules}
+        if verified.records is None:
+            # "optional": without a log there is nothing to hold to the rules; with one, all
+            # of them apply. "required": no log, no key.
+            if tp.get("eventlog", "optional") == "required":
+                reasons.append(f"the {tee} evidence has no event log, and the policy requires one")
+            return reasons
+        else:
+            separator = None
+            for rec in verified.records:
+                if separator is not None:
+                    reasons.append(f"{rec.describe()} comes after the separator "
+                                   f"({separator.where()}): nothing may be measured after it")
+                    continue
+                if rec.aael is None:
+                    continue
+                domain, operation, content = rec.aael
+                if domain not in self.domains:
+                    if self.other_domains == "deny":
+                        reasons.append(f"{rec.describe()}: domain {domain!r} is not one the "
+                                       "policy allows")
+                    continue
+                rule, why = self._match(tee, rec)
+                if rule is None:
+                    reasons.append(f"{rec.describe()}: {why}")
+                    continue
+                counts[rule] += 1
+                if rule.max is not None and counts[rule] > rule.max:
+                    reasons.append(f"{rec.describe()}: more than {rule.max} "
+                                   f"{rule.name()} event(s)")
+                if rule.separator:
+                    separator = rec
+        for rule in self.rules:
+            if rule.required and counts[rule] == 0:
+                reasons.append(f"required event {rule.name()} (policy rule {rule.number}) is "
+                               "missing")
+        return reasons
+
+    def _match(self, tee, rec):
+        domain, operation, content = rec.aael
+        candidates = [r for r in self.rules if r.domain == domain and r.operation == operation]
+        if not candidates:
+            return None, f"unknown {domain} event: no policy rule allows operation {operation!r}"
+        whys = []
+        for rule in candidates:
+            want_index = rule.index_for(tee)
+            if want_index is not None and want_index != rec.index:
+                whys.append(f"rule {rule.number} wants index {want_index}")
+                continue
+            why = rule.content_problem(content)
+            if why is None:
+                return rule, None
+            whys.append(f"rule {rule.number}: content {why}")
+        return None, "not allowed: " + "; ".join(whys)
+
+    def resource_allowed(self, desc):
+        if self.resources is None:
+            return True
+        return any(fnmatch.fnmatchcase(desc, p) for p in self.resources)
+
+
+# ---------------------------------------------------------------------------------------------
+# protocol
+
+SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+                    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
+                    r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+                    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?")
+RESOURCE_PART = re.compile(r"[a-zA-Z0-9_\-]+[a-zA-Z0-9_\-.]*")
+
+
+def auth_error(detail):
+    # Trustee: Error::AttestationError(RcarAuthFailed) -> 401 ".../AttestationError".
+    return Problem(401, "AttestationError",
+                   f"Attestation error: RCAR handshake Auth failed: {detail}")
+
+
+def attest_error(detail, variant="AttestationError", status=401):
+    return Problem(status, variant, f"Attestation error: RCAR handshake Attest failed: {detail}")
+
+
+class Session:
+    def __init__(self, sid, tee, nonce, hash_name, expires):
+        self.id = sid
+        self.tee = tee
+        self.nonce = nonce
+        self.hash_name = hash_name
+        self.expires = expires
+        self.token = None      # set once attested
+
+    def cookie(self):
+        return (f"{SESSION_COOKIE}={self.id}; "
+                f"Expires={email.utils.formatdate(self.expires, usegmt=True)}")
+
+
+class Request:
+    def __init__(self, method, target, version, headers, body, peer):
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers  # [(lower-case name, value)]
+        self.body = body
+        self.peer = peer
+        self.path, _, self.query = target.partition("?")
+
+    def header(self, name):
+        for n, v in self.headers:
+            if n == name:
+                return v
+        return None
+
+    def cookie(self, name):
+        for n, v in self.headers:
+            if n != "cookie":
+                continue
+            for part in v.split(";"):
+                k, eq, val = part.strip().partition("=")
+                if eq and k == name:
+                    return val
+        return None
+
+    def endpoint(self):
+        if not self.path.startswith("/kbs/v0/"):
+            return "other"
+        plugin = self.path[len("/kbs/v0/"):].split("/")[0]
+        return plugin if plugin in ("auth", "attest", "resource") else "other"
+
+
+class Response:
+    def __init__(self, status, body=b"", content_type="application/json", cookie=None):
+        self.status = status
+        self.body = body
+        self.content_type = content_type if body else None
+        self.cookie = cookie
+        self.problem = None
+        self.note = None
+
+
+def problem_response(p):
+    body = json.dumps({"type": ERROR_TYPE_PREFIX + p.variant, "detail": p.detail}).encode()
+    r = Response(p.status, body)
+    r.problem = (p.variant, p.detail)
+    return r
+
+
+class Broker:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()
+        self.sessions = {}
+        self.signer = TokenSigner(args.token_alg)
+        policy_doc = None
+        if args.policy:
+            with open(args.policy, "rb") as f:
+                policy_doc = json_strict(f.read())
+        try:
+            self.policy = Policy(policy_doc)
+        except (ValueError, re.error) as e:
+            raise ValueError(f"--policy {args.policy}: {e}") from None
+        tees = [t for spec in args.tee for t in spec.split(",") if t]
+        if not tees:
+            tees = list(self.policy.tees) or ["sample"]
+        for t in tees:
+            if t not in SUPPORTED_TEES:
+                raise ValueError(f"--tee {t}: not one of {', '.join(SUPPORTED_TEES)}")
+        self.tees = tees
+        self.resources = {}
+        for spec in args.resource:
+            name, eq, path = spec.partition("=")
+            parts = name.split("/")
+            if not eq or len(parts) != 3 or not all(RESOURCE_PART.fullmatch(p) for p in parts):
+                raise ValueError(f"--resource {spec}: REPO/TYPE/TAG=FILE expected")
+            with open(path, "rb") as f:
+                self.resources[name] = f.read()
+        self.trust = TpmTrust(args.tpm_ak_allow, args.tpm_ak_tofu)
+
+    # -- sessions
+
+    def _new_session(self, tee, nonce, hash_name):
+        now = time.time()
+        with self.lock:
+            for sid in [s for s, v in self.sessions.items() if v.expires <= now]:
+                del self.sessions[sid]
+            if len(self.sessions) >= MAX_SESSIONS:
+                raise auth_error("too many open sessions")
+            session = Session(secrets.token_hex(16), tee, nonce, hash_name,
+                              now + self.args.session_lifetime)
+            self.sessions[session.id] = session
+        return session
+
+    def _session(self, request):
+        sid = request.cookie(SESSION_COOKIE)
+        if sid is None:
+            return None, "cookie not found"
+        with self.lock:
+            session = self.sessions.get(sid)
+            if session is None:
+                return None, "no session for this cookie"
+            if session.expires < time.time():
+                del self.sessions[sid]
+                return None, "session expired"
+        return session, None
+
+    def drop_session(self, request):
+        sid = request.cookie(SESSION_COOKIE)
+        with self.lock:
+            self.sessions.pop(sid, None)
+
+    # -- endpoints
+
+    def dispatch(self, req, fault):
+        path = req.path
+        if not path.startswith("/kbs/v0/"):
+            return Response(404)
+        if req.method not in ("GET", "POST"):
+            return Response(405)
+        parts = path[len("/kbs/v0/"):].split("/")
+        plugin, tail = parts[0], parts[1:]
+        try:
+            if plugin == "auth" and req.method == "POST":
+                return self.auth(req, fault)
+            if plugin == "attest" and req.method == "POST":
+                return self.attest(req, fault)
+            if plugin == "resource" and req.method == "GET" and tail and tail != [""]:
+                return self.resource(req, "/".join(tail), fault)
+            if plugin in ("resource", "resource-policy", "attestation-policy",
+                          "reference-value"):
+                raise Problem(401, "AdminAuth",
+                              "Admin auth error: this broker has no admin interface")
+            raise Problem(404, "PluginNotFound", f"Plugin {plugin} not found")
+        except Problem as p:
+            return problem_response(p)
+
+    def auth(self, req, fault):
+        try:
+            request = json_strict(req.body)
+            expect_members(request, "Request", ("version", "tee", "extra-params"))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise auth_error(f"deserialize Request: {e}") from None
+        version = request["version"]
+        m = SEMVER.fullmatch(version) if isinstance(version, str) else None
+        if m is None:
+            raise auth_error(f"failed to parse KBS version {version!r}")
+        if tuple(int(x) for x in m.group(1, 2, 3)) != PROTOCOL_VERSION or m.group(4):
+            raise auth_error("KBS Client Protocol Version Mismatch: expect =0.4.0 while the "
+                             f"request is {version}")
+        tee = request["tee"]
+        if tee not in KNOWN_TEES:
+            raise auth_error(f"deserialize Request: unknown tee {tee!r}")
+        if tee not in self.tees:
+            raise auth_error(f"tee {tee!r} is not accepted by this broker (accepted: "
+                             f"{', '.join(self.tees)})")
+        extra = request["extra-params"]
+        if extra == "":
+            extra = {}
+        if not isinstance(extra, dict):
+            raise auth_error("extra-params is neither an object nor an empty string")
+        hash_name, extra_out = "sha384", ""
+        supported = extra.get("supported-hash-algorithms")
+        if supported is not None:
+            if not isinstance(supported, list) or not all(isinstance(a, str) for a in supported):
+                raise auth_error("supported-hash-algorithms is not an array of strings")
+            if self.args.hash_algorithm != "sha384":
+                if self.args.hash_algorithm not in [a.lower() for a in supported]:
+                    raise auth_error(f"the client does not support {self.args.hash_algorithm}")
+                hash_name = self.args.hash_algorithm
+                extra_out = {"selected-hash-algorithm": hash_name}
+        raw = secrets.token_bytes(NONCE_BYTES if fault != "wrong-nonce" else 16)
+        nonce = base64.b64encode(raw).decode()
+        session = self._new_session(tee, nonce, hash_name)
+        body = json.dumps({"nonce": nonce, "extra-params": extra_out},
+                          separators=(",", ":")).encode()
+        return Response(200, body, cookie=session.cookie())
+
+    def attest(self, req, fault):
+        if req.cookie(SESSION_COOKIE) is None:
+            raise attest_error("cookie not found")
+        try:
+            att = json_strict(req.body)
+            expect_members(att, "Attestation", ("runtime-data", "tee-evidence"), ("init-data",))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise attest_error(f"deserialize Attestation: {e}") from None
+        session, why = self._session(req)
+        if session is None:
+            raise attest_error(why)
+        if session.token is not None:
+            # Trustee: an attested session answers with the token it already has.
+            return Response(200, json.dumps({"token": session.token}).encode(),
+                            cookie=session.cookie())
+        try:
+            rd = expect_members(att["runtime-data"], "runtime-data", ("nonce", "tee-pubkey"))
+            ev = expect_members(att["tee-evidence"], "tee-evidence",
+                                ("primary_evidence", "additional_evidence"))
+            if not isinstance(rd["nonce"], str):
+                raise ValueError("runtime-data nonce is not a string")
+            tee_key = TeeKey(rd["tee-pubkey"])
+            additional = ev["additional_evidence"]
+            if not isinstance(additional, str):
+                raise ValueError("additional_evidence is not a string")
+            init_digest = (parse_init_data(att["init-data"])
+                           if att.get("init-data") is not None else None)
+        except ValueError as e:
+            raise attest_error(str(e)) from None
+        if rd["nonce"] != session.nonce:
+            raise attest_error("the nonce in the handshake session is different from the "
+                               "client side in KBS protocol's Attestation message")
+        if additional:
+            raise attest_error("additional_evidence is not supported by this broker")
+        runtime = {"tee-pubkey": tee_key.jwk, "nonce": session.nonce,
+                   "additional-evidence": additional}
+        try:
+            material = jcs(runtime)
+        except ValueError as e:
+            raise attest_error(f"runtime data: {e}") from None
+        report_hash = HASHES[session.hash_name](material).digest()
+        verified = self.verify(session.tee, ev["primary_evidence"], report_hash, init_digest)
+        reasons = self.policy.evaluate(session.tee, verified)
+        if reasons and self.args.deny_at == "attest":
+            raise Problem(self.args.deny_status, "PolicyDeny",
+                          "Access denied by policy: " + "; ".join(reasons))
+        now = int(time.time())
+        events = []
+        for rec in verified.records or []:
+            if rec.aael:
+                events.append({"index": rec.index, "domain": rec.aael[0],
+                               "operation": rec.aael[1], "content": rec.aael[2]})
+        claims = {"iss": self.args.issuer, "iat": now, "exp": now + self.args.token_lifetime,
+                  "jwk": self.signer.public_jwk, "tee-pubkey": tee_key.jwk,
+                  "tee": session.tee,
+                  "runtime-data-hash": {"alg": session.hash_name, "value": report_hash.hex()},
+                  "tcb-status": verified.claims,
+                  "evaluation-report": {"policy": "deny" if reasons else "allow",
+                                        "reasons": reasons, "events": events}}
+        token = self.signer.sign(claims)
+        with self.lock:
+            session.token = token
+        resp = Response(200, json.dumps({"token": token}).encode(), cookie=session.cookie())
+        if reasons:
+            resp.note = "policy: deny (reported on resource requests)"
+        if fault == "expired-session":
+            self.drop_session(req)
+            resp.note = "session dropped after attest (fault)"
+        return resp
+
+    def verify(self, tee, evidence, report_hash, init_digest):
+        try:
+            if tee == "sample":
+                return verify_sample(evidence, report_hash, init_digest)
+            if tee == "tdx":
+                return verify_tdx(evidence, report_hash, init_digest)
+            if tee == "tpm":
+                return verify_tpm(evidence, report_hash, init_digest, self.trust,
+                                  self.policy.tee_policy("tpm").get("tpm_digest", "text"))
+            if tee == "snp":
+                return verify_snp(evidence, report_hash, init_digest)
+            if tee == "cca":
+                return verify_cca(evidence, report_hash, init_digest)
+        except (EvidenceError, ValueError, struct.error) as e:
+            raise attest_error(f"verify TEE evidence failed: {tee}: {e}") from None
+        raise attest_error(f"no verifier for {tee}")
+
+    def resource(self, req, desc, fault):
+        if fault == "expired-session":
+            self.drop_session(req)
+        token = None
+        session, _ = self._session(req)
+        if session is not None and session.token is not None:
+            token = session.token
+        if token is None:
+            auth = req.header("authorization")
+            if auth is not None:
+                scheme, _, value = auth.partition(" ")
+                if scheme.lower() == "bearer" and value.strip():
+                    token = value.strip()
+        if token is None:
+            raise Problem(401, "TokenNotFound", "Attestation Token not found")
+        try:
+            claims = self.signer.verify(token, time.time())
+            tee_key = TeeKey(claims.get("tee-pubkey"))
+        except ValueError as e:
+            raise Problem(401, "TokenVerifierError", f"Token Verifier error: {e}") from None
+        report = claims.get("evaluation-report") or {}
+        if report.get("policy") != "allow":
+            raise Problem(self.args.deny_status, "PolicyDeny",
+                          "Access denied by policy: " + "; ".join(report.get("reasons", [])))
+        if not self.policy.resource_allowed(desc):
+            raise Problem(self.args.deny_status, "PolicyDeny",
+                          f"Access denied by policy: resource {desc} is not released")
+        parts = desc.split("/")
+        if len(parts) != 3 or not all(RESOURCE_PART.fullmatch(p) for p in parts):
+            raise Problem(401, "PluginInternalError",
+                          f"Plugin internal error: illegal ResourceDesc format: {desc}")
+        plaintext = self.resources.get(desc)
+        if plaintext is None:
+            raise Problem(self.args.missing_resource_status, "PluginInternalError",
+                          f"Plugin internal error: resource not found: {desc}")
+        body = jwe_encrypt(tee_key, plaintext, fault)
+        return Response(200, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# faults
+
+FAULT_MODES = {
+    # mode: (default endpoint, endpoints it may apply to)
+    "down": ("any", None), "slow": ("any", None), "401": ("any", None), "5xx": ("any", None),
+    "malformed-json": ("any", None), "reset": ("any", None), "oversize": ("any", None),
+    "wrong-nonce": ("auth", ("auth",)),
+    "expired-session": ("attest", ("attest", "resource")),
+    "bad-jwe-tag": ("resource", ("resource",)),
+    "unsupported-alg": ("resource", ("resource",)),
+}
+ENDPOINTS = ("auth", "attest", "resource", "any")
+
+
+class Fault:
+    def __init__(self, spec):
+        parts = spec.split(":")
+        if not 1 <= len(parts) <= 3 or parts[0] not in FAULT_MODES:
+            raise ValueError(f"--fault {spec}: MODE[:ENDPOINT[:COUNT]] with MODE one of "
+                             f"{', '.join(FAULT_MODES)}")
+        self.mode = parts[0]
+        default, allowed = FAULT_MODES[self.mode]
+        self.endpoint = parts[1] if len(parts) > 1 and parts[1] else default
+        if self.endpoint not in ENDPOINTS or (allowed and self.endpoint not in allowed):
+            raise ValueError(f"--fault {spec}: {self.mode} applies to "
+                             f"{', '.join(allowed or ENDPOINTS)}")
+        count = parts[2] if len(parts) > 2 else "1"
+        if count in ("inf", "0"):
+            self.remaining = None
+        elif count.isdigit():
+            self.remaining = int(count)
+        else:
+            raise ValueError(f"--fault {spec}: COUNT is a number or inf")
+
+
+class Faults:
+    """Faults in the order given: a request takes the first one for its endpoint that has
+    uses left, so "--fault down:auth:1 --fault 5xx:auth:1" drops the first /auth, answers the
+    second with a 500 and the third normally."""
+
+    def __init__(self, specs):
+        self.faults = [Fault(s) for s in specs]
+        self.lock = threading.Lock()
+
+    def take(self, endpoint):
+        with self.lock:
+            for f in self.faults:
+                if f.endpoint not in ("any", endpoint):
+                    continue
+                if f.remaining is None:
+                    return f.mode
+                if f.remaining > 0:
+                    f.remaining -= 1
+                    return f.mode
+        return None
+
+
+def fault_response(mode, endpoint):
+    if mode == "401":
+        variant = "TokenNotFound" if endpoint == "resource" else "AttestationError"
+        return problem_response(Problem(401, variant, "injected fault: 401"))
+    if mode == "5xx":
+        variant = "PluginInternalError" if endpoint == "resource" else "AttestationError"
+        return problem_response(Problem(500, variant, "injected fault: internal error"))
+    if mode == "malformed-json":
+        r = Response(200, b'{"nonce": this is not JSON')
+        r.note = "malformed JSON (fault)"
+        return r
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# http
+
+TOKEN_CHARS = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+class HttpError(Exception):
+    def __init__(self, status, detail, problem=None):
+        super().__init__(detail)
+        self.status = status
+        self.problem = problem
+        self.drain = 0  # body bytes to read and drop after answering
+
+
+def read_request(rfile, max_body):
+    """One HTTP/1.1 request, or None at a clean end of the connection."""
+    line = rfile.readline(8193)
+    for _ in range(8):  # RFC 9112 2.2: ignore a few empty lines before a request
+        if line not in (b"\r\n", b"\n"):
+            break
+        line = rfile.readline(8193)
+    if not line:
+        return None
+    if len(line) > 8192 or not line.endswith(b"\n"):
+        raise HttpError(414 if len(line) > 8192 else 400, "request line too long or cut")
+    parts = line.decode("latin-1").rstrip("\r\n").split(" ")
+    if len(parts) != 3 or not TOKEN_CHARS.fullmatch(parts[0]) or not parts[1].startswith("/"):
+        raise HttpError(400, "malformed request line")
+    method, target, version = parts
+    if version not in ("HTTP/1.1", "HTTP/1.0"):
+        raise HttpError(505, f"{version} is not supported")
+    headers, total = [], 0
+    while True:
+        h = rfile.readline(8193)
+        if not h:
+            raise HttpError(400, "connection closed in the headers")
+        total += len(h)
+        if total > 65536 or len(headers) > 100:
+            raise HttpError(431, "headers too large")
+        if h in (b"\r\n", b"\n"):
+            break
+        if h[:1] in (b" ", b"\t"):
+            raise HttpError(400, "obsolete header folding")
+        name, sep, value = h.decode("latin-1").partition(":")
+        if not sep or not TOKEN_CHARS.fullmatch(name):
+            raise HttpError(400, "malformed header line")
+        headers.append((name.lower(), value.strip(" \t\r\n")))
+    te = [v for n, v in headers if n == "transfer-encoding"]
+    cl = [v for n, v in headers if n == "content-length"]
+    too_large = HttpError(413, "request body too large",
+                          Problem(413, "PayloadTooLarge",
+                                  f"Payload too large: more than {max_body} bytes"))
+    expect = [v for n, v in headers if n == "expect"]
+    body = b""
+    if te and cl:
+        raise HttpError(400, "both Transfer-Encoding and Content-Length")
+    if te:
+        codings = [c.strip().lower() for c in ",".join(te).split(",")]
+        if codings != ["chunked"]:
+            raise HttpError(501, f"transfer coding {','.join(codings)} is not supported")
+        return method, target, version, headers, expect, ("chunked", too_large)
+    if cl:
+        if len(set(cl)) != 1 or not re.fullmatch(r"[0-9]{1,12}", cl[0]):
+            raise HttpError(400, "bad Content-Length")
+        length = int(cl[0])
+        if length > max_body:
+            too_large.drain = length
+            raise too_large
+        return method, target, version, headers, expect, ("length", length)
+    return method, target, version, headers, expect, ("none", body)
+
+
+def read_body(rfile, framing, max_body):
+    kind, arg = framing
+    if kind == "none":
+        return b""
+    if kind == "length":
+        data = rfile.read(arg)
+        if len(data) != arg:
+            raise HttpError(400, "connection closed in the body")
+        return data
+    chunks, total = [], 0
+    while True:
+        line = rfile.readline(100)
+        if not line.endswith(b"\n"):
+            raise HttpError(400, "bad chunk size line")
+        size_text = line.split(b";")[0].strip()
+        if not re.fullmatch(rb"[0-9a-fA-F]{1,8}", size_text):
+            raise HttpError(400, "bad chunk size")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        total += size
+        if total > max_body:
+            raise arg
+        data = rfile.read(size)
+        if len(data) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise HttpError(400, "bad chunk")
+        chunks.append(data)
+    for _ in range(100):  # trailers
+        line = rfile.readline(8193)
+        if line in (b"\r\n", b"\n"):
+            return b"".join(chunks)
+        if not line:
+            break
+    raise HttpError(400, "bad chunked trailer")
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+
+    def __init__(self, address, broker, faults, args, tls, log):
+        self.broker = broker
+        self.faults = faults
+        self.args = args
+        self.tls = tls
+        self.log = log
+        self.slots = threading.BoundedSemaphore(64)
+        super().__init__(address, Handler)
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            request.close()  # too many connections at once
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request, client_address):
+        print(f"broker.py: error on a connection from {client_address}: "
+              f"{sys.exc_info()[1]!r}", file=sys.stderr)
+
+
+class Log:
+    def __init__(self, path):
+        self.file = open(path, "a", encoding="utf-8") if path else None
+        self.lock = threading.Lock()
+
+    def write(self, entry):
+        if self.file is None:
+            return
+        with self.lock:
+            self.file.write(json.dumps(entry, sort_keys=True) + "\n")
+            self.file.flush()
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        srv = self.server
+        sock = self.request
+        sock.settimeout(srv.args.io_timeout)
+        peer = f"{self.client_address[0]}:{self.client_address[1]}"
+        if srv.tls is not None:
+            try:
+                sock = srv.tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError) as e:
+                srv.log.write({"time": time.time(), "peer": peer, "tls_error": str(e)})
+                return
+        self.sock = sock
+        rfile = sock.makefile("rb")
+        try:
+            for _ in range(1000):
+                if not self.one_request(rfile, peer):
+                    break
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            try:
+                rfile.close()
+                sock.close()
+            except OSError:
+                pass
+
+    def one_request(self, rfile, peer):
+        srv = self.server
+        entry = {"time": time.time(), "peer": peer}
+        try:
+            head = read_request(rfile, srv.args.max_body)
+            if head is None:
+                return False
+            method, target, version, headers, expect, framing = head
+            entry.update(method=method, path=target.partition("?")[0],
+                         headers={n: v for n, v in headers})
+            if expect and version == "HTTP/1.1" and framing[0] != "none":
+                if expect[0].lower() != "100-continue":
+                    raise HttpError(417, "unsupported Expect")
+                self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            body = read_body(rfile, framing, srv.args.max_body)
+        except HttpError as e:
+            resp = problem_response(e.problem) if e.problem else Response(e.status)
+            resp.status = e.status
+            entry.update(status=e.status, error=str(e))
+            self.send(resp, None, close=True)
+            srv.log.write(entry)
+            # Read (and drop) what the client is still sending, within bounds, so that closing
+            # does not reset the connection before the client has read the answer.
+            left = min(e.drain, 64 << 20)
+            while left > 0:
+                chunk = rfile.read(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            return False
+        except (TimeoutError, socket.timeout):
+            entry.update(error="timed out reading the request")
+            if "method" in entry:
+                srv.log.write(entry)
+            return False
+        req = Request(method, target, version, headers, body, peer)
+        entry["body_bytes"] = len(body)
+        endpoint = req.endpoint()
+        fault = srv.faults.take(endpoint)
+        if fault:
+            entry["fault"] = fault
+        close = (version == "HTTP/1.0" and (req.header("connection") or "").lower() != "keep-alive"
+                 or (req.header("connection") or "").lower() == "close")
+        if fault == "down":
+            entry["status"] = None
+            srv.log.write(entry)
+            return False
+        if fault == "slow":
+            time.sleep(srv.args.slow_seconds)
+        resp = fault_response(fault, endpoint) if fault else None
+        if resp is None:
+            try:
+                resp = srv.broker.dispatch(req, fault)
+            except Exception as e:  # a bug here must not kill the broker
+                resp = problem_response(Problem(500, "InternalError", f"broker bug: {e!r}"))
+                print(f"broker.py: {e!r}", file=sys.stderr)
+        entry.update(status=resp.status, response_bytes=len(resp.body))
+        if resp.problem:
+            entry.update(problem=resp.problem[0], detail=resp.problem[1])
+        if resp.note:
+            entry["note"] = resp.note
+        srv.log.write(entry)
+        return self.send(resp, fault, close) and not close
+
+    def send(self, resp, fault, close):
+        try:
+            phrase = http.HTTPStatus(resp.status).phrase
+        except ValueError:
+            phrase = "Status"
+        body = resp.body
+        length = len(body)
+        if fault == "oversize":
+            length = self.server.args.oversize_bytes
+        lines = [f"HTTP/1.1 {resp.status} {phrase}",
+                 f"date: {email.utils.formatdate(usegmt=True)}",
+                 f"content-length: {length}"]
+        if resp.content_type or fault == "oversize":
+            lines.append("content-type: application/json")
+        if resp.cookie and fault != "oversize":
+            lines.append(f"set-cookie: {resp.cookie}")
+        if close:
+            lines.append("connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        sock = self.sock
+        if fault == "reset":
+            part = head + body[:len(body) // 2] if body else head[:len(head) // 2]
+            sock.sendall(part)
+            # Give the client time to read the part: data it has not read when the RST arrives
+            # is dropped by its kernel, and the fault would look like "down".
+            time.sleep(0.3)
+            # SO_LINGER with a zero timeout: close() sends a TCP RST instead of a FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return False
+        if fault == "oversize":
+            sock.sendall(head)
+            chunk = b"A" * 65536
+            sent = 0
+            prefix = b'{"token":"'
+            sock.sendall(prefix)
+            sent += len(prefix)
+            while sent < length - 2:
+                n = min(len(chunk), length - 2 - sent)
+                sock.sendall(chunk[:n])
+                sent += n
+            sock.sendall(b'"}'[:length - sent])
+            return False
+        sock.sendall(head + body)
+        return True
+
+
+# ---------------------------------------------------------------------------------------------
+# main
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="mrboot's test key broker (Trustee RCAR 0.4.0).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--ready-file", help='gets "PORT\\n" once the broker listens')
+    p.add_argument("--cert", help="server certificate chain (PEM)")
+    p.add_argument("--key", help="server private key (PEM)")
+    p.add_argument("--plain", action="store_true", help="plain HTTP instead of TLS")
+    p.add_argument("--tee", action="append", default=[],
+                   help="accepted TEE (repeatable or comma-separated); default: the policy's "
+                        "TEEs, else sample")
+    p.add_argument("--policy", help="reference-value policy (JSON)")
+    p.add_argument("--resource", action="append", default=[], metavar="REPO/TYPE/TAG=FILE")
+    p.add_argument("--session-lifetime", type=int, default=300, metavar="SECONDS")
+    p.add_argument("--token-lifetime", type=int, default=300, metavar="SECONDS")
+    p.add_argument("--hash-algorithm", choices=sorted(HASHES), default="sha384",
+                   help="runtime-data hash when the client lists it (sha384 as Trustee)")
+    p.add_argument("--token-alg", choices=("ES256", "RS256"), default="ES256")
+    p.add_argument("--issuer", default="mrboot-test-kbs")
+    p.add_argument("--tpm-ak-allow", action="append", default=[], metavar="PEM",
+                   help="trusted TPM attestation public key(s)")
+    p.add_argument("--tpm-ak-tofu", action="store_true",
+                   help="trust any TPM attestation key (testing only)")
+    p.add_argument("--fault", action="append", default=[], metavar="MODE[:ENDPOINT[:COUNT]]")
+    p.add_argument("--slow-seconds", type=float, default=5.0)
+    p.add_argument("--oversize-bytes", type=int, default=32 << 20)
+    p.add_argument("--deny-at", choices=("resource", "attest"), default="resource",
+                   help="where a policy denial is reported (Trustee: resource)")
+    p.add_argument("--deny-status", type=int, choices=(401, 403), default=401)
+    p.add_argument("--missing-resource-status", type=int, choices=(401, 404), default=401)
+    p.add_argument("--max-body", type=int, default=2 << 20)
+    p.add_argument("--io-timeout", type=float, default=10.0,
+                   help="seconds any one read or write on a connection may take")
+    p.add_argument("--log", help="append one JSON line per request")
+    args = p.parse_args(argv)
+    if args.plain == bool(args.cert or args.key) or bool(args.cert) != bool(args.key):
+        p.error("give --cert and --key, or --plain")
+    if args.oversize_bytes < 64:
+        p.error("--oversize-bytes must be at least 64")
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        broker = Broker(args)
+        faults = Faults(args.fault)
+    except (OSError, ValueError) as e:
+        print(f"broker.py: {e}", file=sys.stderr)
+        return 2
+    tls = None
+    if not args.plain:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        tls.load_cert_chain(args.cert, args.key)
+    log = Log(args.log)
+    server = Server((args.host, args.port), broker, faults, args, tls, log)
+    port = server.server_address[1]
+
+    def stop(_signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.ready_file:
+        tmp = args.ready_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{port}\n")
+        os.replace(tmp, args.ready_file)
+    print(f"broker.py: listening on {args.host}:{port} ({'http' if args.plain else 'https'}), "
+          f"TEEs {', '.join(broker.tees)}", file=sys.stderr)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
