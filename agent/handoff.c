@@ -67,6 +67,14 @@ static int handoff_key_path(const struct handoff_options *opt, char path[PATH_MA
 	r = path_join_root(dir, sizeof(dir), opt->root, opt->key_dir);
 	if (r < 0)
 		return error_set_errno(e, r, "key directory %s", opt->key_dir);
+	/* Parents as the system makes /run (0755); the directory itself is root's alone. */
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+		*slash = '/';
+		if (r < 0)
+			return error_set_errno(e, r, "making the parents of %s", dir);
+	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set_errno(e, -errno, "making %s", dir);
 	if (snprintf(path, PATH_MAX, "%s/%s.key", dir, opt->volume) >= PATH_MAX)

@@ -2,10 +2,12 @@
 #include "tool-kbs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "error.h"
 #include "net/deadline.h"
+#include "path.h"
 
 static void tool_kbs_report(void *userdata, int priority, const char *message)
 {
@@ -88,7 +90,13 @@ int tool_kbs_prepare(struct tool *tool, const struct settings *s,
 		k->log_open = true;
 	}
 	if (tool_kbs_any_https(opt->urls)) {
-		if (trust_anchors_load(&k->anchors, s->kbs_ca_file, &e) < 0) {
+		char ca[PATH_MAX];
+
+		/* Under --root like the configuration that names it. */
+		if (path_join_root(ca, sizeof(ca), tool->root, s->kbs_ca_file) < 0 ||
+		    trust_anchors_load(&k->anchors, ca, &e) < 0) {
+			if (!e.code)
+				error_set(&e, -ENAMETOOLONG, "%s: path too long", s->kbs_ca_file);
 			log_error(&tool->log, &e, "[kbs] ca-file");
 			return EXIT_CONFIG;
 		}

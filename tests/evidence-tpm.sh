@@ -78,10 +78,13 @@ check "no transient object is left in the TPM" no_transient
 pcrread sha256 "$tmp/sha256.bin"
 checks "$tmp/ev1.json" --hash "$hash1" --pcrs "sha256=$tmp/sha256.bin" --trusted-ak "$tmp/ak.pem"
 
-member "$tmp/ev1.json" "__import__('base64').b64decode(d['tpm_quote']['message']).hex()" |
-	xxd -r -p >"$tmp/message"
-member "$tmp/ev1.json" "__import__('base64').b64decode(d['tpm_quote']['signature']).hex()" |
-	xxd -r -p >"$tmp/signature"
+# The quote as tpm2-tools reads it: TPMS_ATTEST and TPMT_SIGNATURE, each in a file.
+$py - "$tmp/ev1.json" "$tmp/message" "$tmp/signature" <<'PY'
+import base64, json, sys
+q = json.load(open(sys.argv[1]))["tpm_quote"]
+open(sys.argv[2], "wb").write(base64.b64decode(q["message"]))
+open(sys.argv[3], "wb").write(base64.b64decode(q["signature"]))
+PY
 checkquote() { # QUALIFYING_HEX: tpm2-tools checks the signature and the qualifying data
 	tpm2_checkquote -u "$tmp/ak.pem" -m "$tmp/message" -s "$tmp/signature" -g sha256 \
 		-q "$1" >/dev/null 2>&1

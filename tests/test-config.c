@@ -444,6 +444,68 @@ static void test_cmdline(void)
 	config_free(&schema, &s);
 }
 
+/*
+ * Findings of the libFuzzer targets (tests/fuzz/README), each with its crash input from
+ * tests/fuzz/corpus, the key renamed to one of this test's schema.
+ */
+static void test_value_ending_in_cr_is_quoted_on_write(void)
+{
+	/* corpus/config/crash-cr-at-end: only quotes can give a value a CR at its end. */
+	static const char text[] = "[kbs]\nurl = \"comm\x85"
+				   "en\r\" ";
+	struct error e = { 0 };
+	struct settings s, again;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	r = parse(&s, text, &e);
+	tap_is_str(r == 0 ? s.url : e.msg,
+		   "comm\x85"
+		   "en\r",
+		   "a quoted value keeps its final CR");
+	f = open_memstream(&out, &len);
+	if (!f || config_write(&schema, &s, f) < 0 || fclose(f) != 0) {
+		tap_ok(0, "config_write() of a value ending in CR");
+		config_free(&schema, &s);
+		free(out);
+		return;
+	}
+	tap_ok(strstr(out, "\nurl = \"comm\x85"
+			   "en\r\"\n") != NULL,
+	       "config_write() quotes a value ending in CR, which the reader would trim");
+	r = parse(&again, out, &e);
+	tap_is_str(r == 0 ? again.url : e.msg,
+		   "comm\x85"
+		   "en\r",
+		   "what config_write() printed reads back to the same value");
+	config_free(&schema, &again);
+	config_free(&schema, &s);
+	free(out);
+}
+
+static void test_cmdline_value_with_line_break_is_refused(void)
+{
+	/*
+	 * corpus/cmdline/crash-newline-in-value up to its NUL byte: stored, the value made
+	 * config_write() print lines the command line never set.
+	 */
+	static const char cmdline[] =
+		"qu)mt mrboot.kbs.url=\"hello world\n\" mrboot.kbs.cert=/x \x01";
+	struct error e = { 0 };
+	struct settings s;
+	int r;
+
+	r = parse_then_apply(&s, "", cmdline, &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "mrboot.kbs.url: value holds a line break"),
+	       "a kernel parameter whose quoted value holds a line break is refused, named");
+	if (r != -EINVAL)
+		tap_diag("r=%d message '%s'", r, e.msg);
+	tap_is_str(s.url, "https://default", "and the value is not stored");
+	config_free(&schema, &s);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -527,6 +589,8 @@ int main(void)
 	test_syntax();
 	test_errors();
 	test_cmdline();
+	test_value_ending_in_cr_is_quoted_on_write();
+	test_cmdline_value_with_line_break_is_refused();
 	test_root();
 	return tap_done();
 }

@@ -141,15 +141,17 @@ int kbs_client_auth(struct kbs_client *c, const char *tee, struct kbs_challenge 
 	json_writer_free(&w);
 	if (r < 0)
 		return r;
-	if (!resp.set_cookie)
+	/* The body first: when it is not a challenge at all, that is what the user should see. */
+	r = kbs_challenge_parse(resp.body, resp.body_len, challenge, e);
+	if (r == 0 && !resp.set_cookie)
 		r = error_set(e, -EPROTO, "the answer sets no " KBS_COOKIE_NAME " cookie");
-	else
+	else if (r == 0)
 		r = kbs_cookie_parse(resp.set_cookie, c->cookie, e);
-	if (r == 0)
-		r = kbs_challenge_parse(resp.body, resp.body_len, challenge, e);
 	http_response_free(&resp);
 	if (r < 0) {
 		kbs_client_reset(c);
+		/* A malformed answer, not a refusal: worth another try (release.h). */
+		e->code = -EPROTO;
 		return error_prefix(e, "auth %s", c->url_text);
 	}
 	return 0;
@@ -180,8 +182,10 @@ int kbs_client_attest(struct kbs_client *c, const char *request, size_t len, uin
 	kbs_wipe_free(c->token);
 	r = kbs_token_parse(resp.body, resp.body_len, &c->token, e);
 	http_response_free(&resp);
-	if (r < 0)
+	if (r < 0) {
+		e->code = -EPROTO;
 		return error_prefix(e, "attest %s", c->url_text);
+	}
 	return 0;
 }
 

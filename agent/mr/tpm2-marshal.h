@@ -136,13 +136,14 @@ int tpm2_unmarshal_get_random(const uint8_t *rsp, size_t len, uint16_t requested
  * mrboot's attestation key (AK): a primary key of the endorsement hierarchy made from one fixed
  * template, so that the TPM derives the same key from its endorsement primary seed at every boot
  * (TPM2_Clear does not change that seed) and a verifier can pin the public key ahead of time.
- * The template is the usual restricted signing key (the AK templates of the TCG's "TPM 2.0 Keys
- * for Device Identity and Attestation", and tpm2-tools' defaults): RSA 2048 with the default
- * exponent, nameAlg SHA-256, fixedTPM | fixedParent | sensitiveDataOrigin | userWithAuth |
- * restricted | sign, an empty authPolicy and authValue, symmetric TPM_ALG_NULL, scheme RSASSA
- * with SHA-256, and an empty unique field: what `tpm2_createprimary -C e -G
- * rsa2048:rsassa-sha256:null -a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|
- * restricted|sign'` makes. RSA, not ECC: Trustee's TPM verifier takes RSASSA signatures only.
+ * The template: a restricted signing key (it signs only what the TPM itself made, quotes
+ * among them), RSA 2048 with the default exponent, nameAlg SHA-256, fixedTPM | fixedParent |
+ * sensitiveDataOrigin | userWithAuth | restricted | sign, empty authPolicy and authValue,
+ * symmetric TPM_ALG_NULL, scheme RSASSA with SHA-256, an empty unique field. Byte for byte the
+ * template of (tests/evidence-tpm.sh checks that both make the same key):
+ *   tpm2_createprimary -C e -g sha256 -G rsa2048:rsassa-sha256:null \
+ *     -a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign'
+ * RSA, not ECC: Trustee's TPM verifier takes RSASSA signatures only.
  */
 #define TPM2_AK_ATTRIBUTES 0x00050072u
 #define TPM2_AK_KEY_BITS 2048

@@ -1,0 +1,351 @@
+#!/bin/sh
+# TAP: `mrboot unlock` end to end on the host, against the test key broker (tests/kbs/broker.py,
+# an independent implementation of Trustee's side of RCAR 0.4.0) over TLS on loopback:
+#  - sample evidence: the released key, read from the hand-off socket the way
+#    systemd-cryptsetup reads it, opens a real LUKS2 image (cryptsetup --test-passphrase);
+#    the file hand-off on tmpfs; nothing of the key left anywhere after the volume opens;
+#  - TDX: `mrboot measure` into emulated registers that really extend (tests/emulators/tsm-mr.py),
+#    then unlock with a configfs-tsm quote and the CCEL, verified and replayed by the broker
+#    against a reference-value policy; a tampered kernel command line is refused: no key,
+#    the broker's reason shown, exit status 5;
+#  - the broker's fault modes: each ends in bounded time with the named error, or recovers
+#    by retry, failover or a second handshake where the protocol says it should.
+# Usage: unlock.sh MRBOOT FIXTURES_DIR
+set -u
+mrboot=$1
+fixtures=$2
+tests_dir=$(cd "$(dirname "$0")" && pwd)
+kbs_lib_dir=$tests_dir/kbs
+. "$kbs_lib_dir/lib-kbs.sh"
+. "$tests_dir/lib-configfs-tsm.sh"
+. "$tests_dir/lib-tsm-mr.sh"
+py=/usr/bin/python3
+n=0
+fail=0
+tmp=$(mktemp -d)
+cleanup() {
+	kbs_stop
+	tsm_stop
+	tsm_mr_stop
+	umount "$tmp/sample/run/cryptsetup-keys.d" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() {
+	what=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		fail=1
+	fi
+}
+skip() {
+	n=$((n + 1))
+	echo "ok $n # SKIP $1"
+}
+has() { grep -qF -- "$2" "$tmp/$1"; }
+
+kbs_make_certs "$tmp" || {
+	echo "1..0 # SKIP $kbs_why"
+	exit 0
+}
+# The key: text, so that the keyring hand-off can carry it too.
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$tmp/disk.key"
+key=$(cat "$tmp/disk.key")
+have_luks=no
+if command -v cryptsetup >/dev/null 2>&1; then
+	truncate -s 20M "$tmp/disk.img"
+	if cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 \
+		--pbkdf-force-iterations 1000 "$tmp/disk.img" "$tmp/disk.key" >"$tmp/luks.log" 2>&1; then
+		have_luks=yes
+	fi
+fi
+
+# A root with the configuration and the trust anchor. conf ROOT TEE [extra lines...]
+conf() {
+	root=$1
+	tee=$2
+	shift 2
+	mkdir -p "$root/etc/mrboot" "$root/dev/mapper"
+	cp "$tmp/ca.pem" "$root/etc/mrboot/kbs-ca.pem"
+	{
+		echo "[kbs]"
+		echo "url = $kbs_url"
+		echo "tee = $tee"
+		echo "timeout = ${conf_timeout:-20}"
+		for line in "$@"; do echo "$line"; done
+	} >"$root/etc/mrboot.conf"
+}
+
+# Reads the key from the hand-off socket as systemd-cryptsetup does (connect, read to EOF)
+# and gives it to cryptsetup on stdin; the status is cryptsetup's.
+open_with_socket() {
+	$py -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+data = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    data += b
+sys.stdout.buffer.write(data)' "$1" | cryptsetup open --test-passphrase --key-file=- "$tmp/disk.img"
+}
+
+wait_for() { # PATH PID: up to 30 s for PATH to appear while PID runs
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 300 ]; do
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
+}
+
+wait_exit() { # PID: its status, after at most 30 s
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1"
+}
+
+no_key_in() { # FILES...: the key's text appears in none of them
+	! grep -rqF -- "$key" "$@" 2>/dev/null
+}
+
+# ---- sample evidence, socket hand-off, LUKS2 ------------------------------------------------
+kbs_start "$tmp" sample --tee sample --resource "default/mrboot/root=$tmp/disk.key" || {
+	echo "Bail out! $kbs_why"
+	exit 1
+}
+root=$tmp/sample
+conf "$root" sample
+"$mrboot" --root "$root" unlock --volume root --timeout 30 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sock=$root/run/cryptsetup-keys.d/root.key
+check "sample: the key is offered on $sock" wait_for "$sock" "$pid"
+check "sample: as a socket only root may use (srw-------)" \
+	[ "$(stat -c %A "$sock" 2>/dev/null)" = "srw-------" ]
+if [ "$have_luks" = yes ]; then
+	check "sample: the key read from the socket opens the LUKS2 image" open_with_socket "$sock"
+	check "sample: and again (a second reader, as after a failed first try)" open_with_socket "$sock"
+else
+	skip "cryptsetup is missing or cannot format a LUKS2 image here: $(tail -1 "$tmp/luks.log" 2>/dev/null)"
+	skip "cryptsetup is missing"
+fi
+: >"$root/dev/mapper/root"
+wait_exit "$pid"
+status=$?
+check "sample: unlock exits 0 once /dev/mapper/root exists" [ "$status" -eq 0 ]
+check "sample: the socket is gone" [ ! -e "$sock" ]
+check "sample: it says the volume is open" has err "volume root is open"
+check "sample: nothing on stdout" [ ! -s "$tmp/out" ]
+check "sample: the key is in no log, output or file under the root" \
+	no_key_in "$tmp/out" "$tmp/err" "$tmp/sample.log" "$root"
+check "sample: the broker saw auth, attest and resource, once each" \
+	$py -c 'import json,sys
+paths = [json.loads(l)["path"] for l in open(sys.argv[1])]
+assert paths == ["/kbs/v0/auth", "/kbs/v0/attest", "/kbs/v0/resource/default/mrboot/root"], paths' "$tmp/sample.log"
+
+# ---- the file hand-off on tmpfs ---------------------------------------------------------------
+mkdir -p "$root/run/cryptsetup-keys.d"
+rm -f "$root/dev/mapper/root"
+if mount -t tmpfs -o mode=0700,size=1m tmpfs "$root/run/cryptsetup-keys.d" 2>/dev/null; then
+	"$mrboot" --root "$root" unlock --volume root --handoff file --timeout 30 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	file=$root/run/cryptsetup-keys.d/root.key
+	check "file: the key is written to $file" wait_for "$file" "$pid"
+	check "file: mode 0400" [ "$(stat -c %a "$file" 2>/dev/null)" = 400 ]
+	if [ "$have_luks" = yes ]; then
+		check "file: it opens the LUKS2 image" \
+			cryptsetup open --test-passphrase --key-file="$file" "$tmp/disk.img"
+	else
+		skip "cryptsetup is missing"
+	fi
+	: >"$root/dev/mapper/root"
+	wait_exit "$pid"
+	check "file: unlock exits 0 once the volume is open" [ $? -eq 0 ]
+	check "file: the file is removed" [ ! -e "$file" ]
+	umount "$root/run/cryptsetup-keys.d"
+else
+	skip "cannot mount a tmpfs here (the file hand-off refuses anything else)"
+fi
+rm -f "$root/dev/mapper/root"
+mkdir -p "$tmp/notmpfs/run/cryptsetup-keys.d"
+conf "$tmp/notmpfs" sample
+"$mrboot" --root "$tmp/notmpfs" unlock --volume root --handoff file --timeout 5 >"$tmp/out" 2>"$tmp/err"
+check "file: refused where the directory is not tmpfs (exit 6)" [ $? -eq 6 ]
+check "file: saying why" has err "is not on tmpfs or ramfs"
+check "file: and leaving nothing there" [ -z "$(ls -A "$tmp/notmpfs/run/cryptsetup-keys.d")" ]
+kbs_stop
+
+# ---- faults: each bounded, named, and recovered from where the protocol allows ----------------
+# fault NAME TIMEOUT BROKER-FAULTS... -- runs unlock with [kbs] timeout TIMEOUT against a
+# broker with those faults; leaves $status, $elapsed (ms) and the logs in $tmp/err, $tmp/f.log.
+fault() {
+	name=$1
+	timeout=$2
+	shift 2
+	rm -f "$tmp/f.log"
+	kbs_start "$tmp" f --tee sample --resource "default/mrboot/root=$tmp/disk.key" \
+		--slow-seconds 6 "$@" || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	froot=$tmp/fault-$name
+	conf_timeout=$timeout conf "$froot" sample
+	: >"$froot/dev/mapper/root"
+	start=$(date +%s%N)
+	"$mrboot" --root "$froot" unlock --volume root --handoff none >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	cp "$tmp/f.log" "$tmp/f.last.log" 2>/dev/null
+	kbs_stop
+}
+count() { # PATH: requests the broker logged for it
+	$py -c 'import json,sys; print(sum(json.loads(l)["path"] == sys.argv[2] for l in open(sys.argv[1])))' \
+		"$tmp/f.last.log" "$1"
+}
+
+fault retry-5xx 20 --fault 5xx:auth:2
+check "5xx twice on auth: retried with backoff, then the key (exit 0)" [ "$status" -eq 0 ]
+check "5xx: three auth requests" [ "$(count /kbs/v0/auth)" -eq 3 ]
+check "5xx: the failures logged with step, URL and the broker's reason" \
+	has err "auth https://localhost:"
+
+fault down 20 --fault down:auth:1
+check "a broker that drops the connection once: retried, key released" [ "$status" -eq 0 ]
+
+fault expired 20 --fault expired-session:resource:1
+check "a session expired before the resource: one new handshake, key released" [ "$status" -eq 0 ]
+check "expired: two auth requests" [ "$(count /kbs/v0/auth)" -eq 2 ]
+
+fault reset 20 --fault reset:resource:1
+check "a connection reset mid-response: retried, key released" [ "$status" -eq 0 ]
+
+fault deny401 20 --fault 401:auth:0
+check "401 on auth: no key (exit 5)" [ "$status" -eq 5 ]
+check "401: not retried against the same broker (one auth, under 2 s: ${elapsed} ms)" \
+	[ "$(count /kbs/v0/auth)" -eq 1 ] && [ "$elapsed" -lt 2000 ]
+check "401: the message names HTTP 401 and the broker's reason" has err "HTTP 401: "
+
+fault badtag 20 --fault bad-jwe-tag:resource:0
+check "a JWE with a corrupted tag: no key (exit 5)" [ "$status" -eq 5 ]
+check "bad tag: said to not authenticate" has err "authenticate"
+
+fault badalg 20 --fault unsupported-alg:resource:0
+check "a JWE with an unsupported algorithm: no key (exit 5)" [ "$status" -eq 5 ]
+check "unsupported alg: the algorithm named" has err "A128KW"
+
+fault malformed 3 --fault malformed-json:auth:0
+check "malformed JSON on every auth: exit 5 at the deadline (${elapsed} ms)" \
+	[ "$status" -eq 5 ] && [ "$elapsed" -lt 6000 ]
+check "malformed: said to be not JSON" has err "not JSON"
+
+fault nonce 3 --fault wrong-nonce:auth:0
+check "a nonce of the wrong size: exit 5" [ "$status" -eq 5 ]
+check "wrong nonce: said so" has err "nonce"
+
+fault slow 2 --fault slow:auth:0
+check "a broker slower than the deadline: exit 5 within it (${elapsed} ms)" \
+	[ "$status" -eq 5 ] && [ "$elapsed" -lt 4500 ]
+check "slow: the deadline named" has err "deadline"
+
+fault oversize 3 --fault oversize:resource:0
+check "an oversized answer: exit 5 (${elapsed} ms)" [ "$status" -eq 5 ] && [ "$elapsed" -lt 8000 ]
+
+check "no fault case left the key in its output" no_key_in "$tmp/out" "$tmp/err"
+
+# Failover: the first URL refuses connections (a closed port), the second broker answers.
+kbs_start "$tmp" second --tee sample --resource "default/mrboot/root=$tmp/disk.key" || exit 1
+froot=$tmp/failover
+conf "$froot" sample
+closed=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -i "s|^url = .*|url = https://localhost:$closed\nurl = $kbs_url|" "$froot/etc/mrboot.conf"
+: >"$froot/dev/mapper/root"
+"$mrboot" --root "$froot" unlock --volume root --handoff none >"$tmp/out" 2>"$tmp/err"
+check "failover: a dead first broker, the key from the second (exit 0)" [ $? -eq 0 ]
+check "failover: the first one's failure named with its URL" has err "https://localhost:$closed"
+kbs_stop
+
+# ---- TDX: measure into registers that extend, attest with the quote and the CCEL -------------
+tdx_case() { # NAME CMDLINE: measure and unlock a TDX root whose kernel command line is CMDLINE
+	root=$tmp/$1
+	mkdir -p "$root"
+	$py "$fixtures/mktree.py" "$fixtures/tdx-boot.spec" "$root" || return 1
+	printf '%s\n' "$2" >"$root/proc/cmdline"
+	conf "$root" auto
+	tsm_mr_start "$root" tdx "$tmp/$1.mr.log" || return 1
+	tsm_start "$root" tdx_guest "$tmp/$1.tsm.log" --measurements "$tsm_mr_dir" || return 1
+	"$mrboot" --root "$root" measure >"$tmp/$1.measure" 2>&1 || return 1
+	: >"$root/dev/mapper/root"
+	start=$(date +%s%N)
+	"$mrboot" --root "$root" unlock --volume root --handoff none >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	tsm_stop
+	tsm_mr_stop
+	return 0
+}
+cmdline="BOOT_IMAGE=/vmlinuz-7.2.13-amd64 root=/dev/mapper/root ro quiet"
+# The policy: exactly these events with exactly these contents (the configuration by digest).
+policy() { # ROOT: the policy file for this root's configuration
+	$py - "$1/etc/mrboot.conf" "$cmdline" >"$tmp/policy.json" <<'EOF'
+import hashlib, json, sys
+conf = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+print(json.dumps({
+    "version": 1,
+    "tees": {"tdx": {"eventlog": "required"}},
+    "domains": ["mrboot"], "other_domains": "deny",
+    "events": [
+        {"domain": "mrboot", "operation": "kernel-cmdline", "required": True, "max": 1,
+         "index": {"tdx": 3}, "content_json": {"cmdline": sys.argv[2]}},
+        {"domain": "mrboot", "operation": "config", "required": True, "max": 1,
+         "content_json": {"path": "/etc/mrboot.conf", "sha256": conf}},
+        {"domain": "mrboot", "operation": "separator", "required": True, "separator": True,
+         "content": "{\"phase\":\"measurements-done\"}"}]}))
+EOF
+}
+if [ ! -c /dev/fuse ] || ! $py -c 'import fusepy' 2>/dev/null; then
+	skip "TDX: FUSE or python3-fusepy is missing, the emulators cannot run"
+else
+	# The broker needs the policy, the policy the configuration's digest, the configuration
+	# the broker's URL: start a placeholder to learn nothing but a free port first.
+	port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	kbs_url=https://localhost:$port
+	mkdir -p "$tmp/probe" && conf "$tmp/probe" auto && policy "$tmp/probe"
+	kbs_start "$tmp" tdx --port "$port" --tee tdx --policy "$tmp/policy.json" \
+		--resource "default/mrboot/root=$tmp/disk.key" || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	if tdx_case tdx "$cmdline"; then
+		check "tdx: unlock with a quote and the CCEL releases the key (exit 0)" [ "$status" -eq 0 ]
+		check "tdx: detected, not configured" has err "tdx evidence"
+	else
+		check "tdx: the emulators and measure ran ($(tail -2 "$tmp/tdx.measure" 2>/dev/null))" false
+	fi
+	if tdx_case tampered "$cmdline init=/bin/sh"; then
+		check "tdx tampered: a changed kernel command line gets no key (exit 5)" [ "$status" -eq 5 ]
+		check "tdx tampered: the broker's policy reason is shown" has err "PolicyDeny"
+		check "tdx tampered: naming the event" has err "kernel-cmdline"
+		check "tdx tampered: refused, not retried until the deadline (${elapsed} ms)" \
+			[ "$elapsed" -lt 10000 ]
+		check "tdx tampered: nothing offered" [ ! -e "$tmp/tampered/run/cryptsetup-keys.d/root.key" ]
+	else
+		check "tdx tampered: the emulators and measure ran" false
+	fi
+	kbs_stop
+fi
+
+echo "1..$n"
+exit $fail
