@@ -19,6 +19,7 @@ kbs_lib_dir=$tests_dir/kbs
 . "$kbs_lib_dir/lib-kbs.sh"
 . "$tests_dir/lib-configfs-tsm.sh"
 . "$tests_dir/lib-tsm-mr.sh"
+. "$tests_dir/lib-swtpm.sh"
 py=/usr/bin/python3
 n=0
 fail=0
@@ -27,6 +28,7 @@ cleanup() {
 	kbs_stop
 	tsm_stop
 	tsm_mr_stop
+	swtpm_stop
 	umount "$tmp/sample/run/cryptsetup-keys.d" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -304,11 +306,11 @@ import hashlib, json, sys
 conf = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
 print(json.dumps({
     "version": 1,
-    "tees": {"tdx": {"eventlog": "required"}},
+    "tees": {"tdx": {"eventlog": "required"}, "tpm": {"eventlog": "required"}},
     "domains": ["mrboot"], "other_domains": "deny",
     "events": [
         {"domain": "mrboot", "operation": "kernel-cmdline", "required": True, "max": 1,
-         "index": {"tdx": 3}, "content_json": {"cmdline": sys.argv[2]}},
+         "index": {"tdx": 3, "tpm": 12}, "content_json": {"cmdline": sys.argv[2]}},
         {"domain": "mrboot", "operation": "config", "required": True, "max": 1,
          "content_json": {"path": "/etc/mrboot.conf", "sha256": conf}},
         {"domain": "mrboot", "operation": "separator", "required": True, "separator": True,
@@ -345,6 +347,54 @@ else
 		check "tdx tampered: the emulators and measure ran" false
 	fi
 	kbs_stop
+fi
+
+# ---- TPM: measure into a real TPM (swtpm), attest with a quote by its attestation key --------
+mkdir -p "$tmp/swtpm"
+if ! swtpm_start "$tmp/swtpm"; then
+	skip "TPM: $swtpm_why"
+else
+	port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	kbs_url=https://localhost:$port
+	tpm_case() { # NAME CMDLINE
+		root=$tmp/$1
+		mkdir -p "$root/proc"
+		printf '%s\n' "$2" >"$root/proc/cmdline"
+		conf "$root" auto "[tpm]" "socket = $swtpm_sock"
+		"$mrboot" --root "$root" measure >"$tmp/$1.measure" 2>&1 || return 1
+		: >"$root/dev/mapper/root"
+		start=$(date +%s%N)
+		"$mrboot" --root "$root" unlock --volume root --handoff none >"$tmp/out" 2>"$tmp/err"
+		status=$?
+		elapsed=$((($(date +%s%N) - start) / 1000000))
+	}
+	mkdir -p "$tmp/probe-tpm" && conf "$tmp/probe-tpm" auto "[tpm]" "socket = $swtpm_sock" &&
+		policy "$tmp/probe-tpm"
+	kbs_start "$tmp" tpm --port "$port" --tee tpm --tpm-ak-tofu --policy "$tmp/policy.json" \
+		--resource "default/mrboot/root=$tmp/disk.key" || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	if tpm_case tpm "$cmdline"; then
+		check "tpm: unlock with a quote over the PCRs and the event log releases the key" \
+			[ "$status" -eq 0 ]
+		check "tpm: the TEE was the TPM" has err "tpm evidence"
+	else
+		check "tpm: measure ran ($(tail -2 "$tmp/tpm.measure"))" false
+	fi
+	# A fresh TPM (a new boot) at the same socket, with a changed command line: the quote
+	# and the log agree, and the broker's policy refuses the event.
+	swtpm_stop
+	rm -rf "$tmp/swtpm" && mkdir -p "$tmp/swtpm"
+	swtpm_start "$tmp/swtpm" || exit 1
+	if tpm_case tpm-tampered "$cmdline init=/bin/sh"; then
+		check "tpm tampered: no key (exit 5)" [ "$status" -eq 5 ]
+		check "tpm tampered: the broker's reason names the event" has err "kernel-cmdline"
+	else
+		check "tpm tampered: measure ran ($(tail -2 "$tmp/tpm-tampered.measure"))" false
+	fi
+	kbs_stop
+	swtpm_stop
 fi
 
 echo "1..$n"
