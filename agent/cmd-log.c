@@ -21,17 +21,9 @@
 
 static int log_write_all(int fd, const uint8_t *p, size_t n, const char *where, struct error *e)
 {
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
+	int k = file_write_all(fd, p, n);
 
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return error_set_errno(e, -errno, "cannot write to %s", where);
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
+	return k < 0 ? error_set_errno(e, k, "cannot write to %s", where) : 0;
 }
 
 static int log_output(const char *output, const struct render_buf *buf, struct error *e)

@@ -15,6 +15,7 @@
 
 #include "encoding.h"
 #include "error.h"
+#include "file.h"
 #include "macro.h"
 #include "path.h"
 
@@ -72,22 +73,16 @@ static int attr_read_text(const struct report_dir *d, const char *attr, char *bu
 			  struct error *e)
 {
 	_cleanup_close_ int fd = -1;
-	size_t n = 0;
+	ssize_t r;
+	size_t n;
 
 	fd = openat(d->fd, attr, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return error_set_errno(e, -errno, "%s/%s", d->path, attr);
-	while (n < size) {
-		ssize_t r = read(fd, buf + n, size - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return error_set_errno(e, -errno, "reading %s/%s", d->path, attr);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	r = file_read_full(fd, buf, size);
+	if (r < 0)
+		return error_set_errno(e, (int)r, "reading %s/%s", d->path, attr);
+	n = (size_t)r;
 	if (n == size)
 		return error_set(e, -EOVERFLOW, "%s/%s: longer than %zu bytes", d->path, attr,
 				 size - 1);

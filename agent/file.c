@@ -15,8 +15,9 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len, struct 
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t n = 0;
 	char *shrunk;
+	ssize_t r;
+	size_t n;
 
 	/* O_NONBLOCK so that opening a FIFO returns at once and fstat() can refuse it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -34,17 +35,10 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len, struct 
 	buf = malloc(max + 2);
 	if (!buf)
 		return error_set_errno(e, -ENOMEM, "%s", path);
-	while (n <= max) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return error_set_errno(e, -errno, "%s", path);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	r = file_read_full(fd, buf, max + 1);
+	if (r < 0)
+		return error_set_errno(e, (int)r, "%s", path);
+	n = (size_t)r;
 	if (n > max)
 		return error_set(e, -EFBIG, "%s: larger than %zu bytes", path, max);
 	buf[n] = '\0';
@@ -56,4 +50,53 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len, struct 
 	buf = NULL;
 	*len = n;
 	return 0;
+}
+
+ssize_t file_read_full(int fd, void *buf, size_t size)
+{
+	size_t n = 0;
+
+	while (n < size) {
+		ssize_t k = read(fd, (char *)buf + n, size - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	return (ssize_t)n;
+}
+
+int file_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		/* Not for regular files, pipes or sockets; looping on it would never end. */
+		if (k == 0)
+			return -EIO;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+ssize_t file_write_once(int fd, const void *buf, size_t len)
+{
+	ssize_t k;
+
+	/* EINTR means that nothing was written (POSIX), so the same write can be made again. */
+	do
+		k = write(fd, buf, len);
+	while (k < 0 && errno == EINTR);
+	return k < 0 ? -errno : k;
 }

@@ -49,17 +49,17 @@ int handoff_volume_valid(const char *name, struct error *e)
 	return 0;
 }
 
-static bool handoff_volume_open(const struct handoff_options *opt)
+static bool handoff_volume_open(const struct handoff_options *opt, const char *volume)
 {
 	char rel[PATH_MAX], path[PATH_MAX];
 
-	snprintf(rel, sizeof(rel), "/dev/mapper/%s", opt->volume);
+	snprintf(rel, sizeof(rel), "/dev/mapper/%s", volume);
 	return path_join_root(path, sizeof(path), opt->root, rel) == 0 && access(path, F_OK) == 0;
 }
 
 /* <root><key_dir>/<volume>.key, and the directory made (0700) if it is missing. */
-static int handoff_key_path(const struct handoff_options *opt, char path[PATH_MAX],
-			    struct error *e)
+static int handoff_key_path(const struct handoff_options *opt, const char *volume,
+			    char path[PATH_MAX], struct error *e)
 {
 	char dir[PATH_MAX];
 	int r;
@@ -77,7 +77,7 @@ static int handoff_key_path(const struct handoff_options *opt, char path[PATH_MA
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set_errno(e, -errno, "making %s", dir);
-	if (snprintf(path, PATH_MAX, "%s/%s.key", dir, opt->volume) >= PATH_MAX)
+	if (snprintf(path, PATH_MAX, "%s/%s.key", dir, volume) >= PATH_MAX)
 		return error_set(e, -ENAMETOOLONG, "key path in %s is too long", dir);
 	return 0;
 }
@@ -240,52 +240,73 @@ static int handoff_signals(sigset_t *old, struct error *e)
 	return fd;
 }
 
-int handoff_serve(const struct handoff_options *opt, const struct secret *key, unsigned *served,
-		  struct error *e)
+/* Puts the key where cryptsetup looks: a listening socket, or the written file. */
+static int handoff_offer(const struct handoff_options *opt, struct handoff_volume *v,
+			 struct error *e)
 {
-	char path[PATH_MAX];
-	sigset_t old;
-	int listen_fd = -1, sig_fd, r;
+	int r;
 
-	*served = 0;
-	r = handoff_volume_valid(opt->volume, e);
+	v->listen_fd = -1;
+	r = handoff_volume_valid(v->name, e);
 	if (r < 0)
 		return r;
-	r = handoff_key_path(opt, path, e);
+	r = handoff_key_path(opt, v->name, v->path, e);
 	if (r < 0)
 		return r;
-	sig_fd = handoff_signals(&old, e);
-	if (sig_fd < 0)
-		return sig_fd;
 	if (opt->mode == HANDOFF_SOCKET) {
-		listen_fd = handoff_listen(path, e);
-		r = listen_fd < 0 ? listen_fd : 0;
-	} else {
-		r = handoff_write_file(path, key, e);
-		if (r == 0)
-			*served = 1;
+		v->listen_fd = handoff_listen(v->path, e);
+		return v->listen_fd < 0 ? v->listen_fd : 0;
 	}
-	while (r == 0) {
-		struct pollfd p[2] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = listen_fd, .events = POLLIN },
-		};
+	r = handoff_write_file(v->path, v->key, e);
+	if (r == 0)
+		v->served = 1;
+	return r;
+}
+
+/* Takes the key away again: no socket, no file (its bytes zeroed first). */
+static void handoff_withdraw(const struct handoff_options *opt, struct handoff_volume *v)
+{
+	if (v->listen_fd >= 0) {
+		close(v->listen_fd);
+		v->listen_fd = -1;
+		unlink(v->path);
+	} else if (opt->mode == HANDOFF_FILE && v->served && v->path[0]) {
+		handoff_wipe_file(v->path, v->key->len);
+		v->path[0] = '\0';
+	}
+}
+
+static int handoff_wait(const struct handoff_options *opt, struct handoff_volume *vols, size_t n,
+			int sig_fd, struct error *e)
+{
+	for (;;) {
+		struct pollfd p[1 + HANDOFF_VOLUMES_MAX];
+		size_t map[1 + HANDOFF_VOLUMES_MAX], np = 1, waiting = 0;
 		int left = deadline_left_ms(opt->deadline);
 
-		if (handoff_volume_open(opt))
-			break;
-		if (left == 0) {
-			r = error_set(e, -ETIMEDOUT, "volume %s was not opened in time (%u %s)",
-				      opt->volume, *served,
-				      opt->mode == HANDOFF_SOCKET ? "readers took the key"
-								  : "file written");
-			break;
+		p[0] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
+		for (size_t i = 0; i < n; i++) {
+			if (!vols[i].open && handoff_volume_open(opt, vols[i].name)) {
+				vols[i].open = true;
+				handoff_withdraw(opt, &vols[i]);
+			}
+			if (vols[i].open)
+				continue;
+			waiting++;
+			if (vols[i].listen_fd >= 0) {
+				map[np] = i;
+				p[np++] = (struct pollfd){ .fd = vols[i].listen_fd, .events = POLLIN };
+			}
 		}
-		if (poll(p, listen_fd >= 0 ? 2 : 1, left < HANDOFF_POLL_MS ? left : HANDOFF_POLL_MS) <
-		    0) {
-			if (errno != EINTR)
-				r = error_set_errno(e, -errno, "waiting for volume %s", opt->volume);
-			continue;
+		if (waiting == 0)
+			return 0;
+		if (left == 0)
+			return error_set(e, -ETIMEDOUT, "%zu of %zu volumes not opened in time", waiting,
+					 n);
+		if (poll(p, np, left < HANDOFF_POLL_MS ? left : HANDOFF_POLL_MS) < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_set_errno(e, -errno, "waiting for the volumes");
 		}
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -293,22 +314,51 @@ int handoff_serve(const struct handoff_options *opt, const struct secret *key, u
 			/* Taken, so that it does not strike again when the mask is restored. */
 			if (read(sig_fd, &si, sizeof(si)) < 0)
 				si.ssi_signo = 0;
-			r = error_set(e, -EINTR, "stopped by a signal before volume %s was opened",
-				      opt->volume);
-			break;
+			return error_set(e, -EINTR, "stopped by a signal with %zu volumes not open",
+					 waiting);
 		}
-		if (listen_fd >= 0 && (p[1].revents & POLLIN)) {
-			r = handoff_answer(listen_fd, key, served);
+		for (size_t k = 1; k < np; k++) {
+			struct handoff_volume *v = &vols[map[k]];
+			int r;
+
+			if (!(p[k].revents & POLLIN))
+				continue;
+			r = handoff_answer(v->listen_fd, v->key, &v->served);
 			if (r < 0)
-				r = error_set_errno(e, r, "answering on %s", path);
+				return error_set_errno(e, r, "answering on %s", v->path);
 		}
 	}
-	if (listen_fd >= 0) {
-		close(listen_fd);
-		unlink(path);
-	} else if (*served) {
-		handoff_wipe_file(path, key->len);
+}
+
+int handoff_serve(const struct handoff_options *opt, struct handoff_volume *vols, size_t n,
+		  struct error *e)
+{
+	sigset_t old;
+	int sig_fd, r = 0;
+
+	if (n == 0 || n > HANDOFF_VOLUMES_MAX)
+		return error_set(e, -EINVAL, "%zu volumes: 1 to %d can be handed off", n,
+				 HANDOFF_VOLUMES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		vols[i].listen_fd = -1;
+		vols[i].served = 0;
+		vols[i].open = false;
+		vols[i].path[0] = '\0';
 	}
+	sig_fd = handoff_signals(&old, e);
+	if (sig_fd < 0)
+		return sig_fd;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = handoff_offer(opt, &vols[i], e);
+		if (r < 0)
+			error_prefix(e, "volume %s", vols[i].name);
+	}
+	if (r == 0 && opt->ready)
+		opt->ready(opt->userdata);
+	if (r == 0)
+		r = handoff_wait(opt, vols, n, sig_fd, e);
+	for (size_t i = 0; i < n; i++)
+		handoff_withdraw(opt, &vols[i]);
 	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;

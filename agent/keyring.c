@@ -15,21 +15,43 @@
 #define KEYRING_CTL_INVALIDATE 21
 
 /* No libkeyutils in a static initrd binary: the two system calls are enough. */
-int keyring_add_cryptsetup(const struct secret *key, unsigned timeout_s, int32_t *serial,
-			   struct error *e)
+int keyring_add_cryptsetup(const struct secret *const *keys, size_t n, unsigned timeout_s,
+			   int32_t *serial, struct error *e)
 {
+	struct secret payload = { 0 };
+	size_t size = 0;
 	long id;
+	int r;
 
-	if (key->len == 0)
-		return error_set(e, -EINVAL, "keyring: the key is empty");
-	if (memchr(key->data, 0, key->len))
-		return error_set(e, -EINVAL,
-				 "keyring: the key holds a NUL byte, which systemd-cryptsetup "
-				 "reads as the end of a passphrase; use the socket or file hand-off");
-	id = syscall(SYS_add_key, "user", KEYRING_DESCRIPTION, key->data, key->len,
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i]->len == 0)
+			return error_set(e, -EINVAL, "keyring: key %zu is empty", i + 1);
+		if (memchr(keys[i]->data, 0, keys[i]->len))
+			return error_set(e, -EINVAL,
+					 "keyring: key %zu holds a NUL byte, which systemd-cryptsetup "
+					 "reads as the end of a passphrase; use the socket or file "
+					 "hand-off",
+					 i + 1);
+		size += keys[i]->len + 1;
+	}
+	if (n == 0)
+		return error_set(e, -EINVAL, "keyring: no key");
+	r = secret_alloc(&payload, size, e);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = secret_append(&payload, keys[i]->data, keys[i]->len, e);
+		if (r == 0 && i + 1 < n)
+			r = secret_append(&payload, "", 1, e);
+	}
+	if (r < 0) {
+		secret_free(&payload);
+		return r;
+	}
+	id = syscall(SYS_add_key, "user", KEYRING_DESCRIPTION, payload.data, payload.len,
 		     KEYRING_SPEC_USER);
-	if (id < 0)
-		return error_set_errno(e, -errno, "keyring: adding the user key '%s'",
+	r = id < 0 ? -errno : 0;
+	secret_free(&payload);
+	if (r < 0)
+		return error_set_errno(e, r, "keyring: adding the user key '%s'",
 				       KEYRING_DESCRIPTION);
 	if (timeout_s > 0 && syscall(SYS_keyctl, KEYRING_CTL_SET_TIMEOUT, id, timeout_s) < 0) {
 		int err = -errno;

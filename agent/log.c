@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "path.h"
 
 static const char *const level_names[] = {
@@ -111,7 +112,7 @@ __attribute__((format(printf, 4, 0))) static void log_vprintf(struct log *log, i
 	n = n + (size_t)k < sizeof(line) - 1 ? n + (size_t)k : sizeof(line) - 2;
 	line[n++] = '\n';
 	/* A failed log write has nowhere better to be reported; the exit code still tells. */
-	(void)!write(log->fd, line, n);
+	(void)file_write_all(log->fd, line, n);
 }
 
 void log_printf(struct log *log, int level, const char *fmt, ...)

@@ -50,7 +50,8 @@ struct settings {
 	uint64_t kbs_timeout;  /* seconds for everything from the first request to the key */
 	int kbs_key;	       /* enum settings_kbs_key: the ephemeral key the secret is wrapped to */
 
-	/* [unlock]: how the released key reaches cryptsetup */
+	/* [unlock]: which volumes `mrboot run` unlocks, and how their keys reach cryptsetup */
+	char **unlock_volumes;
 	int unlock_handoff;	   /* enum settings_handoff */
 	bool unlock_keyring;	   /* also add it to the user keyring as "cryptsetup" */
 	char *unlock_key_dir;	   /* /run/cryptsetup-keys.d */

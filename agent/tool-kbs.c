@@ -6,6 +6,10 @@
 #include <string.h>
 
 #include "error.h"
+#include "handoff.h"
+#include "keyring.h"
+#include "notify.h"
+#include "secret.h"
 #include "net/deadline.h"
 #include "path.h"
 
@@ -148,4 +152,124 @@ void tool_kbs_close(struct tool_kbs *k)
 		tool_close_registers(&k->tr);
 	trust_anchors_free(&k->anchors);
 	*k = (struct tool_kbs){ 0 };
+}
+
+static void tool_unlock_ready(void *userdata)
+{
+	struct tool *tool = userdata;
+	struct error e = { 0 };
+
+	if (notify_ready(&e) < 0)
+		log_error(&tool->log, &e, "systemd");
+}
+
+/* Every volume's key from the broker into keys[]; EXIT_OK or the failure's status. */
+static int tool_unlock_release(struct tool *tool, const struct settings *s,
+			       const struct tool_unlock_request *req, struct secret *keys,
+			       size_t n)
+{
+	struct tool_kbs_overrides o = req->o;
+	struct tool_kbs k;
+	struct error e = { 0 };
+	int r;
+
+	o.attest_only = true; /* the resource is resolved per volume below */
+	r = tool_kbs_prepare(tool, s, &o, &k);
+	for (size_t i = 0; r == EXIT_OK && i < n; i++) {
+		const char *resource = o.resource ? o.resource : s->kbs_resource;
+
+		if (kbs_resource_path(resource, req->volumes[i], k.resource_path, &e) < 0) {
+			log_error(&tool->log, &e, "[kbs] resource");
+			r = EXIT_CONFIG;
+			break;
+		}
+		k.opt.resource_path = k.resource_path;
+		log_info(&tool->log, "unlocking %s: %s evidence, resource %s", req->volumes[i],
+			 tee_name(k.opt.evidence.tee), k.resource_path);
+		if (kbs_release(&k.opt, &keys[i], NULL, &e) < 0) {
+			log_error(&tool->log, &e, "no key");
+			r = EXIT_ATTEST;
+			break;
+		}
+		log_info(&tool->log, "key for %s released (%zu bytes)", req->volumes[i],
+			 keys[i].len);
+	}
+	tool_kbs_close(&k);
+	return r;
+}
+
+static int tool_unlock_offer(struct tool *tool, const struct settings *s,
+			     const struct tool_unlock_request *req, struct secret *keys, size_t n)
+{
+	int mode = req->handoff >= 0 ? req->handoff : s->unlock_handoff;
+	bool keyring = req->keyring >= 0 ? req->keyring : s->unlock_keyring;
+	uint64_t timeout = req->timeout_s ? req->timeout_s : s->unlock_timeout;
+	const struct secret *key_list[HANDOFF_VOLUMES_MAX];
+	struct handoff_volume vols[HANDOFF_VOLUMES_MAX];
+	struct error e = { 0 };
+	int32_t serial;
+
+	for (size_t i = 0; i < n; i++) {
+		key_list[i] = &keys[i];
+		vols[i] = (struct handoff_volume){ .name = req->volumes[i], .key = &keys[i] };
+	}
+	if (keyring) {
+		if (keyring_add_cryptsetup(key_list, n, (unsigned)timeout, &serial, &e) < 0) {
+			log_error(&tool->log, &e, "unlock");
+			return EXIT_HANDOFF;
+		}
+		log_info(&tool->log, "%zu key%s in the user keyring as \"%s\" (serial %d, %llu s)",
+			 n, n == 1 ? "" : "s", KEYRING_DESCRIPTION, serial,
+			 (unsigned long long)timeout);
+	}
+	if (mode == SETTINGS_HANDOFF_NONE) {
+		tool_unlock_ready(tool);
+		return EXIT_OK;
+	}
+	const struct handoff_options ho = {
+		.root = tool->root,
+		.key_dir = req->key_dir ? req->key_dir : s->unlock_key_dir,
+		.mode = mode == SETTINGS_HANDOFF_FILE ? HANDOFF_FILE : HANDOFF_SOCKET,
+		.deadline = deadline_after_ms(timeout * 1000),
+		.ready = tool_unlock_ready,
+		.userdata = tool,
+	};
+	log_info(&tool->log, "offering %zu key%s on %s (%s) for up to %llu s", n, n == 1 ? "" : "s",
+		 ho.key_dir, mode == SETTINGS_HANDOFF_FILE ? "files" : "sockets",
+		 (unsigned long long)timeout);
+	if (handoff_serve(&ho, vols, n, &e) < 0) {
+		log_error(&tool->log, &e, "unlock");
+		return EXIT_HANDOFF;
+	}
+	for (size_t i = 0; i < n; i++)
+		log_info(&tool->log, "volume %s is open (%u hand-off%s); its key is gone from %s",
+			 vols[i].name, vols[i].served, vols[i].served == 1 ? "" : "s", ho.key_dir);
+	return EXIT_OK;
+}
+
+int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_unlock_request *req)
+{
+	struct secret keys[HANDOFF_VOLUMES_MAX] = { 0 };
+	struct error e = { 0 };
+	size_t n = 0;
+	int r;
+
+	while (req->volumes && req->volumes[n])
+		n++;
+	if (n == 0 || n > HANDOFF_VOLUMES_MAX) {
+		log_err(&tool->log, "unlock: %zu volumes named, 1 to %d can be unlocked", n,
+			HANDOFF_VOLUMES_MAX);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (handoff_volume_valid(req->volumes[i], &e) < 0) {
+			log_error(&tool->log, &e, "unlock");
+			return EXIT_USAGE;
+		}
+	r = tool_unlock_release(tool, s, req, keys, n);
+	if (r == EXIT_OK)
+		r = tool_unlock_offer(tool, s, req, keys, n);
+	for (size_t i = 0; i < n; i++)
+		secret_free(&keys[i]);
+	return r;
 }

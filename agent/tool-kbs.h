@@ -40,4 +40,22 @@ int tool_kbs_prepare(struct tool *tool, const struct settings *s,
 		     const struct tool_kbs_overrides *o, struct tool_kbs *k);
 void tool_kbs_close(struct tool_kbs *k);
 
+/* What `mrboot unlock` and `mrboot run` ask for; unset members fall back to the settings. */
+struct tool_unlock_request {
+	struct tool_kbs_overrides o; /* o.volume and o.attest_only are set per volume */
+	char *const *volumes;	     /* NULL-terminated */
+	int handoff;		     /* enum settings_handoff, or -1 */
+	int keyring;		     /* bool, or -1 */
+	uint64_t timeout_s;	     /* 0: [unlock] timeout */
+	const char *key_dir;	     /* NULL: [unlock] key-dir */
+};
+
+/*
+ * Releases each volume's key from the broker, then offers them all at once (and to the
+ * keyring if asked), tells systemd READY=1 once they are on offer, and waits until every
+ * volume is open. Keys are wiped on every path. Logs what failed; returns EXIT_OK,
+ * EXIT_ATTEST (no key), EXIT_HANDOFF (not taken in time) or another EXIT_ status.
+ */
+int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_unlock_request *req);
+
 #endif

