@@ -120,7 +120,8 @@ fail:
 }
 
 /* Measuring twice in one boot would put every item in twice; the separator marks "done". */
-static int measure_already_done(struct tool *tool, const struct eventlog *log)
+/* Said as an error to `measure`, as a notice to `run`, for which it is not one. */
+static int measure_already_done(struct tool *tool, const struct eventlog *log, int priority)
 {
 	char boot_id[40];
 
@@ -131,14 +132,57 @@ static int measure_already_done(struct tool *tool, const struct eventlog *log)
 		if (r->state == RECORD_COMMITTED && strcmp(r->event.domain, MEASURE_DOMAIN) == 0 &&
 		    strcmp(r->event.operation, "separator") == 0 &&
 		    strcmp(r->boot_id, boot_id) == 0) {
-			log_err(&tool->log,
-				"this boot was measured already (separator, record %llu); nothing "
-				"was measured again",
-				(unsigned long long)r->seq);
+			log_printf(&tool->log, priority,
+				   "this boot was measured already (separator, record %llu); "
+				   "nothing was measured again",
+				   (unsigned long long)r->seq);
 			return 1;
 		}
 	}
 	return 0;
+}
+
+int tool_measure_boot(struct tool *tool, const struct settings *settings, bool once)
+{
+	struct measure_list list = { 0 };
+	struct tool_registers tr;
+	struct eventlog log;
+	struct error e = { 0 };
+	int r;
+
+	if (measure_collect(tool, settings, &list, &e) < 0) {
+		log_error(&tool->log, &e, "measure");
+		measure_list_free(&list);
+		return EXIT_FAILED;
+	}
+	r = tool_open_registers(tool, settings, &tr);
+	if (r != EXIT_OK)
+		goto out;
+	if (eventlog_open(&log, tool->root, &e) < 0) {
+		log_error(&tool->log, &e, "event log");
+		r = EXIT_FAILED;
+	} else {
+		bool done;
+
+		r = tool_recover_log(tool, &log, &tr.regs);
+		done = r == EXIT_OK &&
+		       measure_already_done(tool, &log, once ? LOG_ERR : LOG_NOTICE);
+		if (done && once)
+			r = EXIT_FAILED;
+		for (unsigned i = 0; r == EXIT_OK && !done && i < list.count; i++)
+			r = tool_measure_event(tool, &log, &tr.regs, &list.ev[i]);
+		if (r == EXIT_OK && !done && tr.regs.family == MR_FAMILY_NONE)
+			log_notice(&tool->log, "logged %u events (no register on this platform)",
+				   list.count);
+		else if (r == EXIT_OK && !done)
+			log_notice(&tool->log, "measured %u events into the %s registers",
+				   list.count, mr_family_name(tr.regs.family));
+		eventlog_close(&log);
+	}
+	tool_close_registers(&tr);
+out:
+	measure_list_free(&list);
+	return r;
 }
 
 static int measure_run(struct tool *tool, int argc, char **argv)
@@ -147,11 +191,7 @@ static int measure_run(struct tool *tool, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct measure_list list = { 0 };
-	struct tool_registers tr;
 	struct settings settings;
-	struct eventlog log;
-	struct error e = { 0 };
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
@@ -161,34 +201,7 @@ static int measure_run(struct tool *tool, int argc, char **argv)
 	r = tool_load_settings(tool, &settings);
 	if (r != EXIT_OK)
 		return r;
-	if (measure_collect(tool, &settings, &list, &e) < 0) {
-		log_error(&tool->log, &e, "measure");
-		r = EXIT_FAILED;
-		goto out;
-	}
-	r = tool_open_registers(tool, &settings, &tr);
-	if (r != EXIT_OK)
-		goto out;
-	if (eventlog_open(&log, tool->root, &e) < 0) {
-		log_error(&tool->log, &e, "event log");
-		r = EXIT_FAILED;
-	} else {
-		r = tool_recover_log(tool, &log, &tr.regs);
-		if (r == EXIT_OK && measure_already_done(tool, &log))
-			r = EXIT_FAILED;
-		for (unsigned i = 0; r == EXIT_OK && i < list.count; i++)
-			r = tool_measure_event(tool, &log, &tr.regs, &list.ev[i]);
-		if (r == EXIT_OK && tr.regs.family == MR_FAMILY_NONE)
-			log_notice(&tool->log, "logged %u events (no register on this platform)",
-				   list.count);
-		else if (r == EXIT_OK)
-			log_notice(&tool->log, "measured %u events into the %s registers",
-				   list.count, mr_family_name(tr.regs.family));
-		eventlog_close(&log);
-	}
-	tool_close_registers(&tr);
-out:
-	measure_list_free(&list);
+	r = tool_measure_boot(tool, &settings, true);
 	settings_free(&settings);
 	return r;
 }

@@ -9,8 +9,8 @@
 #include "tool.h"
 
 static const struct command *const commands[] = {
-	&command_config,  &command_detect, &command_measure, &command_extend, &command_replay,
-	&command_log,	  &command_attest, &command_unlock,
+	&command_run,	 &command_config, &command_detect, &command_measure, &command_extend,
+	&command_replay, &command_log,	  &command_attest, &command_unlock,
 };
 
 static void main_help(FILE *out)
@@ -18,7 +18,7 @@ static void main_help(FILE *out)
 	fputs("Usage: mrboot [OPTIONS] COMMAND [ARGS...]\n"
 	      "\n"
 	      "Measures the boot into the platform's registers, with an event log that replays\n"
-	      "to them.\n"
+	      "to them, and attests to a key broker for the keys of encrypted disks.\n"
 	      "\n"
 	      "Commands:\n",
 	      out);

@@ -42,6 +42,7 @@ extern const struct command command_measure;
 extern const struct command command_replay;
 extern const struct command command_attest;
 extern const struct command command_unlock;
+extern const struct command command_run;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);
@@ -74,6 +75,13 @@ struct record_event;
 
 /* Settles records a dead writer left pending, warning about each; EXIT_OK or EXIT_FAILED. */
 int tool_recover_log(struct tool *tool, struct eventlog *log, struct registers *regs);
+
+/*
+ * Measures what the configuration lists (kernel command line, configuration, files, root file
+ * system, separator) into the platform's registers. A boot already measured is an error with
+ * once, else left as it is (`run` started again). EXIT_OK or EXIT_FAILED.
+ */
+int tool_measure_boot(struct tool *tool, const struct settings *settings, bool once);
 
 /* Measures one event through the write-ahead log and logs where it went. */
 int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers *regs,

@@ -394,6 +394,54 @@ else
 		check "tpm tampered: measure ran ($(tail -2 "$tmp/tpm-tampered.measure"))" false
 	fi
 	kbs_stop
+
+	# `mrboot run`, as the initrd unit starts it: a fresh TPM (a new boot), measure, verify,
+	# unlock the configured volume, READY=1 to systemd's notify socket once the key is offered.
+	swtpm_stop
+	rm -rf "$tmp/swtpm" && mkdir -p "$tmp/swtpm"
+	swtpm_start "$tmp/swtpm" || exit 1
+	root=$tmp/run
+	mkdir -p "$root/proc"
+	printf '%s\n' "$cmdline" >"$root/proc/cmdline"
+	conf "$root" auto "[tpm]" "socket = $swtpm_sock" "[unlock]" "volume = root"
+	# The policy pins the configuration's digest: this one adds [unlock], so a broker with
+	# its own policy.
+	port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	kbs_url=https://localhost:$port
+	sed -i "s|^url = .*|url = $kbs_url|" "$root/etc/mrboot.conf"
+	policy "$root"
+	kbs_start "$tmp" run --port "$port" --tee tpm --tpm-ak-tofu --policy "$tmp/policy.json" \
+		--resource "default/mrboot/root=$tmp/disk.key" || exit 1
+	$py -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+open(sys.argv[2], "w").write(s.recv(256).decode())' "$tmp/notify.sock" "$tmp/notify.msg" &
+	notify_pid=$!
+	i=0
+	while [ ! -S "$tmp/notify.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	NOTIFY_SOCKET=$tmp/notify.sock "$mrboot" --root "$root" run >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	sock=$root/run/cryptsetup-keys.d/root.key
+	check "run: measured, verified, and the key offered on the socket" wait_for "$sock" "$pid"
+	wait_exit "$notify_pid"
+	check "run: READY=1 sent to NOTIFY_SOCKET once the key is on offer" \
+		[ "$(cat "$tmp/notify.msg" 2>/dev/null)" = "READY=1" ]
+	if [ "$have_luks" = yes ]; then
+		check "run: the offered key opens the LUKS2 image" open_with_socket "$sock"
+	else
+		skip "cryptsetup is missing"
+	fi
+	: >"$root/dev/mapper/root"
+	wait_exit "$pid"
+	check "run: exits 0 once the volume is open" [ $? -eq 0 ]
+	check "run: one line per step" has err "step verify" && has err "step attest and release" &&
+		has err "run: done"
+	check "run: the replay verdict for PCR 12 printed" grep -q "pcr12" "$tmp/out"
+	kbs_stop
+
+	kbs_stop
 	swtpm_stop
 fi
 
