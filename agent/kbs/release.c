@@ -28,6 +28,7 @@ bool kbs_error_retryable(int r)
 	case -EPERM:  /* plain HTTP not allowed */
 	case -EINVAL: /* a URL or resource that cannot work */
 	case -EBADMSG: /* a JWE that does not decrypt with our key */
+	case -EKEYREJECTED: /* a certificate that is not the broker's: not a passing fault */
 		return false;
 	default:
 		return true;

@@ -13,7 +13,8 @@
  * What is worth another try and what is not:
  *  - the network, a 5xx, a malformed answer: the URL is tried again in the next round;
  *  - the broker said no (401 on auth or attest, 404 for the resource, a JWE that does not
- *    decrypt or is of the wrong shape): that URL is not asked again; the others are;
+ *    decrypt or is of the wrong shape), or its certificate is refused: that URL is not asked
+ *    again; the others are;
  *  - the evidence or the key pair cannot be made here: nothing is tried again.
  */
 
