@@ -6,11 +6,12 @@
 
 #include "mrboot-config.h"
 #include "macro.h"
+#include "memdump.h"
 #include "tool.h"
 
 static const struct command *const commands[] = {
 	&command_run,	 &command_config, &command_detect, &command_measure, &command_extend,
-	&command_replay, &command_log,	  &command_attest, &command_unlock,
+	&command_replay, &command_log,	  &command_attest, &command_unlock,  &command_enroll,
 };
 
 static void main_help(FILE *out)
@@ -148,5 +149,6 @@ int main(int argc, char **argv)
 	optind = 0;
 	r = cmd->run(&tool, argc, argv);
 	log_close(&tool.log);
+	memdump_at_exit();
 	return r;
 }

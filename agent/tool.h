@@ -42,6 +42,7 @@ extern const struct command command_measure;
 extern const struct command command_replay;
 extern const struct command command_attest;
 extern const struct command command_unlock;
+extern const struct command command_enroll;
 extern const struct command command_run;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */

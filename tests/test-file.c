@@ -62,13 +62,20 @@ static unsigned char pattern(size_t i)
 	return (unsigned char)((i * 7 + i / 251) & 0xff);
 }
 
-/* Child: writes n pattern bytes in pieces of piece bytes, pause_ms apart, then exits. */
-static pid_t spawn_writer(int fd, size_t n, size_t piece, long pause_ms)
+/*
+ * Child: writes n pattern bytes to fds[1] in pieces of piece bytes, pause_ms apart, then
+ * exits. The parent keeps fds[0] only.
+ */
+static pid_t spawn_writer(const int fds[2], size_t n, size_t piece, long pause_ms)
 {
+	int fd = fds[1];
 	pid_t pid = fork();
 
-	if (pid != 0)
+	if (pid != 0) {
+		close(fds[1]);
 		return pid;
+	}
+	close(fds[0]);
 	for (size_t done = 0; done < n;) {
 		unsigned char buf[4096];
 		size_t k = n - done < piece ? n - done : piece;
@@ -84,18 +91,23 @@ static pid_t spawn_writer(int fd, size_t n, size_t piece, long pause_ms)
 }
 
 /*
- * Child: waits delay_ms, then reads to the end in pieces of piece bytes, pause_ms apart; exits
- * 0 when it read total bytes, the last n of them the pattern.
+ * Child: waits delay_ms, then reads fds[0] to the end in pieces of piece bytes, pause_ms
+ * apart; exits 0 when it read total bytes, the last n of them the pattern. The parent keeps
+ * fds[1] only.
  */
-static pid_t spawn_reader(int fd, size_t total, size_t n, long delay_ms, size_t piece,
+static pid_t spawn_reader(const int fds[2], size_t total, size_t n, long delay_ms, size_t piece,
 			  long pause_ms)
 {
+	int fd = fds[0];
 	pid_t pid = fork();
 	unsigned char *all;
 	size_t got = 0, cap = 1 << 20;
 
-	if (pid != 0)
+	if (pid != 0) {
+		close(fds[0]);
 		return pid;
+	}
+	close(fds[1]);
 	all = malloc(cap);
 	if (!all)
 		_exit(3);
@@ -148,8 +160,7 @@ static void test_read_full_through_short_reads_and_signals(void)
 		return;
 	}
 	/* 3000 bytes in pieces of 100, 10 ms apart: every read is short, every wait signalled. */
-	pid = spawn_writer(fds[1], 3000, 100, 10);
-	close(fds[1]);
+	pid = spawn_writer(fds, 3000, 100, 10);
 	interrupts_start();
 	r = file_read_full(fds[0], buf, sizeof(buf));
 	interrupts_stop();
@@ -171,8 +182,7 @@ static void test_read_full_stops_at_size(void)
 		tap_skip("pipe() failed");
 		return;
 	}
-	pid = spawn_writer(fds[1], 1500, 300, 5);
-	close(fds[1]);
+	pid = spawn_writer(fds, 1500, 300, 5);
 	interrupts_start();
 	r = file_read_full(fds[0], buf, sizeof(buf));
 	interrupts_stop();
@@ -200,8 +210,7 @@ static void test_write_all_through_short_writes_and_signals(void)
 	 * Four times a pipe's 64 KiB, read slowly: the writes block, and a signal that ends a
 	 * write which has taken some bytes makes it return short.
 	 */
-	pid = spawn_reader(fds[0], n, n, 0, 4096, 1);
-	close(fds[0]);
+	pid = spawn_reader(fds, n, n, 0, 4096, 1);
 	interrupts_start();
 	r = file_write_all(fds[1], buf, n);
 	interrupts_stop();
@@ -237,8 +246,7 @@ static void test_write_once_repeated_after_an_interruption(void)
 	for (size_t i = 0; i < sizeof(record); i++)
 		record[i] = pattern(i);
 	/* The reader starts 100 ms later: until then every signal ends the blocked write. */
-	pid = spawn_reader(fds[0], filled + sizeof(record), sizeof(record), 100, 65536, 0);
-	close(fds[0]);
+	pid = spawn_reader(fds, filled + sizeof(record), sizeof(record), 100, 65536, 0);
 	interrupts_start();
 	r = file_write_once(fds[1], record, sizeof(record));
 	interrupts_stop();

@@ -77,6 +77,40 @@ static void make_tree(void)
 	put("rtmr1:sha384", 0644, v, 47);
 }
 
+/* Attribute names as the kernel's tsm-mr group makes them: NAME or NAME:HASH. */
+static void test_parse_name(void)
+{
+	struct tsm_mr_register reg;
+	struct error e = { 0 };
+	char long_name[TSM_MR_NAME_MAX + 1];
+	int r;
+
+	r = tsm_mr_parse_name(&reg, "rtmr2:sha384", &e);
+	tap_ok(r == 0 && strcmp(reg.name, "rtmr2") == 0 && strcmp(reg.file, "rtmr2:sha384") == 0 &&
+		       reg.has_alg && reg.alg == HASH_SHA384 && reg.index == 2,
+	       "rtmr2:sha384 is register rtmr2, SHA-384, index 2");
+	r = tsm_mr_parse_name(&reg, "rem12:sha512", &e);
+	tap_ok(r == 0 && reg.index == 12 && reg.alg == HASH_SHA512,
+	       "two trailing digits are the index: rem12 is 12");
+	r = tsm_mr_parse_name(&reg, "mrconfigid", &e);
+	tap_ok(r == 0 && !reg.has_alg && reg.index == -1 && strcmp(reg.name, "mrconfigid") == 0,
+	       "a name without digits or hash has neither index nor algorithm");
+	r = tsm_mr_parse_name(&reg, "r123", &e);
+	tap_ok(r == 0 && reg.index == -1, "three trailing digits are no index");
+	r = tsm_mr_parse_name(&reg, "42", &e);
+	tap_ok(r == 0 && reg.index == -1, "a name of digits only has no index");
+	r = tsm_mr_parse_name(&reg, ":sha384", &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "':sha384' is not valid"),
+	       "an empty name before the colon is refused");
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	r = tsm_mr_parse_name(&reg, long_name, &e);
+	tap_is_int(r, -EINVAL, "a name of %d bytes does not fit and is refused", TSM_MR_NAME_MAX);
+	r = tsm_mr_parse_name(&reg, "rtmr0:", &e);
+	tap_ok(r == -EOPNOTSUPP && strstr(e.msg, "hash algorithm ''"),
+	       "an empty hash suffix is an unknown algorithm");
+}
+
 int main(void)
 {
 	const struct tsm_mr_register *reg;
@@ -86,6 +120,7 @@ int main(void)
 	size_t n;
 	int r;
 
+	test_parse_name();
 	make_tree();
 	r = tsm_mr_open(&mr, root, GROUP, MR_FAMILY_TDX, &e);
 	tap_is_int(r, 0, "the group is listed (%s)", e.msg);

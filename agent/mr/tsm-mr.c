@@ -15,7 +15,7 @@
 #include "macro.h"
 #include "path.h"
 
-static int tsm_mr_parse_name(struct tsm_mr_register *reg, const char *file, struct error *e)
+int tsm_mr_parse_name(struct tsm_mr_register *reg, const char *file, struct error *e)
 {
 	const char *colon = strchr(file, ':');
 	size_t n = colon ? (size_t)(colon - file) : strlen(file);

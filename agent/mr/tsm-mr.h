@@ -49,6 +49,15 @@ struct tsm_mr {
 int tsm_mr_open(struct tsm_mr *mr, const char *root, const char *dir, enum mr_family family,
 		struct error *e);
 
+/*
+ * Reads an attribute name of the group ("rtmr2:sha384", "mrconfigid") into reg's file, name,
+ * hash algorithm and index (the number the name ends with when it has one or two digits and
+ * something before them, else -1); writable is left to the caller. -EINVAL for a name empty before
+ * its colon or too long for reg, -EOPNOTSUPP for a hash algorithm mrboot does not know; the message
+ * quotes the name.
+ */
+int tsm_mr_parse_name(struct tsm_mr_register *reg, const char *file, struct error *e);
+
 /* The extensible register with this index (RTMR n, REM n), or NULL. */
 const struct tsm_mr_register *tsm_mr_find(const struct tsm_mr *mr, int index);
 

@@ -135,25 +135,41 @@ static int read_attr(const char *root, const char *path, char *out, size_t size,
 	r = file_read_all(p, 4096, &text, &len, e);
 	if (r < 0)
 		return r;
+	r = detect_attr_text(text, len, size);
+	if (r < 0)
+		return error_set(e, r, "%s: unexpected content", p);
+	memcpy(out, text, (size_t)r + 1);
+	return 0;
+}
+
+int detect_attr_text(char *text, size_t len, size_t size)
+{
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		text[--len] = '\0';
 	if (len >= size || strlen(text) != len)
-		return error_set(e, -EINVAL, "%s: unexpected content", p);
-	memcpy(out, text, len + 1);
-	return 0;
+		return -EINVAL;
+	return (int)len;
 }
 
 static bool cpu_has_flag(const char *root, const char *flag)
 {
 	_cleanup_free_ char *text = NULL;
 	char p[PATH_MAX];
-	size_t len, n = strlen(flag);
-	char *save = NULL;
+	size_t len;
 
 	if (path_join_root(p, sizeof(p), root, "/proc/cpuinfo") < 0 ||
 	    file_read_all(p, 4 << 20, &text, &len, NULL) < 0)
 		return false;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	return detect_cpuinfo_has_flag(text, flag);
+}
+
+bool detect_cpuinfo_has_flag(char *cpuinfo, const char *flag)
+{
+	size_t n = strlen(flag);
+	char *save = NULL;
+
+	for (char *line = strtok_r(cpuinfo, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "flags", 5) != 0)
 			continue;
 		for (char *w = strchr(line, ':'); w && *w; w += strcspn(w, " ")) {

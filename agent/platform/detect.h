@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "mr/tsm-mr.h"
 
@@ -69,5 +70,15 @@ struct detect {
  * configfs and securityfs where they are missing. Nothing found is not an error.
  */
 int detect_run(struct detect *d, const char *root, struct error *e);
+
+/*
+ * What detection reads from a small sysfs or configfs text attribute: the len bytes at text
+ * (NUL-terminated) without their trailing newlines and spaces, cut in place. Returns the
+ * length left, or -EINVAL when the text holds a NUL or needs size bytes or more with its NUL.
+ */
+int detect_attr_text(char *text, size_t len, size_t size);
+
+/* Whether the first "flags" line of /proc/cpuinfo's text lists flag; cuts the text up. */
+bool detect_cpuinfo_has_flag(char *cpuinfo, const char *flag);
 
 #endif

@@ -1,8 +1,9 @@
 # Sourced by tests: the test key broker (tests/kbs/broker.py) on loopback, with TLS.
 #
 # kbs_make_certs DIR: a CA (DIR/ca.pem) and a server certificate for DNS:localhost and
-#   IP:127.0.0.1 (DIR/server.pem, DIR/server.key), made with openssl. Returns 1 with $kbs_why
-#   set when openssl is missing or fails.
+#   IP:127.0.0.1 (DIR/server.pem, DIR/server.key), made with openssl; kbs_extra_san adds
+#   names (e.g. "IP:10.0.2.2" for a QEMU guest). Returns 1 with $kbs_why set when openssl is
+#   missing or fails.
 # kbs_start DIR NAME [broker arguments...]: starts a broker with DIR's certificate, --port 0,
 #   --ready-file DIR/NAME.ready, --log DIR/NAME.log, its stderr in DIR/NAME.err, and the
 #   arguments given (--tee, --policy, --resource, --fault ...; --plain drops TLS). Sets kbs_pid,
@@ -36,7 +37,7 @@ kbs_make_certs() {
 				-addext keyUsage=critical,keyCertSign &&
 			openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 				-keyout server.key -out server.csr -subj /CN=localhost &&
-			printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+			printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1${kbs_extra_san:+,$kbs_extra_san}" \
 				'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \
 				'extendedKeyUsage=serverAuth' >server.ext &&
 			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_LUKS_TOKEN_RELEASE_H
+#define MRBOOT_LUKS_TOKEN_RELEASE_H
+
+/*
+ * The key of a token's key slot, from its brokers: what the token plugin does when
+ * libcryptsetup asks it, and what `mrboot enroll` does once to prove that the brokers release
+ * the key to this machine before it adds the key slot. One function for both, so that an
+ * enrolment that succeeds is an unlock that would.
+ */
+
+#include "luks/token.h"
+
+struct error;
+struct secret;
+
+struct luks_token_release_options {
+	const char *root;	/* prefix for every kernel and system path ("/") */
+	const char *tpm_device; /* tee tpm: the TPM device; NULL for /dev/tpmrm0 */
+	const char *tpm_socket; /* tee tpm: a swtpm socket instead (tests); NULL */
+	/* Progress, retries and the TEE chosen, one line each; may be NULL. */
+	void (*report)(void *userdata, int priority, const char *message);
+	void *userdata;
+};
+
+/*
+ * Resolves the TEE (the token's, else detected: -ENODEV when this machine has none), opens
+ * what its evidence needs (the event log for tdx and tpm, the TPM for tpm), loads the trust
+ * anchors and runs kbs_release() under the token's timeout, which starts here. On success
+ * *key holds the secret (secret_free() it). Errors are kbs_release()'s and the message says
+ * which step failed.
+ */
+int luks_token_release(const struct luks_token *t, const struct luks_token_release_options *o,
+		       struct secret *key, struct error *e);
+
+#endif

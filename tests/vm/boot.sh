@@ -1,0 +1,405 @@
+#!/bin/sh
+# TAP: the boot test. A Debian kernel boots in QEMU with an initramfs that the project's dracut
+# module built (mrboot, its unit, configuration and trust anchor, systemd-networkd), a TPM 2.0
+# (swtpm, tpm-crb) and a LUKS2 root disk whose key only the test key broker holds. The broker
+# (tests/kbs/broker.py, TPM evidence, a reference-value policy) runs on the host and is reached
+# from the guest through QEMU user networking at 10.0.2.2.
+#
+#  good       mrboot measures, attests and receives the key; systemd-cryptsetup opens the root
+#             on it; systemd switches to the root, whose /sbin/init (root-init.sh) reports:
+#             the root is /dev/mapper/root, `mrboot replay` of the event logs in /run against
+#             the vTPM succeeds, the live PCRs equal this script's own replay of systemd's
+#             tpm2-measure.log, no key is left in /run.
+#  tampered   the same boot with init=/bin/sh added to the kernel command line: the broker
+#             refuses (PolicyDeny, naming kernel-cmdline), mrboot says so on the console, the
+#             unit fails, systemd-cryptsetup asks for the passphrase, the root stays locked.
+#  down       no broker: mrboot gives up at [kbs] timeout with a clear message, the passphrase
+#             prompt follows within a bounded time, and the passphrase typed there boots.
+#  baseline   the same VM with mrboot.service masked and the passphrase typed at the prompt:
+#             the boot time without mrboot, for comparison (not a pass/fail criterion beyond
+#             reaching the root).
+#
+# Usage: boot.sh MRBOOT SOURCE_ROOT
+# Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
+#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered down baseline"),
+#   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
+#   /var/cache/mrboot).
+set -u
+mrboot=$1
+src=$2
+vm_lib_dir=$(cd "$(dirname "$0")" && pwd)
+kbs_lib_dir=$src/tests/kbs
+. "$kbs_lib_dir/lib-kbs.sh"
+. "$vm_lib_dir/lib-vm.sh"
+py=/usr/bin/python3
+suite=${MRBOOT_VM_SUITE:-trixie}
+cases=${MRBOOT_VM_CASES:-good tampered down baseline}
+passphrase=mrboot-vm-passphrase
+n=0
+fail=0
+
+if [ -n "${MRBOOT_VM_KEEP:-}" ]; then
+	vm_work=$MRBOOT_VM_KEEP
+	rm -rf "$vm_work"
+	mkdir -p "$vm_work"
+else
+	vm_work=$(mktemp -d /var/tmp/mrboot-vm.XXXXXX)
+fi
+cleanup() {
+	vm_stop
+	kbs_stop
+	[ -n "${MRBOOT_VM_KEEP:-}" ] || rm -rf "$vm_work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+check() {
+	what=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		fail=1
+	fi
+}
+# check_sh WHAT SHELL-CONDITION: a condition of several commands.
+check_sh() {
+	what=$1
+	n=$((n + 1))
+	if eval "$2"; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		fail=1
+	fi
+}
+note() { echo "# $*"; }
+console_has() { grep -Eq -- "$2" "$vm_work/$1.console"; }
+console_lacks() { ! grep -Eq -- "$2" "$vm_work/$1.console"; }
+# The lines of boot NAME's console that match REGEX, as TAP comments (control characters out).
+console_show() {
+	grep -E -- "$2" "$vm_work/$1.console" | tr -d '\r' | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/^/#   /' |
+		head -n "${3:-20}"
+}
+elapsed() { echo "$(($(date +%s) - $1))"; }
+
+# ---- what is needed -------------------------------------------------------------------------
+missing=""
+for tool in qemu-system-x86_64 dracut swtpm cryptsetup mke2fs cpio depmod apt-get dpkg-deb; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || missing="$missing busybox-static"
+$py -c 'import cryptography' 2>/dev/null || missing="$missing python3-cryptography"
+if [ -n "$missing" ]; then
+	echo "1..0 # SKIP missing:$missing (scripts/setup installs them)"
+	exit 0
+fi
+
+# ---- the kernel, through apt, cached --------------------------------------------------------
+t0=$(date +%s)
+if ! kernel=$("$vm_lib_dir/kernel.sh" "$suite" 2>"$vm_work/kernel.log"); then
+	echo "Bail out! the $suite kernel could not be fetched: $(tail -n 3 "$vm_work/kernel.log")"
+	exit 1
+fi
+kver=${kernel% *}
+kdir=${kernel#* }
+vm_kernel=$kdir/vmlinuz
+kmoddir=$kdir/modules/lib/modules/$kver
+note "kernel: Debian $suite $kver ($(elapsed "$t0") s to fetch or find in the cache)"
+
+vm_accel
+note "accelerator: $vm_accel ($vm_accel_why)"
+
+# ---- the broker's certificate and the guest's configuration ---------------------------------
+kbs_extra_san=IP:10.0.2.2 kbs_make_certs "$vm_work" || {
+	echo "Bail out! $kbs_why"
+	exit 1
+}
+port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+stage=$vm_work/stage
+mkdir -p "$stage/usr/bin" "$stage/etc/mrboot" "$stage/usr/lib/systemd/system"
+cp "$mrboot" "$stage/usr/bin/mrboot"
+cp "$src/units/mrboot.service" "$stage/usr/lib/systemd/system/mrboot.service"
+cp "$vm_work/ca.pem" "$stage/etc/mrboot/kbs-ca.pem"
+# The broker by its address: the certificate names IP:10.0.2.2. A short deadline keeps the
+# broker-down case short; the passphrase prompt comes after it.
+kbs_timeout=20
+cat >"$stage/etc/mrboot.conf" <<EOF
+[kbs]
+url = https://10.0.2.2:$port
+timeout = $kbs_timeout
+
+[unlock]
+volume = root
+EOF
+
+# ---- the initramfs: bookworm's dracut with the project's module -----------------------------
+# A private dracut tree: the system's with modules.d/90mrboot added, nothing installed.
+mkdir -p "$vm_work/dracut/modules.d" "$vm_work/dracut.conf.d" "$vm_work/dracut-tmp"
+for f in /usr/lib/dracut/*; do
+	[ "${f##*/}" = modules.d ] || ln -s "$f" "$vm_work/dracut/"
+done
+for m in /usr/lib/dracut/modules.d/*; do
+	ln -s "$m" "$vm_work/dracut/modules.d/"
+done
+ln -s "$src/dracut/90mrboot" "$vm_work/dracut/modules.d/90mrboot"
+t0=$(date +%s)
+MRBOOT_DRACUT_ROOT=$stage dracutbasedir=$vm_work/dracut timeout 600 dracut \
+	--conf /dev/null --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
+	--no-hostonly --no-hostonly-cmdline --no-early-microcode --force \
+	--kver "$kver" --kmoddir "$kmoddir" --add mrboot \
+	--omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
+	"$vm_work/initrd.img" >"$vm_work/dracut.log" 2>&1
+status=$?
+check "dracut $(dracut --version 2>/dev/null | cut -d' ' -f2) built the initramfs with the mrboot module ($(elapsed "$t0") s)" \
+	[ $status -eq 0 ]
+[ $status -eq 0 ] || {
+	tail -n 20 "$vm_work/dracut.log" | sed 's/^/# /'
+	echo "Bail out! no initramfs"
+	exit 1
+}
+lsinitrd "$vm_work/initrd.img" >"$vm_work/initrd.list" 2>/dev/null
+in_initrd() { # REGEX...: every one matches a line of lsinitrd's listing
+	for rx in "$@"; do
+		grep -Eq -- "$rx" "$vm_work/initrd.list" || return 1
+	done
+}
+check "the initramfs has mrboot, its unit wanted by initrd.target, the configuration and the trust anchor" \
+	in_initrd ' usr/bin/mrboot$' 'initrd.target.wants/mrboot.service ->' ' etc/mrboot.conf$' \
+	' etc/mrboot/kbs-ca.pem$'
+check "and the kernel modules configfs, tsm, tdx-guest, sev-guest, dm-crypt, dm-verity" \
+	in_initrd '/configfs.ko' '/(tsm|tsm_report|tsm-report).ko' '/tdx-guest.ko' '/sev-guest.ko' \
+	'/dm-crypt.ko' '/dm-verity.ko'
+check "and systemd-networkd (the configuration names a broker)" \
+	grep -q 'systemd-networkd-wait-online$' "$vm_work/initrd.list"
+
+# ---- the encrypted root disk, made on the host without device-mapper ------------------------
+# mke2fs -d fills an ext4 image from a directory; cryptsetup's offline encryption (reencrypt
+# --encrypt on a file: it encrypts in userspace and needs no dm-crypt) turns it into LUKS2 in
+# place, keyslot 0 the passphrase. The broker's key goes into keyslot 1. PBKDF2 with few
+# iterations: the guest runs under TCG.
+root=$vm_work/rootfs
+mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/etc" "$root/dev" "$root/proc" \
+	"$root/sys" "$root/run" "$root/tmp"
+cp /bin/busybox "$root/bin/busybox"
+cp "$mrboot" "$root/usr/bin/mrboot"
+cp "$vm_lib_dir/root-init.sh" "$root/sbin/init"
+chmod 0755 "$root/sbin/init"
+printf 'ID=mrboot-vm\nNAME="mrboot boot test root"\n' >"$root/etc/os-release"
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$vm_work/disk.key"
+printf '%s' "$passphrase" >"$vm_work/passphrase"
+disk=$vm_work/root.img
+luks_opts="--type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --batch-mode"
+rm -f "$disk"
+truncate -s 64M "$disk"
+# shellcheck disable=SC2086 # luks_opts are words
+mke2fs -q -t ext4 -L mrboot-root -d "$root" -F "$disk" 48M >"$vm_work/disk.log" 2>&1 &&
+	timeout 300 cryptsetup reencrypt --encrypt $luks_opts --reduce-device-size 16M \
+		--key-file "$vm_work/passphrase" "$disk" >>"$vm_work/disk.log" 2>&1 &&
+	timeout 60 cryptsetup luksAddKey $luks_opts --key-file "$vm_work/passphrase" "$disk" \
+		"$vm_work/disk.key" >>"$vm_work/disk.log" 2>&1
+check "a LUKS2 root disk made on the host without device-mapper (mke2fs -d, cryptsetup reencrypt --encrypt)" \
+	[ $? -eq 0 ]
+check "the broker's key opens it (cryptsetup --test-passphrase)" \
+	cryptsetup open --test-passphrase --key-file "$vm_work/disk.key" "$disk"
+uuid=$(cryptsetup luksUUID "$disk")
+# An independent look through the encryption: the volume key from the header (cryptsetup),
+# AES-XTS-plain64 by python3-cryptography over the data segment: an ext4 superblock.
+check "its data segment decrypts to the ext4 file system (AES-XTS in python3-cryptography)" \
+	$py - "$disk" "$vm_work/passphrase" <<'EOF'
+import json, struct, subprocess, sys
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+disk, passfile = sys.argv[1:]
+dump = subprocess.run(["cryptsetup", "luksDump", "--dump-volume-key", "--batch-mode",
+                       "--key-file", passfile, disk], check=True, capture_output=True, text=True).stdout
+key = bytes.fromhex("".join(dump.split("MK dump:")[1].split()))
+meta = json.loads(subprocess.run(["cryptsetup", "luksDump", "--dump-json-metadata", disk],
+                                 check=True, capture_output=True, text=True).stdout)
+seg = meta["segments"]["0"]
+assert seg["encryption"] == "aes-xts-plain64" and seg["iv_tweak"] == "0", seg
+offset, size = int(seg["offset"]), int(seg["sector_size"])
+with open(disk, "rb") as f:
+    f.seek(offset + 1024 - 1024 % size)
+    block = f.read(size if size >= 2048 else 2048)
+plain = b""
+first = (1024 - 1024 % size) // size
+for i in range(len(block) // size):
+    d = Cipher(algorithms.AES(key), modes.XTS(struct.pack("<QQ", first + i, 0))).decryptor()
+    plain += d.update(block[i * size:(i + 1) * size]) + d.finalize()
+sb = plain[1024 % size:]
+assert struct.unpack_from("<H", sb, 0x38)[0] == 0xEF53, "no ext4 magic"
+assert sb[0x78:0x78 + 11] == b"mrboot-root", sb[0x78:0x88]
+EOF
+
+# ---- the broker's policy: exactly these events with exactly these contents ------------------
+cmdline="console=ttyS0,115200 root=/dev/mapper/root rootfstype=ext4 ro rd.luks.name=$uuid=root ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
+$py - "$stage/etc/mrboot.conf" "$cmdline" >"$vm_work/policy.json" <<'EOF'
+import hashlib, json, sys
+conf = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+print(json.dumps({
+    "version": 1,
+    "tees": {"tpm": {"eventlog": "required"}},
+    "domains": ["mrboot"], "other_domains": "deny",
+    "events": [
+        {"domain": "mrboot", "operation": "kernel-cmdline", "required": True, "max": 1,
+         "index": {"tpm": 12}, "content_json": {"cmdline": sys.argv[2]}},
+        {"domain": "mrboot", "operation": "config", "required": True, "max": 1,
+         "index": {"tpm": 12}, "content_json": {"path": "/etc/mrboot.conf", "sha256": conf}},
+        {"domain": "mrboot", "operation": "separator", "required": True, "separator": True,
+         "index": {"tpm": 15}, "content": "{\"phase\":\"measurements-done\"}"}],
+    "resources": ["default/mrboot/root"]}))
+EOF
+broker() { # NAME: the broker for this boot, on $port, its log in $vm_work/NAME.log
+	kbs_start "$vm_work" "$1" --port "$port" --tee tpm --tpm-ak-tofu \
+		--policy "$vm_work/policy.json" --resource "default/mrboot/root=$vm_work/disk.key"
+}
+
+marks="--mark init=Run./init --mark mrboot=mrboot.*step --mark prompt=passphrase.for.disk
+	--mark root=MRBOOT-VM:.switch_root.reached --mark off=MRBOOT-VM:.powering.off"
+boot_timeout=${MRBOOT_VM_BOOT_TIMEOUT:-420}
+# The guest's own view after switch_root, as root-init.sh printed it.
+guest() { # NAME KEY: the rest of the line "MRBOOT-VM: KEY ..."
+	tr -d '\r' <"$vm_work/$1.console" | sed -n "s/^MRBOOT-VM: $2 //p" | head -n 1
+}
+# The event logs root-init.sh printed in base64, decoded into $vm_work/NAME.LOGNAME.
+guest_file() { # NAME PATH OUT
+	tr -d '\r' <"$vm_work/$1.console" |
+		sed -n "\\|^MRBOOT-VM: begin base64 $2\$|,\\|^MRBOOT-VM: end base64 $2\$|p" |
+		sed '1d;$d' | base64 -d >"$3" 2>/dev/null
+}
+boot_seconds() { # NAME: QEMU start to the root's init, seconds
+	vm_mark "$1" root
+}
+
+# ---- (a) the good boot ----------------------------------------------------------------------
+case " $cases " in *" good "*)
+	broker good || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	# shellcheck disable=SC2086 # marks are options
+	vm_start good "$disk" "$vm_work/initrd.img" "$cmdline" $marks
+	vm_wait_exit "$boot_timeout"
+	check "good: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
+	vm_stop
+	kbs_stop
+	check "good: mrboot ran in the initrd" console_has good 'mrboot.*step'
+	console_show good 'mrboot\[|mrboot:' 40
+	check "good: switch_root reached the unlocked root (after $(boot_seconds good) s)" \
+		console_has good '^MRBOOT-VM: switch_root reached'
+	check "good: the root is /dev/mapper/root, ext4 ($(guest good root))" \
+		[ "$(guest good root)" = "/dev/mapper/root ext4" ]
+	check "good: no passphrase was asked for" console_lacks good 'passphrase for disk'
+	check "good: mrboot replay in the real root: the event log in /run replays to the vTPM" \
+		[ "$(guest good 'replay status')" = 0 ]
+	console_show good 'PCR|replay' 8
+	guest_file good /run/log/systemd/tpm2-measure.log "$vm_work/good.tpm2-measure.log"
+	guest_file good /run/log/mrboot/events.jsonseq "$vm_work/good.events.jsonseq"
+	# This script's own replay of systemd's log (SHA-256 bank: new = H(old || H(string)), from
+	# zero: firmware leaves PCRs 8..15 alone) against the PCRs the guest's kernel read.
+	check "good: the PCRs the guest read equal a replay of tpm2-measure.log done here" \
+		$py - "$vm_work/good.tpm2-measure.log" "$(guest good 'pcr sha256 12')" \
+		"$(guest good 'pcr sha256 15')" <<'EOF'
+import hashlib, json, sys
+log, pcr12, pcr15 = sys.argv[1:]
+pcrs = {}
+records = [r for r in open(log, "rb").read().split(b"\x1e") if r.strip()]
+assert records, "empty tpm2-measure.log"
+for raw in records:
+    r = json.loads(raw)
+    d = next(x for x in r["digests"] if x["hashAlg"] == "sha256")["digest"]
+    # The record's digest is the measured string's hash, checked here too.
+    assert hashlib.sha256(r["content"]["string"].encode()).hexdigest() == d, r
+    old = pcrs.get(r["pcr"], bytes(32))
+    pcrs[r["pcr"]] = hashlib.sha256(old + bytes.fromhex(d)).digest()
+assert set(pcrs) == {12, 15}, sorted(pcrs)
+got = {12: pcr12.lower(), 15: pcr15.lower()}
+for p in (12, 15):
+    assert pcrs[p].hex() == got[p], (p, pcrs[p].hex(), got[p])
+kinds = [json.loads(raw)["content"]["string"].split(" ")[1] for raw in records]
+assert kinds == ["kernel-cmdline", "config", "separator"], kinds
+EOF
+	check "good: the broker saw auth, attest and the resource, each answered 200" \
+		$py -c 'import json,sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+got = [(e["path"], e["status"]) for e in log]
+assert got == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
+               ("/kbs/v0/resource/default/mrboot/root", 200)], got' "$vm_work/good.log"
+	check "good: nothing of the key is left in /run ($(guest good 'key files left:'))" \
+		console_lacks good "$(cat "$vm_work/disk.key")"
+	;;
+esac
+
+# ---- (b) a tampered kernel command line -----------------------------------------------------
+case " $cases " in *" tampered "*)
+	broker tampered || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	# shellcheck disable=SC2086
+	vm_start tampered "$disk" "$vm_work/initrd.img" "$cmdline init=/bin/sh" $marks
+	vm_wait_console 'passphrase for disk' "$boot_timeout"
+	prompted=$?
+	# Time for anything that should not happen to happen.
+	sleep 10
+	vm_stop
+	kbs_stop
+	console_show tampered 'mrboot\[|mrboot:|PolicyDeny|Failed to start' 20
+	check "tampered: the broker refused the key (PolicyDeny on the resource)" \
+		grep -q '"PolicyDeny"' "$vm_work/tampered.log"
+	check "tampered: the console says why: PolicyDeny, naming kernel-cmdline" \
+		console_has tampered 'PolicyDeny.*kernel-cmdline|kernel-cmdline.*PolicyDeny'
+	check "tampered: the unit failed visibly" console_has tampered 'Failed to start.*mrboot|mrboot.service.*fail'
+	check "tampered: systemd-cryptsetup fell back to the passphrase prompt" [ $prompted -eq 0 ]
+	check "tampered: the disk stayed locked, the root was never reached" \
+		console_lacks tampered 'MRBOOT-VM: switch_root'
+	;;
+esac
+
+# ---- (c) the broker is down -----------------------------------------------------------------
+case " $cases " in *" down "*)
+	# No broker on the port: every connection is refused until the deadline. The passphrase is
+	# typed at the prompt that follows, as a person would.
+	# shellcheck disable=SC2086
+	vm_start down "$disk" "$vm_work/initrd.img" "$cmdline" $marks \
+		--reply "passphrase for disk=$passphrase"
+	vm_wait_exit "$boot_timeout"
+	exited=$?
+	vm_stop
+	console_show down 'mrboot\[|mrboot:|Failed to start' 20
+	started=$(vm_mark down mrboot)
+	prompt=$(vm_mark down prompt)
+	check "down: mrboot gave up at the deadline, saying so" console_has down 'mrboot.*deadline'
+	check "down: the passphrase prompt came within [kbs] timeout + 30 s of mrboot's start ($started s -> $prompt s)" \
+		$py -c 'import sys; s, p, t = sys.argv[1:]; assert s and p and float(p) - float(s) <= float(t) + 30' \
+		"$started" "$prompt" "$kbs_timeout"
+	check_sh "down: the typed passphrase opened the root and the guest powered off" \
+		'[ $exited -eq 0 ] && console_has down "^MRBOOT-VM: switch_root reached"'
+	;;
+esac
+
+# ---- the same VM without mrboot -------------------------------------------------------------
+case " $cases " in *" baseline "*)
+	# shellcheck disable=SC2086
+	vm_start baseline "$disk" "$vm_work/initrd.img" "$cmdline systemd.mask=mrboot.service" $marks \
+		--reply "passphrase for disk=$passphrase"
+	vm_wait_exit "$boot_timeout"
+	exited=$?
+	vm_stop
+	check_sh "baseline: mrboot.service masked, the passphrase typed at the prompt: the root reached" \
+		'[ $exited -eq 0 ] && console_has baseline "^MRBOOT-VM: switch_root reached"'
+	check "baseline: mrboot did not run" console_lacks baseline 'mrboot.*step'
+	;;
+esac
+
+# ---- timings --------------------------------------------------------------------------------
+note "boot times ($vm_accel, QEMU start to the root's init; seconds):"
+for c in good tampered down baseline; do
+	[ -f "$vm_work/$c.console.marks" ] || continue
+	note "  $c: /init $(vm_mark "$c" init), mrboot's first step $(vm_mark "$c" mrboot)," \
+		"passphrase prompt $(vm_mark "$c" prompt), root $(vm_mark "$c" root)"
+done
+echo "1..$n"
+exit $fail
