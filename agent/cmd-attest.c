@@ -104,14 +104,15 @@ static int attest_run(struct tool *tool, int argc, char **argv)
 const struct command command_attest = {
 	.name = "attest",
 	.summary = "Attest to the key broker and print the attestation token",
-	.usage = "[OPTIONS]\n"
-		 "\n"
-		 "Runs the broker's handshake (auth, evidence bound to its nonce and to a fresh key,\n"
-		 "attest) and prints the token the broker issues. The token grants what the broker's\n"
-		 "policy allows for five minutes: treat it as a secret.\n"
-		 "\n"
-		 "  -t, --tee TEE   tdx, snp, cca, tpm or sample ([kbs] tee)\n"
-		 "  -u, --url URL   A broker to try, repeatable ([kbs] url)\n"
-		 "  -j, --json      {\"tee\":...,\"token\":...} instead of the bare token\n",
+	.usage =
+		"[OPTIONS]\n"
+		"\n"
+		"Runs the broker's handshake (auth, evidence bound to its nonce and to a fresh key,\n"
+		"attest) and prints the token the broker issues. The token grants what the broker's\n"
+		"policy allows for five minutes: treat it as a secret.\n"
+		"\n"
+		"  -t, --tee TEE   tdx, snp, cca, tpm or sample ([kbs] tee)\n"
+		"  -u, --url URL   A broker to try, repeatable ([kbs] url)\n"
+		"  -j, --json      {\"tee\":...,\"token\":...} instead of the bare token\n",
 	.run = attest_run,
 };

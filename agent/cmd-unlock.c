@@ -64,7 +64,8 @@ static int unlock_options(struct unlock_args *a, int argc, char **argv)
 			break;
 		case 'u':
 			if (a->n_urls == UNLOCK_URLS_MAX) {
-				fprintf(stderr, "mrboot unlock: at most %d --url\n", UNLOCK_URLS_MAX);
+				fprintf(stderr, "mrboot unlock: at most %d --url\n",
+					UNLOCK_URLS_MAX);
 				return EXIT_USAGE;
 			}
 			a->urls[a->n_urls++] = optarg;
@@ -83,14 +84,16 @@ static int unlock_options(struct unlock_args *a, int argc, char **argv)
 		case 'T':
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 86400) {
-				fprintf(stderr, "mrboot unlock: --timeout takes 1 to 86400 seconds\n");
+				fprintf(stderr,
+					"mrboot unlock: --timeout takes 1 to 86400 seconds\n");
 				return EXIT_USAGE;
 			}
 			a->req.timeout_s = (uint64_t)v;
 			break;
 		case 'd':
 			if (optarg[0] != '/') {
-				fprintf(stderr, "mrboot unlock: --key-dir needs an absolute path\n");
+				fprintf(stderr,
+					"mrboot unlock: --key-dir needs an absolute path\n");
 				return EXIT_USAGE;
 			}
 			a->req.key_dir = optarg;

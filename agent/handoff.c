@@ -51,10 +51,11 @@ int handoff_volume_valid(const char *name, struct error *e)
 
 static bool handoff_volume_open(const struct handoff_options *opt, const char *volume)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char mapper[PATH_MAX], joined[PATH_MAX];
 
-	snprintf(rel, sizeof(rel), "/dev/mapper/%s", volume);
-	return path_join_root(path, sizeof(path), opt->root, rel) == 0 && access(path, F_OK) == 0;
+	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", volume);
+	return path_join_root(joined, sizeof(joined), opt->root, mapper) == 0 &&
+	       access(joined, F_OK) == 0;
 }
 
 /* <root><key_dir>/<volume>.key, and the directory made (0700) if it is missing. */
@@ -141,7 +142,7 @@ static int handoff_listen(const char *path, struct error *e)
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return error_set(e, -ENAMETOOLONG, "%s is too long for a socket address", path);
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	/* A socket a dead mrboot left is replaced; anything else there is not ours to remove. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
@@ -173,7 +174,8 @@ static int handoff_write_file(const char *path, const struct secret *key, struct
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
 	if (fd < 0)
 		return error_set_errno(e, -errno, "creating %s", path);
-	if (fstatfs(fd, &fs) < 0 || (fs.f_type != HANDOFF_TMPFS_MAGIC && fs.f_type != HANDOFF_RAMFS_MAGIC)) {
+	if (fstatfs(fd, &fs) < 0 ||
+	    (fs.f_type != HANDOFF_TMPFS_MAGIC && fs.f_type != HANDOFF_RAMFS_MAGIC)) {
 		unlink(path);
 		return error_set(e, -EXDEV,
 				 "%s is not on tmpfs or ramfs: the key would reach a disk; use the "
@@ -295,14 +297,15 @@ static int handoff_wait(const struct handoff_options *opt, struct handoff_volume
 			waiting++;
 			if (vols[i].listen_fd >= 0) {
 				map[np] = i;
-				p[np++] = (struct pollfd){ .fd = vols[i].listen_fd, .events = POLLIN };
+				p[np++] = (struct pollfd){ .fd = vols[i].listen_fd,
+							   .events = POLLIN };
 			}
 		}
 		if (waiting == 0)
 			return 0;
 		if (left == 0)
-			return error_set(e, -ETIMEDOUT, "%zu of %zu volumes not opened in time", waiting,
-					 n);
+			return error_set(e, -ETIMEDOUT, "%zu of %zu volumes not opened in time",
+					 waiting, n);
 		if (poll(p, np, left < HANDOFF_POLL_MS ? left : HANDOFF_POLL_MS) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -40,11 +40,11 @@ struct handoff_options {
 #define HANDOFF_VOLUMES_MAX 16
 
 struct handoff_volume {
-	const char *name;	   /* handoff_volume_valid() */
+	const char *name; /* handoff_volume_valid() */
 	const struct secret *key;
 	/* Set by handoff_serve(): */
-	unsigned served;	   /* connections given the key (socket), or 1 once written (file) */
-	bool open;		   /* <root>/dev/mapper/<name> appeared */
+	unsigned served; /* connections given the key (socket), or 1 once written (file) */
+	bool open;	 /* <root>/dev/mapper/<name> appeared */
 	int listen_fd;
 	char path[PATH_MAX];
 };

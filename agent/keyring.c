@@ -27,11 +27,12 @@ int keyring_add_cryptsetup(const struct secret *const *keys, size_t n, unsigned 
 		if (keys[i]->len == 0)
 			return error_set(e, -EINVAL, "keyring: key %zu is empty", i + 1);
 		if (memchr(keys[i]->data, 0, keys[i]->len))
-			return error_set(e, -EINVAL,
-					 "keyring: key %zu holds a NUL byte, which systemd-cryptsetup "
-					 "reads as the end of a passphrase; use the socket or file "
-					 "hand-off",
-					 i + 1);
+			return error_set(
+				e, -EINVAL,
+				"keyring: key %zu holds a NUL byte, which systemd-cryptsetup "
+				"reads as the end of a passphrase; use the socket or file "
+				"hand-off",
+				i + 1);
 		size += keys[i]->len + 1;
 	}
 	if (n == 0)

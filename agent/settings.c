@@ -23,7 +23,7 @@ static const char *const rootfs_names[] = { "auto", "verity", "device", "none", 
 /* In enum settings_tee order. */
 static const char *const tee_names[] = { "auto", "tdx", "snp", "cca", "tpm", "sample", NULL };
 /* In enum settings_kbs_key order. */
-static const char *const kbs_key_names[] = { "ec-p256", "ec-p521", "rsa-3072", NULL };
+static const char *const kbs_key_names[] = { "ec-p256", "ec-p521", NULL };
 /* In enum settings_handoff order. */
 static const char *const handoff_names[] = { "socket", "file", "none", NULL };
 

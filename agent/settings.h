@@ -42,20 +42,20 @@ struct settings {
 	char *tpm_socket; /* a swtpm command socket instead (tests, development) */
 
 	/* [kbs]: the key broker (Trustee KBS, RCAR 0.4.0) and how to reach it */
-	char **kbs_urls;       /* tried in turn, the list again until the deadline */
-	char *kbs_ca_file;     /* PEM trust anchors for https */
-	bool kbs_insecure;     /* allow http:// (tests only; warned about on every use) */
-	int kbs_tee;	       /* enum settings_tee */
-	char *kbs_resource;    /* repository/type/tag; "{volume}" stands for the volume name */
-	uint64_t kbs_timeout;  /* seconds for everything from the first request to the key */
-	int kbs_key;	       /* enum settings_kbs_key: the ephemeral key the secret is wrapped to */
+	char **kbs_urls;      /* tried in turn, the list again until the deadline */
+	char *kbs_ca_file;    /* PEM trust anchors for https */
+	bool kbs_insecure;    /* allow http:// (tests only; warned about on every use) */
+	int kbs_tee;	      /* enum settings_tee */
+	char *kbs_resource;   /* repository/type/tag; "{volume}" stands for the volume name */
+	uint64_t kbs_timeout; /* seconds for everything from the first request to the key */
+	int kbs_key; /* enum settings_kbs_key: the ephemeral key the secret is wrapped to */
 
 	/* [unlock]: which volumes `mrboot run` unlocks, and how their keys reach cryptsetup */
 	char **unlock_volumes;
-	int unlock_handoff;	   /* enum settings_handoff */
-	bool unlock_keyring;	   /* also add it to the user keyring as "cryptsetup" */
-	char *unlock_key_dir;	   /* /run/cryptsetup-keys.d */
-	uint64_t unlock_timeout;   /* seconds the key is offered for */
+	int unlock_handoff;	 /* enum settings_handoff */
+	bool unlock_keyring;	 /* also add it to the user keyring as "cryptsetup" */
+	char *unlock_key_dir;	 /* /run/cryptsetup-keys.d */
+	uint64_t unlock_timeout; /* seconds the key is offered for */
 };
 
 /* [kbs] tee: in the order of enum tee_type, after "auto". */
@@ -71,7 +71,6 @@ enum settings_tee {
 enum settings_kbs_key {
 	SETTINGS_KBS_KEY_EC_P256,
 	SETTINGS_KBS_KEY_EC_P521,
-	SETTINGS_KBS_KEY_RSA_3072,
 };
 
 enum settings_handoff {

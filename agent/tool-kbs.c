@@ -53,7 +53,8 @@ static int tool_kbs_tee(struct tool *tool, const struct settings *s,
 			return r;
 		k->regs_open = true;
 		if (!k->tr.tpm_open) {
-			log_err(&tool->log, "attest: tee tpm, but the registers here are not a TPM's");
+			log_err(&tool->log,
+				"attest: tee tpm, but the registers here are not a TPM's");
 			return EXIT_FAILED;
 		}
 	}
@@ -79,8 +80,8 @@ int tool_kbs_prepare(struct tool *tool, const struct settings *s,
 	*k = (struct tool_kbs){ 0 };
 	opt->urls = o->urls ? o->urls : s->kbs_urls;
 	if (!opt->urls || !opt->urls[0]) {
-		log_err(&tool->log, "no key broker: set [kbs] url in %s or mrboot.kbs.url=",
-			tool->config_path);
+		log_err(&tool->log,
+			"no key broker: set [kbs] url in %s or mrboot.kbs.url=", tool->config_path);
 		return EXIT_CONFIG;
 	}
 	r = tool_kbs_tee(tool, s, o, k, &tee);
@@ -116,19 +117,7 @@ int tool_kbs_prepare(struct tool *tool, const struct settings *s,
 	}
 	opt->anchors = &k->anchors;
 	opt->allow_plain = s->kbs_insecure;
-	switch (s->kbs_key) {
-	case SETTINGS_KBS_KEY_EC_P521:
-		opt->key_type = JWK_EC;
-		opt->curve = JWK_P521;
-		break;
-	case SETTINGS_KBS_KEY_RSA_3072:
-		opt->key_type = JWK_RSA;
-		opt->rsa_bits = 3072;
-		break;
-	default:
-		opt->key_type = JWK_EC;
-		opt->curve = JWK_P256;
-	}
+	opt->curve = s->kbs_key == SETTINGS_KBS_KEY_EC_P521 ? JWK_P521 : JWK_P256;
 	opt->evidence = (struct tee_evidence_input){
 		.root = tool->root,
 		.tee = tee,
@@ -165,8 +154,7 @@ static void tool_unlock_ready(void *userdata)
 
 /* Every volume's key from the broker into keys[]; EXIT_OK or the failure's status. */
 static int tool_unlock_release(struct tool *tool, const struct settings *s,
-			       const struct tool_unlock_request *req, struct secret *keys,
-			       size_t n)
+			       const struct tool_unlock_request *req, struct secret *keys, size_t n)
 {
 	struct tool_kbs_overrides o = req->o;
 	struct tool_kbs k;

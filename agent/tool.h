@@ -10,11 +10,11 @@
 /* Exit statuses, documented in mrboot(1): a script can tell which step failed. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1, /* the command ran and failed; the message says what and where */
-	EXIT_USAGE = 2,	 /* bad command line */
-	EXIT_CONFIG = 3, /* /etc/mrboot.conf or a mrboot.* kernel parameter is invalid */
-	EXIT_REPLAY = 4, /* replay: a register differs from what the logs say */
-	EXIT_ATTEST = 5, /* attest, unlock: no token or no key (every broker refused or failed) */
+	EXIT_FAILED = 1,  /* the command ran and failed; the message says what and where */
+	EXIT_USAGE = 2,	  /* bad command line */
+	EXIT_CONFIG = 3,  /* /etc/mrboot.conf or a mrboot.* kernel parameter is invalid */
+	EXIT_REPLAY = 4,  /* replay: a register differs from what the logs say */
+	EXIT_ATTEST = 5,  /* attest, unlock: no token or no key (every broker refused or failed) */
 	EXIT_HANDOFF = 6, /* unlock: the key was released but not taken before the timeout */
 };
 

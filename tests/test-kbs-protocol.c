@@ -78,8 +78,9 @@ static void test_challenge(void)
 			     &c, &e),
 		   -EINVAL, "challenge: an unknown hash is refused");
 	tap_ok(strstr(e.msg, "'md5'") != NULL, "challenge: naming it (%s)", e.msg);
-	tap_is_int(challenge("{\"nonce\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\"}", &c, &e),
-		   -EINVAL, "challenge: a nonce of 31 bytes is refused");
+	tap_is_int(
+		challenge("{\"nonce\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\"}", &c, &e),
+		-EINVAL, "challenge: a nonce of 31 bytes is refused");
 	tap_ok(strstr(e.msg, "32 bytes") != NULL, "challenge: saying what a nonce must be (%s)",
 	       e.msg);
 	tap_is_int(challenge("{\"nonce\":\"not base64!\"}", &c, &e), -EINVAL,
@@ -89,8 +90,7 @@ static void test_challenge(void)
 	tap_ok(strstr(e.msg, "nonce") != NULL, "challenge: naming the member (%s)", e.msg);
 	tap_is_int(challenge("{\"nonce\":\"" NONCE "\",\"extra\":1}", &c, &e), -EINVAL,
 		   "challenge: an unknown member is refused");
-	tap_is_int(challenge("[\"" NONCE "\"]", &c, &e), -EINVAL,
-		   "challenge: an array is refused");
+	tap_is_int(challenge("[\"" NONCE "\"]", &c, &e), -EINVAL, "challenge: an array is refused");
 	tap_is_int(challenge("{\"nonce\":\"" NONCE "\"", &c, &e), -EINVAL,
 		   "challenge: truncated JSON is refused");
 	tap_ok(strstr(e.msg, "not JSON") != NULL, "challenge: as not JSON (%s)", e.msg);

@@ -267,6 +267,7 @@ static int write_pem(struct json_writer *w, const uint8_t *der, size_t len, stru
 	size_t n = 0;
 
 	if (!b64 || !pem)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees both */
 		return error_set_errno(e, -ENOMEM, "AK public key PEM");
 	base64_encode(b64, der, len, BASE64_STD);
 	memcpy(pem, begin, sizeof(begin) - 1);
@@ -370,13 +371,14 @@ static int aa_records(const struct eventlog *log, uint8_t **out, size_t *len, st
 	if (size == 0)
 		return 0;
 	buf = malloc(size);
-	body = malloc(body_max);
+	body = malloc(body_max + 1); /* + 1: never malloc(0), whatever the records hold */
 	if (!buf || !body)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees both */
 		return error_set_errno(e, -ENOMEM, "the event log for the evidence");
 	for (size_t i = 0; i < log->count; i++) {
 		const struct record *r = &log->records[i];
 		const struct record_event *ev = &r->event;
-		size_t body_size, n;
+		size_t body_size, n = 0;
 
 		if (r->state != RECORD_COMMITTED)
 			continue;
@@ -414,6 +416,7 @@ static int aa_eventlog(const struct eventlog *log, uint8_t **out, size_t *len, s
 	cap = sizeof(spec_id_sha256) + records_len + CCEL_TERMINATOR_SIZE;
 	*out = malloc(cap);
 	if (!*out)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees records */
 		return error_set_errno(e, -ENOMEM, "the event log for the evidence");
 	/* The CCEL stream builder: the same layout, checked with the rules Trustee's parser has. */
 	k = ccel_stream_build(*out, cap, spec_id_sha256, sizeof(spec_id_sha256), records,
@@ -537,7 +540,7 @@ static int write_json(struct json_writer *w, const struct evidence_tpm *ev, stru
 
 int evidence_tpm_write(struct json_writer *w, const struct tee_evidence_input *in, struct error *e)
 {
-	_cleanup_free_ struct evidence_tpm *ev = NULL;
+	struct evidence_tpm *ev = NULL;
 	uint8_t qualifying[TEE_REPORT_DATA_SIZE];
 	struct tpm2_ak ak;
 	int k;
@@ -570,5 +573,6 @@ int evidence_tpm_write(struct json_writer *w, const struct tee_evidence_input *i
 out:
 	free(ev->firmware_log);
 	free(ev->aa_eventlog);
+	free(ev);
 	return k;
 }

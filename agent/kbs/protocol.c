@@ -149,8 +149,9 @@ int kbs_cookie_parse(const char *set_cookie, char out[KBS_COOKIE_MAX + 1], struc
 	n = sizeof(prefix) - 1;
 	while (set_cookie[n] && set_cookie[n] != ';') {
 		if (!kbs_cookie_char((unsigned char)set_cookie[n]))
-			return error_set(e, -EPROTO, "Set-Cookie: byte %zu of the session id is "
-						     "not a cookie character",
+			return error_set(e, -EPROTO,
+					 "Set-Cookie: byte %zu of the session id is "
+					 "not a cookie character",
 					 n);
 		n++;
 	}
@@ -286,8 +287,11 @@ static void kbs_append_printable(char *out, size_t size, size_t *pos, const char
 {
 	for (size_t i = 0; i < len && *pos + 1 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
+		char shown = s[i];
 
-		out[(*pos)++] = c >= 0x20 && c < 0x7F ? (char)c : '?';
+		if (c < 0x20 || c >= 0x7F)
+			shown = '?';
+		out[(*pos)++] = shown;
 	}
 	out[*pos] = '\0';
 }
@@ -367,7 +371,8 @@ int kbs_resource_path(const char *resource, const char *volume, char out[KBS_RES
 
 			if (c == '/' && add != volume) {
 				if (part == 0)
-					return error_set(e, -EINVAL, "resource '%s' has an empty part",
+					return error_set(e, -EINVAL,
+							 "resource '%s' has an empty part",
 							 resource);
 				parts++;
 				part = 0;
@@ -375,7 +380,8 @@ int kbs_resource_path(const char *resource, const char *volume, char out[KBS_RES
 				return error_set(e, -EINVAL,
 						 "resource '%s': only A-Z a-z 0-9 . _ - may name a "
 						 "repository, type or tag%s",
-						 resource, add == volume ? " (the volume name)" : "");
+						 resource,
+						 add == volume ? " (the volume name)" : "");
 			} else {
 				part++;
 			}

@@ -23,11 +23,11 @@
 bool kbs_error_retryable(int r)
 {
 	switch (r) {
-	case -EACCES: /* the broker said no */
-	case -ENOENT: /* no such resource */
-	case -EPERM:  /* plain HTTP not allowed */
-	case -EINVAL: /* a URL or resource that cannot work */
-	case -EBADMSG: /* a JWE that does not decrypt with our key */
+	case -EACCES:	    /* the broker said no */
+	case -ENOENT:	    /* no such resource */
+	case -EPERM:	    /* plain HTTP not allowed */
+	case -EINVAL:	    /* a URL or resource that cannot work */
+	case -EBADMSG:	    /* a JWE that does not decrypt with our key */
 	case -EKEYREJECTED: /* a certificate that is not the broker's: not a passing fault */
 		return false;
 	default:
@@ -37,7 +37,7 @@ bool kbs_error_retryable(int r)
 
 enum kbs_outcome {
 	KBS_OK,
-	KBS_RETRY,  /* this URL again, next round */
+	KBS_RETRY,   /* this URL again, next round */
 	KBS_REFUSED, /* not this URL again */
 	KBS_LOCAL,   /* nothing again: the failure is here */
 };
@@ -73,8 +73,6 @@ static int kbs_key_generate(const struct kbs_release_options *opt, struct jwk_ke
 			    struct error *e)
 {
 	jwk_key_free(key);
-	if (opt->key_type == JWK_RSA)
-		return jwk_generate_rsa(key, opt->rsa_bits, e);
 	return jwk_generate_ec(key, opt->curve, e);
 }
 
@@ -190,14 +188,51 @@ static void kbs_sleep_ms(unsigned ms)
 		;
 }
 
+/* One pass over the URLs not refused yet: KBS_OK, KBS_LOCAL, or KBS_RETRY for another pass. */
+static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clients,
+				  bool *refused, size_t n, struct secret *secret, char **token,
+				  struct error *e)
+{
+	const struct kbs_release_options *opt = a->opt;
+	size_t open_urls = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum kbs_outcome outcome;
+
+		if (refused[i])
+			continue;
+		if (deadline_left_ms(opt->deadline) == 0)
+			return KBS_RETRY; /* the caller sees the deadline */
+		a->client = &clients[i];
+		outcome = kbs_attempt_url(a, secret, e);
+		if (outcome == KBS_OK) {
+			if (token) {
+				*token = clients[i].token;
+				clients[i].token = NULL;
+			}
+			return KBS_OK;
+		}
+		if (outcome == KBS_LOCAL)
+			return KBS_LOCAL;
+		refused[i] = outcome == KBS_REFUSED;
+		open_urls += !refused[i];
+		kbs_report(opt, LOG_WARNING, "%s%s", e->msg, refused[i] ? " (not asked again)" : "");
+	}
+	if (open_urls == 0) {
+		error_prefix(e, "every key broker refused; the last");
+		return KBS_REFUSED;
+	}
+	return KBS_RETRY;
+}
+
 int kbs_release(const struct kbs_release_options *opt, struct secret *secret, char **token,
 		struct error *e)
 {
 	struct kbs_client clients[KBS_URLS_MAX];
 	bool refused[KBS_URLS_MAX] = { false };
 	struct kbs_attempt a = { .opt = opt };
-	size_t n = 0, open_urls;
-	unsigned round = 0;
+	enum kbs_outcome outcome = KBS_RETRY;
+	size_t n = 0;
 	int r = 0;
 
 	*secret = (struct secret){ 0 };
@@ -218,62 +253,31 @@ int kbs_release(const struct kbs_release_options *opt, struct secret *secret, ch
 			return r;
 		}
 	}
-	if (opt->resource_path) {
+	if (opt->resource_path)
 		r = secret_alloc(secret, KBS_SECRET_MAX, e);
-		if (r < 0)
-			goto out;
-	}
-	for (open_urls = n;; round++) {
-		for (size_t i = 0; i < n; i++) {
-			enum kbs_outcome outcome;
+	for (unsigned round = 0; r == 0 && outcome == KBS_RETRY; round++) {
+		unsigned pause;
+		int left;
 
-			if (refused[i])
-				continue;
-			if (deadline_left_ms(opt->deadline) == 0)
-				goto timeout;
-			a.client = &clients[i];
-			outcome = kbs_attempt_url(&a, secret, e);
-			if (outcome == KBS_OK) {
-				if (token) {
-					*token = clients[i].token;
-					clients[i].token = NULL;
-				}
-				r = 0;
-				goto out;
-			}
-			r = e->code < 0 ? e->code : -EIO;
-			if (outcome == KBS_LOCAL)
-				goto out;
-			if (outcome == KBS_REFUSED) {
-				refused[i] = true;
-				open_urls--;
-			}
-			kbs_report(opt, LOG_WARNING, "%s%s", e->msg,
-				   outcome == KBS_REFUSED ? " (not asked again)" : "");
+		outcome = kbs_round(&a, clients, refused, n, secret, token, e);
+		left = deadline_left_ms(opt->deadline);
+		if (outcome != KBS_RETRY)
+			break;
+		if (left == 0) {
+			/* The last failure says why; the deadline says why there is no other try. */
+			if (e->code < 0)
+				error_prefix(e, "no key before the deadline; the last failure");
+			else
+				error_set(e, -ETIMEDOUT, "no key before the deadline");
+			e->code = -ETIMEDOUT;
+			break;
 		}
-		if (open_urls == 0) {
-			error_prefix(e, "every key broker refused; the last");
-			goto out;
-		}
-		{
-			unsigned pause = kbs_backoff_ms(round);
-			int left = deadline_left_ms(opt->deadline);
-
-			if (left == 0)
-				goto timeout;
-			kbs_report(opt, LOG_NOTICE, "trying again in %u ms", pause);
-			kbs_sleep_ms(pause < (unsigned)left ? pause : (unsigned)left);
-		}
+		pause = kbs_backoff_ms(round);
+		kbs_report(opt, LOG_NOTICE, "trying again in %u ms", pause);
+		kbs_sleep_ms(pause < (unsigned)left ? pause : (unsigned)left);
 	}
-timeout:
-	/* The last failure says why; the deadline says why there is no further try. */
-	if (e->code < 0)
-		r = error_prefix(e, "no key before the deadline; the last failure");
-	else
-		r = error_set(e, -ETIMEDOUT, "no key before the deadline");
-	if (r != -ETIMEDOUT)
-		r = e->code = -ETIMEDOUT;
-out:
+	if (r == 0 && outcome != KBS_OK)
+		r = e->code < 0 ? e->code : -EIO;
 	jwk_key_free(&a.key);
 	for (size_t i = 0; i < n; i++)
 		kbs_client_free(&clients[i]);

@@ -37,12 +37,15 @@ struct kbs_release_options {
 	char *const *urls; /* NULL-terminated, at most KBS_URLS_MAX */
 	const struct trust_anchors *anchors;
 	bool allow_plain;
-	enum jwk_type key_type;		 /* of the ephemeral key */
-	enum jwk_curve curve;		 /* JWK_EC */
-	unsigned rsa_bits;		 /* JWK_RSA */
+	/*
+	 * The ephemeral key is EC (ECDH-ES+A256KW): an RSA key of a strength worth having takes
+	 * seconds to generate in the boot path, and its generator would be one of the agent's
+	 * largest pieces of code. jwe.h decrypts RSA-OAEP-256 for callers that bring an RSA key.
+	 */
+	enum jwk_curve curve;
 	struct tee_evidence_input evidence; /* hash and hash_len are filled in per handshake */
-	const char *resource_path;	 /* kbs_resource_path(); NULL: attest only */
-	uint64_t deadline;		 /* deadline_after_ms() */
+	const char *resource_path;	    /* kbs_resource_path(); NULL: attest only */
+	uint64_t deadline;		    /* deadline_after_ms() */
 	/* Progress and retries, one line each, for the log; may be NULL. */
 	void (*report)(void *userdata, int priority, const char *message);
 	void *userdata;
