@@ -8,13 +8,16 @@
  *
  * The static agent has no libcryptsetup: cryptsetup(8) does the header work. The key goes to
  * it on a pipe (agent/luks/cryptsetup.h), never in its argv or environment; the existing
- * passphrase never passes through mrboot at all: cryptsetup reads the key file, or asks.
+ * passphrase never passes through mrboot at all: cryptsetup reads it from the key file as its
+ * stdin, or asks for it on the terminal.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "file.h"
@@ -113,7 +116,7 @@ static int enroll_free_keyslot(const char *device, unsigned *slot, struct error 
 {
 	const char *const argv[] = { "cryptsetup", "luksDump", "--dump-json-metadata", device,
 				     NULL };
-	const struct json_value *top, *keyslots;
+	const struct json_value *top = NULL, *keyslots = NULL;
 	bool used[LUKS_TOKEN_KEYSLOTS] = { false };
 	_cleanup_free_ char *json = NULL;
 	struct json_arena arena;
@@ -133,7 +136,7 @@ static int enroll_free_keyslot(const char *device, unsigned *slot, struct error 
 	r = json_parse(&arena, json, len, &top, e);
 	if (r == 0)
 		r = json_object_get_object(top, "keyslots", &keyslots, e);
-	if (r < 0) {
+	if (r < 0 || !keyslots) {
 		json_arena_free(&arena);
 		return error_prefix(e, "%s: LUKS2 metadata", device);
 	}
@@ -143,7 +146,7 @@ static int enroll_free_keyslot(const char *device, unsigned *slot, struct error 
 		char *end;
 		unsigned long n = strtoul(k->key, &end, 10);
 
-		if (!*end && n < LUKS_TOKEN_KEYSLOTS)
+		if (k->key[0] >= '0' && k->key[0] <= '9' && !*end && n < LUKS_TOKEN_KEYSLOTS)
 			used[n] = true;
 	}
 	json_arena_free(&arena);
@@ -173,26 +176,29 @@ static int enroll_token_json(const struct luks_token *t, struct json_writer *w, 
 }
 
 /*
- * luksAddKey: the new key on descriptor 3; the existing passphrase from the key file, which
- * cryptsetup reads itself, or asked by cryptsetup on the terminal (it keeps mrboot's stdin).
+ * luksAddKey: the new key on descriptor 3; the existing passphrase on stdin, from the key
+ * file opened here (never read by mrboot), or mrboot's own stdin, where cryptsetup asks for
+ * it when that is a terminal.
  */
 static int enroll_add_key(const char *device, unsigned slot, const char *unlock_key_file,
 			  const struct secret *key, struct error *e)
 {
-	_cleanup_free_ char *key_file_arg = NULL;
+	_cleanup_close_ int key_file = -1;
 	char slot_arg[32];
 	const char *argv[12];
 	size_t n = 0;
 
+	if (unlock_key_file) {
+		key_file = open(unlock_key_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (key_file < 0)
+			return error_set_errno(e, -errno, "%s", unlock_key_file);
+	}
 	snprintf(slot_arg, sizeof(slot_arg), "--new-key-slot=%u", slot);
 	argv[n++] = "cryptsetup";
 	argv[n++] = "luksAddKey";
 	argv[n++] = "--batch-mode";
-	if (unlock_key_file) {
-		if (asprintf(&key_file_arg, "--key-file=%s", unlock_key_file) < 0)
-			return error_set_errno(e, -ENOMEM, "luksAddKey");
-		argv[n++] = key_file_arg;
-	}
+	if (unlock_key_file)
+		argv[n++] = "--key-file=-";
 	argv[n++] = "--new-keyfile=/dev/fd/3";
 	argv[n++] = slot_arg;
 	if (key->len >= ENROLL_FAST_KDF_MIN) {
@@ -201,12 +207,14 @@ static int enroll_add_key(const char *device, unsigned slot, const char *unlock_
 	}
 	argv[n++] = device;
 	argv[n] = NULL;
-	const struct cryptsetup_input input = { .fd = 3, .data = key->data, .len = key->len };
+	const struct cryptsetup_input inputs[] = {
+		{ .fd = 0, .pass_fd = unlock_key_file ? key_file : STDIN_FILENO },
+		{ .fd = 3, .data = key->data, .len = key->len },
+	};
 	const struct cryptsetup_command c = {
 		.argv = argv,
-		.inputs = &input,
-		.n_inputs = 1,
-		.inherit_stdin = !unlock_key_file,
+		.inputs = inputs,
+		.n_inputs = 2,
 		.deadline = deadline_after_ms(ENROLL_CRYPTSETUP_TIMEOUT_MS),
 	};
 	return cryptsetup_run(&c, e);
@@ -363,7 +371,7 @@ const struct command command_enroll = {
 		"  -t, --tee TEE              tdx, snp, cca, tpm or sample (default: detected\n"
 		"                             at every unlock)\n"
 		"  -k, --unlock-key-file F    An existing passphrase, the whole file (default:\n"
-		"                             asked on the terminal)\n"
+		"                             cryptsetup asks on the terminal)\n"
 		"  -T, --timeout S            Seconds the plugin may take at boot (default 30)\n"
 		"\n"
 		"Exit status: 0 enrolled, 5 no key was released (nothing was changed); 1, 2 and 3\n"

@@ -13,10 +13,12 @@
 #    plugin's validate, member by member;
 #  - its dynamic symbols are exactly libcryptsetup's token ABI at CRYPTSETUP_TOKEN_1.0;
 #  - the key is in no log, output or command line.
-# Usage: token.sh MRBOOT PLUGIN
+# Usage: token.sh MRBOOT PLUGIN [PRELOAD]
+#   PRELOAD: the sanitizer runtime a sanitized plugin needs in cryptsetup (LD_PRELOAD).
 set -u
 mrboot=$1
 plugin=$2
+preload=${3:-}
 tests_dir=$(cd "$(dirname "$0")" && pwd)
 kbs_lib_dir=$tests_dir/kbs
 . "$kbs_lib_dir/lib-kbs.sh"
@@ -71,11 +73,13 @@ else
 fi
 
 if ! command -v cryptsetup >/dev/null 2>&1; then
-	echo "1..$n # SKIP cryptsetup is not installed (Debian package cryptsetup-bin)"
+	skip "cryptsetup is not installed (Debian package cryptsetup-bin)"
+	echo "1..$n"
 	exit $fail
 fi
 kbs_make_certs "$tmp" || {
-	echo "1..$n # SKIP $kbs_why"
+	skip "$kbs_why"
+	echo "1..$n"
 	exit $fail
 }
 
@@ -84,7 +88,8 @@ printf 'existing passphrase' >"$tmp/passphrase"
 truncate -s 20M "$tmp/disk.img"
 if ! cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	"$tmp/disk.img" "$tmp/passphrase" >"$tmp/luks.log" 2>&1; then
-	echo "1..$n # SKIP cryptsetup cannot format a LUKS2 image here: $(tail -1 "$tmp/luks.log")"
+	skip "cryptsetup cannot format a LUKS2 image here: $(tail -1 "$tmp/luks.log")"
+	echo "1..$n"
 	exit $fail
 fi
 cp "$tmp/disk.img" "$tmp/pristine.img"
@@ -154,8 +159,8 @@ check "enroll: the broker saw auth, attest and resource once each" \
 paths = [json.loads(l)["path"] for l in open(sys.argv[1])]
 assert paths == ["/kbs/v0/auth", "/kbs/v0/attest", "/kbs/v0/resource/default/mrboot/root"], paths' \
 	"$tmp/kbs.log"
-check "enroll: luksAddKey read the passphrase from its file and the key from a descriptor" \
-	grep -qF -- "--key-file=$tmp/passphrase --new-keyfile=/dev/fd/3 " "$tmp/cryptsetup-calls.log"
+check "enroll: luksAddKey read the passphrase from stdin and the key from a descriptor" \
+	grep -qE "^argv: luksAddKey --batch-mode --key-file=- --new-keyfile=/dev/fd/3 " "$tmp/cryptsetup-calls.log"
 check "enroll: the token went in through token import" \
 	grep -qE '^argv: token import --json-file=- ' "$tmp/cryptsetup-calls.log"
 check "enroll: neither the key nor the passphrase in any cryptsetup argv or environment" \
@@ -166,7 +171,7 @@ check "enroll: the key is in none of its output" no_key_in "$tmp/out" "$tmp/err"
 cp "$tmp/pristine.img" "$tmp/typed.img"
 check "enroll: the existing passphrase typed at cryptsetup's prompt on a terminal" \
 	$py - "$mrboot" "$tmp" "$good_url" "$shim_path" <<'EOF'
-import os, pty, select, sys, time
+import os, pty, select, sys, termios, time
 mrboot, tmp, url, path = sys.argv[1:]
 pid, fd = pty.fork()
 if pid == 0:
@@ -176,7 +181,7 @@ if pid == 0:
                       "--tee", "sample"])
 out, typed, end = b"", False, time.time() + 60
 while time.time() < end:
-    if select.select([fd], [], [], 0.5)[0]:
+    if select.select([fd], [], [], 0.1)[0]:
         try:
             data = os.read(fd, 4096)
         except OSError:
@@ -184,11 +189,15 @@ while time.time() < end:
         if not data:
             break
         out += data
-        if not typed and b"Enter any existing passphrase" in out:
-            os.write(fd, open(tmp + "/passphrase", "rb").read() + b"\n")
-            typed = True
-status = os.waitpid(pid, 0)[1]
-open("/tmp/tk/pty.out","wb").write(out)
+    # Typed once cryptsetup has turned the echo off: it flushes what came before (TCSAFLUSH).
+    if not typed and b"Enter any existing passphrase" in out and \
+            not termios.tcgetattr(fd)[3] & termios.ECHO:
+        os.write(fd, open(tmp + "/passphrase", "rb").read() + b"\n")
+        typed = True
+done, status = os.waitpid(pid, os.WNOHANG)
+if not done:
+    os.kill(pid, 9)
+    status = os.waitpid(pid, 0)[1]
 assert typed and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, (status, out)
 # Typed without echo: the passphrase never shows on the terminal.
 assert b"existing passphrase" not in out.replace(b"Enter any existing passphrase", b""), out
@@ -216,6 +225,11 @@ enroll "$tmp/refused.img" --kbs "http://127.0.0.1:1" --resource default/mrboot/r
 	--unlock-key-file "$tmp/passphrase"
 check "enroll: a plain-HTTP broker is refused before anything (exit 1)" [ "$status" -eq 1 ]
 check "enroll: saying https is needed" has err "is not https"
+PATH=/nonexistent "$mrboot" --root "$tmp/root" enroll "$tmp/refused.img" --kbs "$good_url" \
+	--resource default/mrboot/root --trust-anchor "$tmp/ca.pem" --tee sample \
+	--unlock-key-file "$tmp/passphrase" </dev/null >"$tmp/out" 2>"$tmp/err"
+check "enroll: without cryptsetup on PATH: exit 1" [ $? -eq 1 ]
+check "enroll: saying cryptsetup cannot be run" has err "cryptsetup: cannot execute: No such file"
 
 # ---- the plugin in libcryptsetup's plugin directory ----------------------------------------
 # libcryptsetup 2.6 loads plugins only from its compiled-in directory: cryptsetup --help names it.
@@ -225,11 +239,13 @@ mkdir -p "$tmp/plugins"
 cp "$plugin" "$tmp/plugins/libcryptsetup-token-mrboot.so"
 # with_plugin COMMAND...: runs it where the plugin directory holds only our plugin.
 with_plugin() {
-	unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
-		"$tmp/plugins" "$plugin_dir" "$@"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m sh -c 'mount --bind "$1" "$2" && p=$3 && shift 3 &&
+		exec env ${p:+LD_PRELOAD="$p"} "$@"' sh "$tmp/plugins" "$plugin_dir" "$preload" "$@"
 }
 if ! unshare -m sh -c "mount --bind '$tmp/plugins' '$plugin_dir'" 2>"$tmp/unshare.err"; then
-	skip "the plugin cases: no private mount namespace with a bind mount here (not root?): $(head -c 200 "$tmp/unshare.err")"
+	skip "the plugin cases: no private mount namespace with a bind mount here (not root?): \
+$(head -c 200 "$tmp/unshare.err")"
 	echo "1..$n"
 	exit $fail
 fi

@@ -52,14 +52,16 @@ static void pipe_close(struct pipe_pair *p)
 static _Noreturn void child_run(const struct cryptsetup_command *c, const struct pipe_pair *in,
 				int out_w, int err_w, int status_w)
 {
+	const struct sigaction dfl = { .sa_handler = SIG_DFL };
 	int parked[CRYPTSETUP_INPUTS_MAX + 2];
 	int devnull = -1, err;
 	bool stdin_given = false;
 
 	/* mrboot ignores SIGPIPE while it feeds the pipes; cryptsetup gets the default. */
-	signal(SIGPIPE, SIG_DFL);
+	(void)sigaction(SIGPIPE, &dfl, NULL);
 	for (size_t i = 0; i < c->n_inputs; i++)
-		parked[i] = fcntl(in[i].r, F_DUPFD_CLOEXEC, CHILD_FD_PARK);
+		parked[i] = fcntl(c->inputs[i].data ? in[i].r : c->inputs[i].pass_fd,
+				  F_DUPFD_CLOEXEC, CHILD_FD_PARK);
 	parked[c->n_inputs] = fcntl(out_w, F_DUPFD_CLOEXEC, CHILD_FD_PARK);
 	parked[c->n_inputs + 1] = fcntl(err_w, F_DUPFD_CLOEXEC, CHILD_FD_PARK);
 	for (size_t i = 0; i < c->n_inputs + 2; i++)
@@ -73,7 +75,7 @@ static _Noreturn void child_run(const struct cryptsetup_command *c, const struct
 			goto fail;
 	for (size_t i = 0; i < c->n_inputs; i++)
 		stdin_given |= c->inputs[i].fd == STDIN_FILENO;
-	if (!stdin_given && !c->inherit_stdin) {
+	if (!stdin_given) {
 		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
 			goto fail;
@@ -96,8 +98,11 @@ static int run_spawn(struct run *run, struct error *e)
 	for (size_t i = 0; i < CRYPTSETUP_INPUTS_MAX; i++)
 		in[i] = (struct pipe_pair){ -1, -1 };
 	for (size_t i = 0; i < c->n_inputs && r == 0; i++) {
+		if (!c->inputs[i].data)
+			continue;
 		r = pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
-		in[i] = (struct pipe_pair){ fds[0], fds[1] };
+		if (r == 0)
+			in[i] = (struct pipe_pair){ fds[0], fds[1] };
 	}
 	if (r == 0)
 		r = pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
@@ -126,14 +131,15 @@ static int run_spawn(struct run *run, struct error *e)
 	status.w = -1;
 	for (size_t i = 0; i < c->n_inputs; i++) {
 		run->in[i] = take_fd(&in[i].w);
-		(void)fcntl(run->in[i], F_SETFL, O_NONBLOCK);
+		if (run->in[i] >= 0)
+			(void)fcntl(run->in[i], F_SETFL, O_NONBLOCK);
 	}
 	run->out = take_fd(&out.r);
 	run->err = take_fd(&err.r);
 	/* EOF here: the exec succeeded and closed the status pipe. */
 	n = file_read_full(status.r, &child_errno, sizeof(child_errno));
 	if (n == (ssize_t)sizeof(child_errno)) {
-		r = child_errno == ENOENT ? -ENOENT : -child_errno;
+		r = child_errno > 0 ? -child_errno : -EIO;
 		error_set_errno(e, r, "%s: cannot execute", c->argv[0]);
 	}
 out:

@@ -6,13 +6,13 @@
  * The cryptsetup(8) binary as a subprocess, for the static agent that has no libcryptsetup.
  * Key material never goes into argv or the environment (both are readable by every user in
  * /proc): each secret is written to a pipe that the child reads as one of its descriptors,
- * stdin for --key-file=- and /dev/fd/N for the others. stdin is /dev/null when no input is
- * given, so that cryptsetup cannot stop to prompt, unless the caller lets it keep mrboot's own
- * (cryptsetup then asks on the terminal itself). stdout is captured when asked for; stderr
- * always is, and its last line is the message of a failure.
+ * stdin for --key-file=- and /dev/fd/N for the others. An input can also be a descriptor of
+ * mrboot's, passed as is: an open key file, or mrboot's own stdin, on which cryptsetup asks
+ * for a passphrase itself when it is a terminal. stdin is /dev/null when no input is on it,
+ * so that cryptsetup cannot stop to prompt. stdout is captured when asked for; stderr always
+ * is, and its last line is the message of a failure.
  */
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,17 +23,17 @@ struct error;
 #define CRYPTSETUP_STDERR_MAX 4096	 /* what is kept of the child's stderr */
 
 struct cryptsetup_input {
-	int fd; /* the descriptor the child reads it on: 0 (stdin), or 3 and up */
-	const void *data;
+	int fd;		  /* the descriptor the child reads it on: 0 (stdin), or 3 and up */
+	const void *data; /* these len bytes, through a pipe; or NULL: */
 	size_t len;
+	int pass_fd; /* with data NULL, this descriptor of mrboot's, as is */
 };
 
 struct cryptsetup_command {
 	const char *const *argv; /* NULL-terminated; argv[0] is looked up on PATH */
 	const struct cryptsetup_input *inputs;
-	size_t n_inputs;    /* at most CRYPTSETUP_INPUTS_MAX */
-	bool inherit_stdin; /* with no input on 0: mrboot's stdin rather than /dev/null */
-	char **output;	    /* NULL, or where stdout goes: heap, NUL-terminated, the caller frees */
+	size_t n_inputs; /* at most CRYPTSETUP_INPUTS_MAX */
+	char **output;	 /* NULL, or where stdout goes: heap, NUL-terminated, the caller frees */
 	size_t *output_len;
 	uint64_t deadline; /* deadline_after_ms(): the child is killed after it */
 };

@@ -114,7 +114,6 @@ static int release_run(struct token_release *tr, const struct luks_token *t, uin
 	const struct kbs_release_options opt = {
 		.urls = t->urls,
 		.anchors = &tr->anchors,
-		.key_type = JWK_EC,
 		.curve = JWK_P256,
 		.evidence = {
 			.root = tr->o->root,
