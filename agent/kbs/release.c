@@ -189,9 +189,8 @@ static void kbs_sleep_ms(unsigned ms)
 }
 
 /* One pass over the URLs not refused yet: KBS_OK, KBS_LOCAL, or KBS_RETRY for another pass. */
-static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clients,
-				  bool *refused, size_t n, struct secret *secret, char **token,
-				  struct error *e)
+static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clients, bool *refused,
+				  size_t n, struct secret *secret, char **token, struct error *e)
 {
 	const struct kbs_release_options *opt = a->opt;
 	size_t open_urls = 0;
@@ -216,7 +215,8 @@ static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clie
 			return KBS_LOCAL;
 		refused[i] = outcome == KBS_REFUSED;
 		open_urls += !refused[i];
-		kbs_report(opt, LOG_WARNING, "%s%s", e->msg, refused[i] ? " (not asked again)" : "");
+		kbs_report(opt, LOG_WARNING, "%s%s", e->msg,
+			   refused[i] ? " (not asked again)" : "");
 	}
 	if (open_urls == 0) {
 		error_prefix(e, "every key broker refused; the last");
@@ -264,7 +264,8 @@ int kbs_release(const struct kbs_release_options *opt, struct secret *secret, ch
 		if (outcome != KBS_RETRY)
 			break;
 		if (left == 0) {
-			/* The last failure says why; the deadline says why there is no other try. */
+			/* The last failure says why; the deadline says why there is no other try.
+			 */
 			if (e->code < 0)
 				error_prefix(e, "no key before the deadline; the last failure");
 			else
