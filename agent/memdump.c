@@ -50,7 +50,7 @@ void memdump_at_exit(void)
 			continue;
 		/* Only what the process could have written, and never the kernel's own pages. */
 		if (perms[0] != 'r' || perms[1] != 'w' || strcmp(name, "[vvar]") == 0 ||
-		    strcmp(name, "[vsyscall]") == 0 || end - start > MEMDUMP_MAPPING_MAX)
+		    strcmp(name, "[vsyscall]") == 0 || end - start >= MEMDUMP_MAPPING_MAX)
 			continue;
 		memdump_write(fd, (const void *)start, end - start);
 	}

@@ -6,6 +6,7 @@
  * byte; both must give the result written out here from the RFC.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -592,6 +593,61 @@ static void test_state(void)
 	free(p);
 }
 
+/*
+ * RFC 9112 section 9.3: HTTP/1.1 persists unless "close" is among the Connection options;
+ * HTTP/1.0 only with "keep-alive" (section 9.3 and appendix C.2.2). Options are
+ * case-insensitive tokens in a list (RFC 9110 sections 5.6.1 and 7.6.1).
+ */
+static const struct {
+	const char *in;
+	bool keep;
+	const char *why;
+} persistence_cases[] = {
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true, "HTTP/1.1 by default" },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true,
+	  "HTTP/1.1 chunked" },
+	{ "HTTP/1.1 204 No Content\r\n\r\n", true, "HTTP/1.1 204 without a body" },
+	{ "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", false,
+	  "Connection: close" },
+	{ "HTTP/1.1 200 OK\r\nconnection: Upgrade, CLOSE\r\nContent-Length: 0\r\n\r\n", false,
+	  "close among other options, in capitals" },
+	{ "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: close\r\n"
+	  "Content-Length: 0\r\n\r\n",
+	  false, "close in a second Connection field" },
+	{ "HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n", true,
+	  "'closed' is another token than close" },
+	{ "HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\n"
+	  "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	  true, "close in a 1xx response only: the final response's fields count" },
+	{ "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false, "HTTP/1.0 by default" },
+	{ "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok", true,
+	  "HTTP/1.0 with keep-alive" },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP", false,
+	  "bytes after the response nobody asked for" },
+};
+
+static void test_persistence(void)
+{
+	struct http_parser *p = malloc(sizeof(*p));
+	struct error e = { 0 };
+
+	for (size_t i = 0; i < sizeof(persistence_cases) / sizeof(persistence_cases[0]); i++) {
+		const char *in = persistence_cases[i].in;
+
+		http_parser_init(p, MAX);
+		tap_ok(http_parser_feed(p, in, strlen(in), &e) == 1 &&
+			       http_parser_keeps_connection(p) == persistence_cases[i].keep,
+		       "%s: the connection %s", persistence_cases[i].why,
+		       persistence_cases[i].keep ? "persists" : "closes");
+		http_parser_free(p);
+	}
+	http_parser_init(p, MAX);
+	http_parser_feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no", 39, &e);
+	tap_ok(!http_parser_keeps_connection(p), "an incomplete response keeps nothing");
+	http_parser_free(p);
+	free(p);
+}
+
 int main(void)
 {
 	test_cases();
@@ -599,5 +655,6 @@ int main(void)
 	test_nul();
 	test_binary_body();
 	test_state();
+	test_persistence();
 	return tap_done();
 }

@@ -14,6 +14,11 @@
 int kbs_client_init(struct kbs_client *c, const char *url, const struct trust_anchors *anchors,
 		    bool allow_plain, kbs_warn_fn warn, void *userdata, struct error *e)
 {
+	const struct http_options opt = {
+		.anchors = anchors,
+		.allow_plain = allow_plain,
+		.max_body = KBS_RESPONSE_MAX,
+	};
 	int r;
 
 	*c = (struct kbs_client){
@@ -21,16 +26,21 @@ int kbs_client_init(struct kbs_client *c, const char *url, const struct trust_an
 		.allow_plain = allow_plain,
 		.warn = warn,
 		.userdata = userdata,
+		.http = { .fd = -1 }, /* kbs_client_free() is safe after any failure */
 	};
 	r = url_parse(&c->url, url, e);
 	if (r < 0)
 		return r;
 	url_format(&c->url, c->url_text, sizeof(c->url_text));
 	if (!c->url.https && !allow_plain)
-		return error_set(e, -EPERM,
-				 "%s: plain HTTP would carry the evidence and the session unprotected; "
-				 "use https, or set [kbs] insecure = yes for a test broker",
-				 c->url_text);
+		return error_set(
+			e, -EPERM,
+			"%s: plain HTTP would carry the evidence and the session unprotected; "
+			"use https, or set [kbs] insecure = yes for a test broker",
+			c->url_text);
+	r = http_session_init(&c->http, &c->url, &opt, e);
+	if (r < 0)
+		return error_prefix(e, "%s", c->url_text);
 	return 0;
 }
 
@@ -57,6 +67,7 @@ void kbs_client_reset(struct kbs_client *c)
 
 void kbs_client_free(struct kbs_client *c)
 {
+	http_session_close(&c->http);
 	kbs_client_reset(c);
 }
 
@@ -89,24 +100,18 @@ static int kbs_client_request(struct kbs_client *c, const char *step, const char
 		.body = body,
 		.body_len = body_len,
 	};
-	const struct http_options opt = {
-		.anchors = c->anchors,
-		.allow_plain = c->allow_plain,
-		.max_body = KBS_RESPONSE_MAX,
-		.deadline = deadline,
-	};
 	char problem[KBS_PROBLEM_MAX];
 	int r;
 
 	if (!c->url.https && c->warn) {
 		char msg[KBS_URL_TEXT_MAX + 96];
 
-		snprintf(msg, sizeof(msg), "%s %s over plain HTTP: anyone on the path can read and change it",
-			 step, c->url_text);
+		snprintf(msg, sizeof(msg),
+			 "%s %s over plain HTTP: anyone on the path can read and change it", step,
+			 c->url_text);
 		c->warn(c->userdata, msg);
 	}
-	*resp = (struct http_response){ 0 };
-	r = http_exchange(&c->url, &req, &opt, resp, e);
+	r = http_session_exchange(&c->http, &req, deadline, resp, e);
 	if (r < 0)
 		return error_prefix(e, "%s %s", step, c->url_text);
 	if (resp->status == 200)
@@ -128,7 +133,7 @@ int kbs_client_auth(struct kbs_client *c, const char *tee, struct kbs_challenge 
 		    uint64_t deadline, struct error *e)
 {
 	struct json_writer w;
-	struct http_response resp;
+	struct http_response resp = { 0 };
 	int r;
 
 	kbs_client_reset(c);
@@ -189,8 +194,8 @@ int kbs_client_attest(struct kbs_client *c, const char *request, size_t len, uin
 	return 0;
 }
 
-int kbs_client_resource(struct kbs_client *c, const char *path, uint64_t deadline,
-			uint8_t **body, size_t *len, struct error *e)
+int kbs_client_resource(struct kbs_client *c, const char *path, uint64_t deadline, uint8_t **body,
+			size_t *len, struct error *e)
 {
 	_cleanup_(kbs_wipe_freep) char *auth = NULL;
 	const char *headers[] = { NULL, NULL };

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "kbs/protocol.h"
+#include "net/http.h"
 #include "net/url.h"
 
 struct error;
@@ -40,14 +41,20 @@ struct kbs_client {
 	void *userdata;
 	char cookie[KBS_COOKIE_MAX + 1]; /* "" before auth */
 	char *token;			 /* NULL before attest */
+	struct http_session http;	 /* one connection for auth, attest and resource */
 };
 
-/* -EINVAL for a bad URL, -EPERM for http:// without allow_plain. */
+/*
+ * -EINVAL for a bad URL, -EPERM for http:// without allow_plain; on failure there is nothing
+ * to free. The requests share one persistent connection (net/http.h: struct http_session).
+ */
 int kbs_client_init(struct kbs_client *c, const char *url, const struct trust_anchors *anchors,
 		    bool allow_plain, kbs_warn_fn warn, void *userdata, struct error *e);
+
+/* Closes the connection, wipes the session and the token. */
 void kbs_client_free(struct kbs_client *c);
 
-/* Forgets the session and the token, for a new handshake. */
+/* Forgets the session and the token, for a new handshake; the connection stays open. */
 void kbs_client_reset(struct kbs_client *c);
 
 /* POST /kbs/v0/auth: a new session (the cookie) and its challenge. */
@@ -63,7 +70,7 @@ int kbs_client_attest(struct kbs_client *c, const char *request, size_t len, uin
  * there is no session. On success *body and *len hold the response (the JWE), heap memory the
  * caller frees.
  */
-int kbs_client_resource(struct kbs_client *c, const char *path, uint64_t deadline,
-			uint8_t **body, size_t *len, struct error *e);
+int kbs_client_resource(struct kbs_client *c, const char *path, uint64_t deadline, uint8_t **body,
+			size_t *len, struct error *e);
 
 #endif

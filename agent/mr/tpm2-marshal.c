@@ -379,6 +379,11 @@ static int malformed(struct reader *r, const char *fmt, ...)
 	return error_set(r->e, -EBADMSG, "%s response: %s", r->command, what);
 }
 
+#ifdef __clang_analyzer__
+/* What malformed() returns, for the static analyser (see error.h): -EBADMSG. */
+#define malformed(r, ...) ((malformed)(r, __VA_ARGS__), -EBADMSG)
+#endif
+
 /*
  * The header: a size that is exactly the bytes received, then either an error response (the
  * header alone, tagged TPM_ST_NO_SESSIONS, or TPM_ST_RSP_COMMAND for a rejected tag) or a
@@ -900,7 +905,7 @@ int tpm2_unmarshal_quote(const uint8_t *rsp, size_t len, const uint8_t *qualifyi
 		ret = take(&params, TPM2_AK_MODULUS_SIZE, "signature.rsassa.sig.buffer", &sig);
 	if (ret == 0)
 		ret = unmarshal_after_parameters(&r, &params, "signature");
-	if (ret < 0)
+	if (ret != 0)
 		return ret;
 	memcpy(out->signature, signature, TPM2_AK_SIGNATURE_SIZE);
 	memcpy(out->rsa_signature, sig, TPM2_AK_MODULUS_SIZE);

@@ -172,6 +172,25 @@ static int keep_first(struct http_parser *p, char **slot, const char *v, size_t 
 	return 0;
 }
 
+/* The options of a Connection field, a list of tokens (RFC 9110 section 7.6.1). */
+static int connection_options(struct http_parser *p, const char *v, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = 0;
+
+		while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
+			i++;
+		while (i + len < n && v[i + len] != ',' && v[i + len] != ' ' && v[i + len] != '\t')
+			len++;
+		if (len == 5 && strncasecmp(v + i, "close", 5) == 0)
+			p->conn_close = true;
+		if (len == 10 && strncasecmp(v + i, "keep-alive", 10) == 0)
+			p->conn_keep_alive = true;
+		i += len;
+	}
+	return 0;
+}
+
 /* "name: value" of a header or trailer field (RFC 9112 section 5). */
 static int field_line(struct http_parser *p, const char *s, size_t n, bool trailer, struct error *e)
 {
@@ -214,6 +233,8 @@ static int field_line(struct http_parser *p, const char *s, size_t n, bool trail
 		p->chunked = true;
 		return 0;
 	}
+	if (FIELD_IS("Connection"))
+		return connection_options(p, s + start, end - start);
 	if (FIELD_IS("Set-Cookie"))
 		return keep_first(p, &p->resp.set_cookie, s + start, end - start, e);
 	if (FIELD_IS("Content-Type"))
@@ -235,7 +256,7 @@ static int interim_skip(struct http_parser *p, struct error *e)
 			    HTTP_INTERIM_MAX);
 	http_response_free(&p->resp);
 	p->body_cap = 0;
-	p->have_length = p->chunked = false;
+	p->have_length = p->chunked = p->conn_close = p->conn_keep_alive = false;
 	p->fields = 0;
 	p->head_bytes = 0;
 	p->state = HTTP_PARSE_STATUS;
@@ -419,12 +440,21 @@ int http_parser_feed(struct http_parser *p, const void *buf, size_t len, struct 
 				return r;
 		}
 	}
-	return p->state == HTTP_PARSE_DONE ? 1 : 0;
+	if (p->state != HTTP_PARSE_DONE)
+		return 0;
+	p->extra = p->extra || i < len;
+	return 1;
 }
 
 bool http_parser_reads_to_eof(const struct http_parser *p)
 {
 	return p->state == HTTP_PARSE_BODY_EOF;
+}
+
+bool http_parser_keeps_connection(const struct http_parser *p)
+{
+	return p->state == HTTP_PARSE_DONE && !p->extra && !p->conn_close &&
+	       (!p->http10 || p->conn_keep_alive);
 }
 
 int http_parser_finish(struct http_parser *p, struct error *e)

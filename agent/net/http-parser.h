@@ -72,6 +72,9 @@ struct http_parser {
 	size_t head_bytes; /* head bytes of the current message */
 	uint64_t received; /* bytes fed so far */
 	bool cr;	   /* the last byte was a CR */
+
+	bool conn_close, conn_keep_alive; /* Connection options of the final response */
+	bool extra;			  /* bytes came after the complete response */
 	size_t line_len;
 	char buf[HTTP_LINE_MAX];
 };
@@ -92,6 +95,13 @@ int http_parser_finish(struct http_parser *p, struct error *e);
 
 /* Whether the body in progress is delimited by the end of the stream (no length, not chunked). */
 bool http_parser_reads_to_eof(const struct http_parser *p);
+
+/*
+ * Once http_parser_feed() returned 1: whether the connection may carry another request
+ * (RFC 9112 section 9.3): an HTTP/1.1 response without "Connection: close", or an HTTP/1.0
+ * one with "Connection: keep-alive", that ended by its framing with no byte after it.
+ */
+bool http_parser_keeps_connection(const struct http_parser *p);
 
 /* Moves a complete response into *resp (the caller frees it with http_response_free()). */
 void http_parser_take(struct http_parser *p, struct http_response *resp);

@@ -73,6 +73,14 @@ ssize_t socket_recv(int fd, void *buf, size_t len, uint64_t deadline, struct err
 	}
 }
 
+bool socket_is_idle(int fd)
+{
+	uint8_t byte;
+	ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 int socket_send_all(int fd, const void *buf, size_t len, uint64_t deadline, struct error *e)
 {
 	const uint8_t *p = buf;

@@ -2,6 +2,7 @@
 #ifndef MRBOOT_NET_SOCKET_H
 #define MRBOOT_NET_SOCKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,6 +31,12 @@ ssize_t socket_send(int fd, const void *buf, size_t len, uint64_t deadline, stru
 
 /* Receives up to len bytes: the count, 0 at the peer's end of stream, or a negative errno. */
 ssize_t socket_recv(int fd, void *buf, size_t len, uint64_t deadline, struct error *e);
+
+/*
+ * Whether a connection that expects nothing from the peer is still open and quiet: no data,
+ * no end of stream, no error waiting. Does not block.
+ */
+bool socket_is_idle(int fd);
 
 /* Sends all len bytes or fails. */
 int socket_send_all(int fd, const void *buf, size_t len, uint64_t deadline, struct error *e);

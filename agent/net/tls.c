@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include "error.h"
 #include "macro.h"
@@ -42,6 +43,10 @@ struct tls_client {
 	int fd;
 	bool established; /* handshake done: later failures are named "TLS: ..." */
 	bool peer_closed; /* close_notify received */
+
+	uint8_t offered_id[32]; /* the session ID tls_client_restart() offered */
+	size_t offered_len;
+	bool resumed; /* the server echoed it: the handshake resumed that session */
 	char host[256];
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
@@ -122,14 +127,16 @@ static const br_x509_class x509_vtable = {
 	x509_end_cert,		 x509_end_chain,   x509_get_pkey,
 };
 
-/* Forward secrecy and AEAD only; AES-GCM first for its hardware-friendly servers. */
+/*
+ * Forward secrecy and AEAD only. AES-GCM alone: every TLS 1.2 stack a key broker runs on
+ * (rustls, OpenSSL) offers it, and ChaCha20-Poly1305 would add its code to a binary that
+ * must stay under its size budget for no broker that needs it.
+ */
 static const uint16_t suites[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
 /*
@@ -171,13 +178,25 @@ static void profile_init(struct tls_client *t, const struct trust_anchors *ancho
 	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
 	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
 	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
-	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable, &br_sslrec_out_chapol_vtable);
-	br_ssl_engine_set_chacha20(eng, &br_chacha20_ct_run);
-	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
 
 	t->x509.vtable = &x509_vtable;
 	br_ssl_engine_set_x509(eng, &t->x509.vtable);
 	br_ssl_engine_set_buffer(eng, t->iobuf, sizeof(t->iobuf), 1);
+}
+
+/* A new handshake on t->fd, resuming the engine's session or not. */
+static int tls_reset(struct tls_client *t, bool resume, struct error *e)
+{
+	char why[128];
+
+	/*
+	 * A DNS name goes out as SNI and BearSSL matches it; an address is never sent as SNI
+	 * (RFC 6066 section 3) and is matched by the X.509 wrapper above.
+	 */
+	if (br_ssl_client_reset(&t->cc, t->x509.addr_len ? NULL : t->host, resume))
+		return 0;
+	tls_error_describe(br_ssl_engine_last_error(&t->cc.eng), why, sizeof(why));
+	return error_set(e, -ECONNABORTED, "TLS setup: %s", why);
 }
 
 int tls_client_new(struct tls_client **out, int fd, const struct trust_anchors *anchors,
@@ -185,7 +204,7 @@ int tls_client_new(struct tls_client **out, int fd, const struct trust_anchors *
 {
 	struct tls_client *t;
 	uint8_t seed[32];
-	bool ip;
+	int r;
 
 	if (!anchors || anchors->count == 0)
 		return error_set(e, -EINVAL, "no trust anchors for TLS");
@@ -200,32 +219,36 @@ int tls_client_new(struct tls_client **out, int fd, const struct trust_anchors *
 		t->x509.addr_len = 4;
 	else if (inet_pton(AF_INET6, host, t->x509.addr) == 1)
 		t->x509.addr_len = 16;
-	ip = t->x509.addr_len != 0;
 	profile_init(t, anchors);
 
 	/* getrandom() waits for the kernel's pool to be seeded, once, early in boot. */
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
-		int r = -errno;
-
+		r = -errno;
 		tls_client_free(t);
 		return error_set_errno(e, r ? r : -EIO, "seeding the TLS random generator");
 	}
 	br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof(seed));
 	explicit_bzero(seed, sizeof(seed));
 
-	/*
-	 * A DNS name goes out as SNI and BearSSL matches it; an address is never sent as SNI
-	 * (RFC 6066 section 3) and is matched by the X.509 wrapper above.
-	 */
-	if (!br_ssl_client_reset(&t->cc, ip ? NULL : host, 0)) {
-		char why[128];
-
-		tls_error_describe(br_ssl_engine_last_error(&t->cc.eng), why, sizeof(why));
+	r = tls_reset(t, false, e);
+	if (r < 0) {
 		tls_client_free(t);
-		return error_set(e, -ECONNABORTED, "TLS setup: %s", why);
+		return r;
 	}
 	*out = t;
 	return 0;
+}
+
+int tls_client_restart(struct tls_client *t, int fd, struct error *e)
+{
+	const br_ssl_session_parameters *s = &t->cc.eng.session;
+
+	t->fd = fd;
+	t->established = t->peer_closed = t->resumed = false;
+	/* An ID is public (it goes out in the ClientHello); the master secret stays where it is. */
+	t->offered_len = s->session_id_len <= sizeof(t->offered_id) ? s->session_id_len : 0;
+	memcpy(t->offered_id, s->session_id, t->offered_len);
+	return tls_reset(t, true, e);
 }
 
 /* Where a failure happened, to begin its message. */
@@ -337,6 +360,9 @@ int tls_client_handshake(struct tls_client *t, uint64_t deadline, struct error *
 	if (r < 0)
 		return r;
 	t->established = true;
+	/* BearSSL resumes exactly when the server echoes the ID offered (RFC 5246 7.4.1.3). */
+	t->resumed = t->offered_len > 0 && t->cc.eng.session.session_id_len == t->offered_len &&
+		     memcmp(t->cc.eng.session.session_id, t->offered_id, t->offered_len) == 0;
 	return 0;
 }
 
@@ -402,6 +428,27 @@ ssize_t tls_client_read(struct tls_client *t, void *buf, size_t len, uint64_t de
 bool tls_client_closed_cleanly(const struct tls_client *t)
 {
 	return t->peer_closed;
+}
+
+bool tls_client_resumed(const struct tls_client *t)
+{
+	return t->resumed;
+}
+
+void tls_client_close(struct tls_client *t)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+
+	br_ssl_engine_close(eng);
+	while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
+		size_t len;
+		unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
+		ssize_t n = send(t->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		br_ssl_engine_sendrec_ack(eng, (size_t)n);
+	}
 }
 
 void tls_client_free(struct tls_client *t)

@@ -25,6 +25,7 @@ import email.utils
 import fnmatch
 import hashlib
 import http
+import itertools
 import json
 import os
 import re
@@ -1947,6 +1948,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         self.tls = tls
         self.log = log
         self.slots = threading.BoundedSemaphore(64)
+        self.conn_ids = itertools.count(1)  # next() is atomic under the GIL
         super().__init__(address, Handler)
 
     def process_request(self, request, client_address):
@@ -1980,35 +1982,70 @@ class Log:
 
 
 class Handler(socketserver.BaseRequestHandler):
+    """One connection: requests in turn until one asks to close (or --no-keep-alive), the
+    client ends it, or it stays idle --idle-timeout seconds."""
+
     def handle(self):
         srv = self.server
         sock = self.request
         sock.settimeout(srv.args.io_timeout)
         peer = f"{self.client_address[0]}:{self.client_address[1]}"
+        # Every log line names its connection, and over TLS whether its handshake resumed a
+        # session, so that a test can count both.
+        self.conn_info = {"conn": next(srv.conn_ids)}
         if srv.tls is not None:
             try:
                 sock = srv.tls.wrap_socket(sock, server_side=True)
             except (OSError, ssl.SSLError) as e:
-                srv.log.write({"time": time.time(), "peer": peer, "tls_error": str(e)})
+                srv.log.write({"time": time.time(), "peer": peer, "tls_error": str(e),
+                               **self.conn_info})
                 return
+            self.conn_info["tls_resumed"] = sock.session_reused
         self.sock = sock
+        self.orderly = True  # False once a fault or an error broke the connection
         rfile = sock.makefile("rb")
         try:
-            for _ in range(1000):
+            for i in range(1000):
+                if i > 0 and not self.wait_next(rfile):
+                    break
                 if not self.one_request(rfile, peer):
                     break
         except (OSError, ssl.SSLError):
-            pass
+            self.orderly = False
         finally:
-            try:
-                rfile.close()
-                sock.close()
-            except OSError:
-                pass
+            self.close(rfile)
+
+    def wait_next(self, rfile):
+        """Waits for the first byte of another request: False at its end or when idle."""
+        args = self.server.args
+        self.sock.settimeout(args.idle_timeout if args.idle_timeout else args.io_timeout)
+        try:
+            more = bool(rfile.peek(1))
+        except (TimeoutError, socket.timeout):
+            return False
+        self.sock.settimeout(args.io_timeout)
+        return more
+
+    def close(self, rfile):
+        sock = self.sock
+        try:
+            rfile.close()
+            # OpenSSL keeps a session for resumption only if this side sent close_notify
+            # (SSL_free() drops a session whose connection was not shut down): send it, and
+            # wait a little for the client's.
+            if self.orderly and isinstance(sock, ssl.SSLSocket):
+                sock.settimeout(1.0)
+                try:
+                    sock.unwrap()
+                except (OSError, ssl.SSLError, ValueError):
+                    pass
+            sock.close()
+        except OSError:
+            pass
 
     def one_request(self, rfile, peer):
         srv = self.server
-        entry = {"time": time.time(), "peer": peer}
+        entry = {"time": time.time(), "peer": peer, **self.conn_info}
         try:
             head = read_request(rfile, srv.args.max_body)
             if head is None:
@@ -2047,11 +2084,13 @@ class Handler(socketserver.BaseRequestHandler):
         fault = srv.faults.take(endpoint)
         if fault:
             entry["fault"] = fault
-        close = (version == "HTTP/1.0" and (req.header("connection") or "").lower() != "keep-alive"
-                 or (req.header("connection") or "").lower() == "close")
+        options = [o.strip().lower() for o in (req.header("connection") or "").split(",")]
+        close = (srv.args.no_keep_alive or "close" in options
+                 or version == "HTTP/1.0" and "keep-alive" not in options)
         if fault == "down":
             entry["status"] = None
             srv.log.write(entry)
+            self.orderly = False
             return False
         if fault == "slow":
             time.sleep(srv.args.slow_seconds)
@@ -2098,6 +2137,7 @@ class Handler(socketserver.BaseRequestHandler):
             time.sleep(0.3)
             # SO_LINGER with a zero timeout: close() sends a TCP RST instead of a FIN.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.orderly = False
             return False
         if fault == "oversize":
             sock.sendall(head)
@@ -2111,6 +2151,7 @@ class Handler(socketserver.BaseRequestHandler):
                 sock.sendall(chunk[:n])
                 sent += n
             sock.sendall(b'"}'[:length - sent])
+            self.orderly = False
             return False
         sock.sendall(head + body)
         return True
@@ -2153,6 +2194,11 @@ def parse_args(argv):
     p.add_argument("--max-body", type=int, default=2 << 20)
     p.add_argument("--io-timeout", type=float, default=10.0,
                    help="seconds any one read or write on a connection may take")
+    p.add_argument("--idle-timeout", type=float, default=0, metavar="SECONDS",
+                   help="seconds a connection may wait for its next request (default: "
+                        "--io-timeout)")
+    p.add_argument("--no-keep-alive", action="store_true",
+                   help="answer every request with 'Connection: close' and close")
     p.add_argument("--log", help="append one JSON line per request")
     args = p.parse_args(argv)
     if args.plain == bool(args.cert or args.key) or bool(args.cert) != bool(args.key):

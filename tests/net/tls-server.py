@@ -6,12 +6,19 @@ The response is chosen by the last segment of the request path ("/prefix/kbs/ok"
 so one server per certificate serves every case. TLS runs on memory BIOs (ssl.SSLObject)
 rather than on an SSLSocket, so that a case can make OpenSSL send a real alert mid-stream
 and choose whether close_notify goes out before the socket closes. Each request is logged
-as one JSON line (SNI, method, target, headers, body) for the test to check.
+as one JSON line (SNI, method, target, headers, body, the connection's number and whether
+its TLS handshake resumed a session) for the test to check.
+
+With --keep-alive a connection serves requests until the client ends it or a case closes it
+(RFC 9112 section 9.3); without, each closes after one response. Connections after the first
+get a new SSLContext (so no session to resume) with --later-cert/--later-key.
 
 Usage: tls-server.py [--cert PEM --key PEM [--tls13] [--ciphers LIST] | --plain] [--stall]
+                     [--keep-alive] [--later-cert PEM --later-key PEM]
                      --port-file FILE --log FILE
 """
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -67,6 +74,8 @@ class Conn:
         while True:
             try:
                 return self.tls.read(65536)
+            except ssl.SSLZeroReturnError:
+                return b""  # close_notify
             except ssl.SSLWantReadError:
                 self._flush()
                 try:
@@ -135,14 +144,26 @@ def big_body(n):
     return bytes((ord("a") + i % 26) for i in range(n))
 
 
-def respond(conn, req):
+def respond(conn, req, keep_alive):
+    """Answers req; returns what becomes of the connection: "keep" (another request may
+    come), "close" (orderly: close_notify, then FIN), "drop-next" (keep, but end the
+    connection when the next request has arrived, without answering it), "idle-close"
+    (close it after a moment of idleness), or None (closed already)."""
     mode = req["target"].rsplit("/", 1)[-1]
     echo = json.dumps(req).encode()
     if mode == "ok":
         conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                   b"Set-Cookie: kbs-session-id=0123456789abcdef0123456789abcdef; "
                   b"Expires=Thu, 01 Jan 2099 00:00:00 GMT\r\nSet-Cookie: other=1\r\n"
-                  b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(echo) + echo)
+                  b"Content-Length: %d\r\n%s\r\n"
+                  % (len(echo), b"" if keep_alive else b"Connection: close\r\n") + echo)
+    elif mode == "close":
+        conn.send(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nclose")
+        return "close"
+    elif mode in ("drop-next", "reset-next", "idle-close"):
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(mode) +
+                  mode.encode())
+        return mode
     elif mode == "status-401":
         body = b'{"type":"https://github.com/confidential-containers/kbs/errors/PolicyDeny"}'
         conn.send(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
@@ -183,7 +204,7 @@ def respond(conn, req):
         conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + big_body(100))
         time.sleep(0.2)
         conn.reset()
-        return
+        return None
     elif mode == "alert":
         conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + big_body(100))
         conn.alert()
@@ -194,24 +215,50 @@ def respond(conn, req):
         conn.send(b"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok")
     else:
         conn.send(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    if keep_alive and mode not in ("eof-close-notify", "eof-no-close-notify", "close-notify-mid",
+                                   "slow", "alert"):
+        return "keep"
     time.sleep(0.05)
+    conn.close()
+    return None
+
+
+def close_orderly(conn):
+    """close_notify, then FIN: OpenSSL keeps the session for resumption only after a
+    connection it shut down (SSL_free() drops the session of one it did not)."""
+    conn.close_notify()
     conn.close()
 
 
-def serve_one(sock, ctx, args, log_lock):
+def serve_one(sock, number, ctx, args, log_lock):
     try:
         if args.stall:
             time.sleep(LIMIT)
             return
         conn = Conn(sock, ctx)
-        req = read_request(conn)
-        if req is None:
-            conn.close()
-            return
-        req["sni"] = SNI.pop(id(conn.tls), None) if conn.tls else None
-        with log_lock, open(args.log, "a") as f:
-            f.write(json.dumps(req) + "\n")
-        respond(conn, req)
+        sni = SNI.pop(id(conn.tls), None) if conn.tls else None
+        resumed = conn.tls.session_reused if conn.tls else None
+        then = "keep"
+        while then in ("keep", "drop-next", "reset-next"):
+            req = read_request(conn)
+            if req is None:
+                close_orderly(conn)
+                return
+            req.update(sni=sni, conn=number, resumed=resumed)
+            with log_lock, open(args.log, "a") as f:
+                f.write(json.dumps(req) + "\n")
+            if then == "drop-next":
+                close_orderly(conn)  # as a server closing an idle connection would
+                return
+            if then == "reset-next":
+                conn.reset()
+                return
+            then = respond(conn, req, args.keep_alive)
+        if then == "idle-close":
+            time.sleep(0.1)
+            close_orderly(conn)
+        elif then == "close":
+            close_orderly(conn)
     except (OSError, EOFError, ssl.SSLError) as e:
         print("tls-server: %s" % e, file=sys.stderr)
         sock.close()
@@ -228,23 +275,28 @@ def main():
     ap.add_argument("--stall", action="store_true")
     ap.add_argument("--tls13", action="store_true", help="TLS 1.3 only")
     ap.add_argument("--ciphers", help="OpenSSL cipher list for TLS 1.2")
+    ap.add_argument("--keep-alive", action="store_true")
+    ap.add_argument("--later-cert")
+    ap.add_argument("--later-key")
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     args = ap.parse_args()
 
-    ctx = None
-    if not args.plain:
+    def on_sni(obj, name, context):
+        SNI[id(obj)] = name
+
+    def context(cert, key):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         if args.tls13:
             ctx.minimum_version = ssl.TLSVersion.TLSv1_3
         if args.ciphers:
             ctx.set_ciphers(args.ciphers)
-        ctx.load_cert_chain(args.cert, args.key)
-
-        def on_sni(obj, name, context):
-            SNI[id(obj)] = name
+        ctx.load_cert_chain(cert, key)
         ctx.sni_callback = on_sni
+        return ctx
+
+    ctx = None if args.plain else context(args.cert, args.key)
 
     # Dual-stack where IPv6 exists, so that 127.0.0.1, ::1 and "localhost" all reach us.
     try:
@@ -261,12 +313,14 @@ def main():
 
     log_lock = threading.Lock()
     listener.settimeout(300)
-    while True:
+    for number in itertools.count(1):
         try:
             sock, _ = listener.accept()
         except socket.timeout:
             return
-        threading.Thread(target=serve_one, args=(sock, ctx, args, log_lock),
+        if number > 1 and args.later_cert:
+            ctx = context(args.later_cert, args.later_key)
+        threading.Thread(target=serve_one, args=(sock, number, ctx, args, log_lock),
                          daemon=True).start()
 
 
