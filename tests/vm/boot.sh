@@ -15,26 +15,36 @@
 #             unit fails, systemd-cryptsetup asks for the passphrase, the root stays locked.
 #  down       no broker: mrboot gives up at [kbs] timeout with a clear message, the passphrase
 #             prompt follows within a bounded time, and the passphrase typed there boots.
-#  baseline   the same VM with mrboot.service masked and the passphrase typed at the prompt:
-#             the boot time without mrboot, for comparison (not a pass/fail criterion beyond
-#             reaching the root).
+#  initramfs-tools  the hook and boot scripts of hooks/ in an image bookworm's mkinitramfs
+#             builds (inspected with lsinitramfs: files, modules, script order), booted with
+#             cryptopts=...,keyscript=/usr/lib/mrboot/cryptroot-keyscript: unlocked as in good.
+#  dracut-ng  sid's dracut-ng 112 builds the image with the same module (with bookworm's
+#             dracut-install): inspected, not booted.
+#  baseline   the same VM with an initramfs built without the mrboot module, the passphrase
+#             typed at the prompt: the boot time without mrboot, for comparison (not a
+#             pass/fail criterion beyond reaching the root).
 #
-# Usage: boot.sh MRBOOT SOURCE_ROOT
+# Usage: boot.sh MRBOOT SOURCE_ROOT [UNIT]
+#   UNIT: the mrboot.service meson configured (default: units/mrboot.service.in with
+#   ExecStart=/usr/sbin/mrboot, where meson installs the agent).
 # Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
-#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered down baseline"),
+#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered down
+#   initramfs-tools dracut-ng baseline"),
 #   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
 #   /var/cache/mrboot).
 set -u
 mrboot=$1
 src=$2
+unit=${3:-}
 vm_lib_dir=$(cd "$(dirname "$0")" && pwd)
 kbs_lib_dir=$src/tests/kbs
+# shellcheck source=../kbs/lib-kbs.sh
 . "$kbs_lib_dir/lib-kbs.sh"
 . "$vm_lib_dir/lib-vm.sh"
 py=/usr/bin/python3
 suite=${MRBOOT_VM_SUITE:-trixie}
-cases=${MRBOOT_VM_CASES:-good tampered down baseline}
-passphrase=mrboot-vm-passphrase
+cases=${MRBOOT_VM_CASES:-good tampered down initramfs-tools dracut-ng baseline}
+passphrase="mrboot-vm-passphrase"
 n=0
 fail=0
 
@@ -84,10 +94,28 @@ console_show() {
 		head -n "${3:-20}"
 }
 elapsed() { echo "$(($(date +%s) - $1))"; }
+# wait_boot SECONDS: until the guest powers off (0), or ends in the emergency shell or takes
+# longer (1); the emergency shell gets 30 s to print its diagnosis.
+wait_boot() {
+	vm_wait_console 'Entering emergency mode|MRBOOT-VM: powering off' "$1"
+	if console_has "$vm_name" 'Entering emergency mode'; then
+		sleep 30
+		return 1
+	fi
+	vm_wait_exit 30
+}
+# What the emergency shell said about the failed units, if boot NAME ended there.
+emergency_show() {
+	console_has "$1" 'Entering emergency mode' || return 0
+	tr -d '\r' <"$vm_work/$1.console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
+		sed -n '/Entering emergency mode/,$p' | sed 's/^/#   /' | head -n 120
+	echo
+}
 
 # ---- what is needed -------------------------------------------------------------------------
 missing=""
-for tool in qemu-system-x86_64 dracut swtpm cryptsetup mke2fs cpio depmod apt-get dpkg-deb; do
+for tool in qemu-system-x86_64 dracut mkinitramfs lsinitramfs unshare swtpm cryptsetup mke2fs cpio \
+	depmod apt-get dpkg-deb zstd; do
 	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || missing="$missing busybox-static"
@@ -119,9 +147,14 @@ kbs_extra_san=IP:10.0.2.2 kbs_make_certs "$vm_work" || {
 }
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 stage=$vm_work/stage
-mkdir -p "$stage/usr/bin" "$stage/etc/mrboot" "$stage/usr/lib/systemd/system"
-cp "$mrboot" "$stage/usr/bin/mrboot"
-cp "$src/units/mrboot.service" "$stage/usr/lib/systemd/system/mrboot.service"
+mkdir -p "$stage/usr/sbin" "$stage/etc/mrboot" "$stage/usr/lib/systemd/system"
+cp "$mrboot" "$stage/usr/sbin/mrboot"
+if [ -n "$unit" ]; then
+	cp "$unit" "$stage/usr/lib/systemd/system/mrboot.service"
+else
+	sed 's|@sbindir@|/usr/sbin|' "$src/units/mrboot.service.in" \
+		>"$stage/usr/lib/systemd/system/mrboot.service"
+fi
 cp "$vm_work/ca.pem" "$stage/etc/mrboot/kbs-ca.pem"
 # The broker by its address: the certificate names IP:10.0.2.2. A short deadline keeps the
 # broker-down case short; the passphrase prompt comes after it.
@@ -145,18 +178,24 @@ for m in /usr/lib/dracut/modules.d/*; do
 	ln -s "$m" "$vm_work/dracut/modules.d/"
 done
 ln -s "$src/dracut/90mrboot" "$vm_work/dracut/modules.d/90mrboot"
+# dracut_build OUT [dracut options...]
+dracut_build() {
+	out=$1
+	shift
+	MRBOOT_DRACUT_ROOT=$stage dracutbasedir=$vm_work/dracut timeout 600 dracut \
+		--conf /dev/null --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
+		--no-hostonly --no-hostonly-cmdline --no-early-microcode --force \
+		--kver "$kver" --kmoddir "$kmoddir" \
+		--omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
+		"$@" "$out" >"$out.log" 2>&1
+}
 t0=$(date +%s)
-MRBOOT_DRACUT_ROOT=$stage dracutbasedir=$vm_work/dracut timeout 600 dracut \
-	--conf /dev/null --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
-	--no-hostonly --no-hostonly-cmdline --no-early-microcode --force \
-	--kver "$kver" --kmoddir "$kmoddir" --add mrboot \
-	--omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
-	"$vm_work/initrd.img" >"$vm_work/dracut.log" 2>&1
+dracut_build "$vm_work/initrd.img" --add mrboot
 status=$?
 check "dracut $(dracut --version 2>/dev/null | cut -d' ' -f2) built the initramfs with the mrboot module ($(elapsed "$t0") s)" \
 	[ $status -eq 0 ]
 [ $status -eq 0 ] || {
-	tail -n 20 "$vm_work/dracut.log" | sed 's/^/# /'
+	tail -n 20 "$vm_work/initrd.img.log" | sed 's/^/# /'
 	echo "Bail out! no initramfs"
 	exit 1
 }
@@ -167,7 +206,7 @@ in_initrd() { # REGEX...: every one matches a line of lsinitrd's listing
 	done
 }
 check "the initramfs has mrboot, its unit wanted by initrd.target, the configuration and the trust anchor" \
-	in_initrd ' usr/bin/mrboot$' 'initrd.target.wants/mrboot.service ->' ' etc/mrboot.conf$' \
+	in_initrd ' usr/sbin/mrboot$' 'initrd.target.wants/mrboot.service ->' ' etc/mrboot.conf$' \
 	' etc/mrboot/kbs-ca.pem$'
 check "and the kernel modules configfs, tsm, tdx-guest, sev-guest, dm-crypt, dm-verity" \
 	in_initrd '/configfs.ko' '/(tsm|tsm_report|tsm-report).ko' '/tdx-guest.ko' '/sev-guest.ko' \
@@ -235,7 +274,9 @@ EOF
 
 # ---- the broker's policy: exactly these events with exactly these contents ------------------
 cmdline="console=ttyS0,115200 root=/dev/mapper/root rootfstype=ext4 ro rd.luks.name=$uuid=root ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
-$py - "$stage/etc/mrboot.conf" "$cmdline" >"$vm_work/policy.json" <<'EOF'
+# make_policy CONF CMDLINE OUT: the policy for a guest with this configuration and command line.
+make_policy() {
+	$py - "$1" "$2" >"$3" <<'EOF'
 import hashlib, json, sys
 conf = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
 print(json.dumps({
@@ -251,13 +292,29 @@ print(json.dumps({
          "index": {"tpm": 15}, "content": "{\"phase\":\"measurements-done\"}"}],
     "resources": ["default/mrboot/root"]}))
 EOF
-broker() { # NAME: the broker for this boot, on $port, its log in $vm_work/NAME.log
+}
+make_policy "$stage/etc/mrboot.conf" "$cmdline" "$vm_work/policy.json"
+broker() { # NAME [POLICY]: the broker for this boot, on $port, its log in $vm_work/NAME.log
 	kbs_start "$vm_work" "$1" --port "$port" --tee tpm --tpm-ak-tofu \
-		--policy "$vm_work/policy.json" --resource "default/mrboot/root=$vm_work/disk.key"
+		--policy "${2:-$vm_work/policy.json}" --resource "default/mrboot/root=$vm_work/disk.key"
 }
 
 marks="--mark init=Run./init --mark mrboot=mrboot.*step --mark prompt=passphrase.for.disk
-	--mark root=MRBOOT-VM:.switch_root.reached --mark off=MRBOOT-VM:.powering.off"
+	--mark root=MRBOOT-VM:.switch_root.reached --mark off=MRBOOT-VM:.powering.off
+	--mark emergency=Entering.emergency.mode"
+# boot NAME INITRD CMDLINE [console.py options...]: starts the guest with the marks above;
+# should it end in the emergency shell, what failed is typed out on the console for the log.
+boot() {
+	b_name=$1
+	b_initrd=$2
+	b_cmdline=$3
+	shift 3
+	# shellcheck disable=SC2086 # marks are options
+	vm_start "$b_name" "$disk" "$b_initrd" "$b_cmdline" $marks \
+		--reply "Press Enter for maintenance=" \
+		--reply "(:/[^ ]*|sh-[0-9.]+)# =systemctl --no-pager --failed; journalctl -b --no-pager -o short-monotonic -p warning | grep -v kernel:" \
+		"$@"
+}
 boot_timeout=${MRBOOT_VM_BOOT_TIMEOUT:-420}
 # The guest's own view after switch_root, as root-init.sh printed it.
 guest() { # NAME KEY: the rest of the line "MRBOOT-VM: KEY ..."
@@ -274,41 +331,32 @@ boot_seconds() { # NAME: QEMU start to the root's init, seconds
 }
 
 # ---- (a) the good boot ----------------------------------------------------------------------
-case " $cases " in *" good "*)
-	broker good || {
-		echo "Bail out! $kbs_why"
-		exit 1
-	}
-	# shellcheck disable=SC2086 # marks are options
-	vm_start good "$disk" "$vm_work/initrd.img" "$cmdline" $marks
-	vm_wait_exit "$boot_timeout"
-	check "good: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
-	vm_stop
-	kbs_stop
-	check "good: mrboot ran in the initrd" console_has good 'mrboot.*step'
-	console_show good 'mrboot\[|mrboot:' 40
-	check "good: switch_root reached the unlocked root (after $(boot_seconds good) s)" \
-		console_has good '^MRBOOT-VM: switch_root reached'
-	check "good: the root is /dev/mapper/root, ext4 ($(guest good root))" \
-		[ "$(guest good root)" = "/dev/mapper/root ext4" ]
-	check "good: no passphrase was asked for" console_lacks good 'passphrase for disk'
-	check "good: mrboot replay in the real root: the event log in /run replays to the vTPM" \
-		[ "$(guest good 'replay status')" = 0 ]
-	console_show good 'PCR|replay' 8
-	guest_file good /run/log/systemd/tpm2-measure.log "$vm_work/good.tpm2-measure.log"
-	guest_file good /run/log/mrboot/events.jsonseq "$vm_work/good.events.jsonseq"
+# unlocked_checks NAME CMDLINE: what a boot that mrboot unlocked must show.
+unlocked_checks() {
+	u=$1
+	check "$u: mrboot ran in the initrd" console_has "$u" 'mrboot.*step'
+	console_show "$u" 'mrboot(\[[0-9]+\])?:' 40
+	check "$u: switch_root reached the unlocked root (after $(boot_seconds "$u") s)" \
+		console_has "$u" '^MRBOOT-VM: switch_root reached'
+	check "$u: the root is /dev/mapper/root, ext4 ($(guest "$u" root))" \
+		[ "$(guest "$u" root)" = "/dev/mapper/root ext4" ]
+	check "$u: no passphrase was asked for" console_lacks "$u" 'passphrase for disk|unlock disk'
+	check "$u: mrboot replay in the real root: the event log in /run replays to the vTPM" \
+		[ "$(guest "$u" 'replay status')" = 0 ]
+	guest_file "$u" /run/log/systemd/tpm2-measure.log "$vm_work/$u.tpm2-measure.log"
+	guest_file "$u" /run/log/mrboot/events.jsonseq "$vm_work/$u.events.jsonseq"
 	# This script's own replay of systemd's log (SHA-256 bank: new = H(old || H(string)), from
-	# zero: firmware leaves PCRs 8..15 alone) against the PCRs the guest's kernel read.
-	check "good: the PCRs the guest read equal a replay of tpm2-measure.log done here" \
-		$py - "$vm_work/good.tpm2-measure.log" "$(guest good 'pcr sha256 12')" \
-		"$(guest good 'pcr sha256 15')" <<'EOF'
+	# zero: firmware leaves PCRs 8..15 alone) against the PCRs the guest's kernel read; and
+	# the command line measured is the one QEMU gave.
+	check "$u: the PCRs the guest read equal a replay of tpm2-measure.log done here" \
+		$py - "$vm_work/$u.tpm2-measure.log" "$(guest "$u" 'pcr sha256 12')" \
+		"$(guest "$u" 'pcr sha256 15')" "$2" <<'EOF'
 import hashlib, json, sys
-log, pcr12, pcr15 = sys.argv[1:]
+log, pcr12, pcr15, cmdline = sys.argv[1:]
 pcrs = {}
-records = [r for r in open(log, "rb").read().split(b"\x1e") if r.strip()]
+records = [json.loads(r) for r in open(log, "rb").read().split(b"\x1e") if r.strip()]
 assert records, "empty tpm2-measure.log"
-for raw in records:
-    r = json.loads(raw)
+for r in records:
     d = next(x for x in r["digests"] if x["hashAlg"] == "sha256")["digest"]
     # The record's digest is the measured string's hash, checked here too.
     assert hashlib.sha256(r["content"]["string"].encode()).hexdigest() == d, r
@@ -318,17 +366,33 @@ assert set(pcrs) == {12, 15}, sorted(pcrs)
 got = {12: pcr12.lower(), 15: pcr15.lower()}
 for p in (12, 15):
     assert pcrs[p].hex() == got[p], (p, pcrs[p].hex(), got[p])
-kinds = [json.loads(raw)["content"]["string"].split(" ")[1] for raw in records]
-assert kinds == ["kernel-cmdline", "config", "separator"], kinds
+words = [r["content"]["string"].split(" ", 2) for r in records]
+assert [w[:2] for w in words] == [["mrboot", "kernel-cmdline"], ["mrboot", "config"],
+                                  ["mrboot", "separator"]], words
+assert json.loads(words[0][2]) == {"cmdline": cmdline}, words[0]
 EOF
-	check "good: the broker saw auth, attest and the resource, each answered 200" \
+	check "$u: the broker saw auth, attest and the resource, each answered 200" \
 		$py -c 'import json,sys
 log = [json.loads(l) for l in open(sys.argv[1])]
 got = [(e["path"], e["status"]) for e in log]
 assert got == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
-               ("/kbs/v0/resource/default/mrboot/root", 200)], got' "$vm_work/good.log"
-	check "good: nothing of the key is left in /run ($(guest good 'key files left:'))" \
-		console_lacks good "$(cat "$vm_work/disk.key")"
+               ("/kbs/v0/resource/default/mrboot/root", 200)], got' "$vm_work/$u.log"
+	check "$u: nothing of the key is left in /run ($(guest "$u" 'key files left:'))" \
+		console_lacks "$u" "$(cat "$vm_work/disk.key")"
+}
+
+case " $cases " in *" good "*)
+	broker good || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	boot good "$vm_work/initrd.img" "$cmdline"
+	wait_boot "$boot_timeout"
+	check "good: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
+	vm_stop
+	emergency_show good
+	kbs_stop
+	unlocked_checks good "$cmdline"
 	;;
 esac
 
@@ -338,8 +402,7 @@ case " $cases " in *" tampered "*)
 		echo "Bail out! $kbs_why"
 		exit 1
 	}
-	# shellcheck disable=SC2086
-	vm_start tampered "$disk" "$vm_work/initrd.img" "$cmdline init=/bin/sh" $marks
+	boot tampered "$vm_work/initrd.img" "$cmdline init=/bin/sh"
 	vm_wait_console 'passphrase for disk' "$boot_timeout"
 	prompted=$?
 	# Time for anything that should not happen to happen.
@@ -362,12 +425,12 @@ esac
 case " $cases " in *" down "*)
 	# No broker on the port: every connection is refused until the deadline. The passphrase is
 	# typed at the prompt that follows, as a person would.
-	# shellcheck disable=SC2086
-	vm_start down "$disk" "$vm_work/initrd.img" "$cmdline" $marks \
-		--reply "passphrase for disk=$passphrase"
-	vm_wait_exit "$boot_timeout"
+	boot down "$vm_work/initrd.img" "$cmdline" --reply "passphrase for disk=$passphrase"
+	wait_boot "$boot_timeout"
+	# shellcheck disable=SC2034 # read in check_sh's eval
 	exited=$?
 	vm_stop
+	emergency_show down
 	console_show down 'mrboot\[|mrboot:|Failed to start' 20
 	started=$(vm_mark down mrboot)
 	prompt=$(vm_mark down prompt)
@@ -380,15 +443,164 @@ case " $cases " in *" down "*)
 	;;
 esac
 
+# ---- initramfs-tools: the hook and boot scripts, built, inspected and booted -----------------
+# Debian's other initramfs generator, as bookworm has it (initramfs-tools, cryptsetup-initramfs),
+# with the hook, the local-top and local-bottom scripts and the keyscript from hooks/. cryptroot
+# takes the volume from cryptopts= with keyscript=, so no crypttab on the host is needed.
+case " $cases " in *" initramfs-tools "*)
+	it=itools
+	itstage=$vm_work/stage-itools
+	rm -rf "$itstage"
+	cp -a "$stage" "$itstage"
+	mkdir -p "$itstage/usr/lib/mrboot"
+	cp "$src/hooks/cryptroot-keyscript" "$itstage/usr/lib/mrboot/cryptroot-keyscript"
+	# cryptroot reads key files, not sockets: the key is offered as a 0400 file on /run.
+	sed -i '/^volume = root$/a handoff = file' "$itstage/etc/mrboot.conf"
+	itconf=$vm_work/initramfs-tools
+	rm -rf "$itconf"
+	cp -r /etc/initramfs-tools "$itconf"
+	mkdir -p "$itconf/hooks" "$itconf/scripts/local-top" "$itconf/scripts/local-bottom"
+	cp "$src/hooks/mrboot.hook" "$itconf/hooks/mrboot"
+	cp "$src/hooks/mrboot.local-top" "$itconf/scripts/local-top/mrboot"
+	cp "$src/hooks/mrboot.local-bottom" "$itconf/scripts/local-bottom/mrboot"
+	# mkinitramfs reads /lib/modules/KVER and /boot/config-KVER: in a mount namespace of its
+	# own, an overlay on /usr/lib adds the downloaded kernel's modules and a tmpfs on /boot its
+	# configuration. Nothing outside the namespace changes.
+	t0=$(date +%s)
+	rm -rf "$vm_work/overlay"
+	mkdir -p "$vm_work/overlay/upper" "$vm_work/overlay/work"
+	MRBOOT_INITRAMFS_ROOT=$itstage timeout 600 unshare -m sh -c '
+		set -e
+		mount --make-rprivate /
+		mount -t overlay overlay -o "lowerdir=/usr/lib,upperdir=$1/upper,workdir=$1/work" /usr/lib
+		mkdir -p "/usr/lib/modules/$2"
+		mount --bind "$3" "/usr/lib/modules/$2"
+		mount -t tmpfs -o size=8m tmpfs /boot
+		cp "$6" "/boot/config-$2"
+		mkinitramfs -d "$4" -o "$5" "$2"' sh "$vm_work/overlay" "$kver" "$kmoddir" "$itconf" \
+		"$vm_work/initrd-itools.img" "$kdir/config" >"$vm_work/initrd-itools.img.log" 2>&1
+	status=$?
+	check "initramfs-tools $(dpkg-query -W -f '${Version}' initramfs-tools-core 2>/dev/null): mkinitramfs built an image with the mrboot hook ($(elapsed "$t0") s)" \
+		[ $status -eq 0 ]
+	[ $status -eq 0 ] || tail -n 20 "$vm_work/initrd-itools.img.log" | sed 's/^/# /'
+	lsinitramfs "$vm_work/initrd-itools.img" >"$vm_work/initrd-itools.list" 2>&1
+	in_itools() { # PATH-REGEX...: every one matches a path lsinitramfs lists
+		for rx in "$@"; do
+			grep -Eq -- "$rx" "$vm_work/initrd-itools.list" || return 1
+		done
+	}
+	check "initramfs-tools: lsinitramfs shows mrboot, its configuration, trust anchor and keyscript" \
+		in_itools '^usr/sbin/mrboot$' '^etc/mrboot.conf$' '^etc/mrboot/kbs-ca.pem$' \
+		'^usr/lib/mrboot/cryptroot-keyscript$'
+	check "initramfs-tools: the local-top and local-bottom scripts" \
+		in_itools '^scripts/local-top/mrboot$' '^scripts/local-bottom/mrboot$'
+	check "initramfs-tools: the modules configfs, tsm, tdx-guest, sev-guest, dm-crypt, dm-verity, virtio_net" \
+		in_itools '/configfs.ko' '/(tsm|tsm_report|tsm-report).ko' '/tdx-guest.ko' '/sev-guest.ko' \
+		'/dm-crypt.ko' '/dm-verity.ko' '/virtio_net.ko'
+	check "initramfs-tools: cryptroot's cryptsetup and askpass" \
+		in_itools '^usr/sbin/cryptsetup$' '^usr/lib/cryptsetup/askpass$'
+	rm -rf "$vm_work/itools-unpacked"
+	unmkinitramfs "$vm_work/initrd-itools.img" "$vm_work/itools-unpacked" 2>/dev/null
+	order=$(cat "$vm_work/itools-unpacked/scripts/local-top/ORDER" \
+		"$vm_work/itools-unpacked/main/scripts/local-top/ORDER" 2>/dev/null | grep -o 'local-top/[a-z]*')
+	check "initramfs-tools: local-top runs mrboot before cryptroot ($(echo $order))" \
+		sh -c 'echo "$1" | grep -n . | grep -q "mrboot" &&
+			[ "$(echo "$1" | grep -n mrboot | cut -d: -f1)" -lt "$(echo "$1" | grep -n cryptroot | cut -d: -f1)" ]' \
+		sh "$order"
+
+	[ $status -eq 0 ] || {
+		echo "Bail out! no initramfs-tools image to boot"
+		exit 1
+	}
+	itcmdline="console=ttyS0,115200 root=/dev/mapper/root rootfstype=ext4 ro cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/mrboot/cryptroot-keyscript ip=dhcp panic=-1"
+	make_policy "$itstage/etc/mrboot.conf" "$itcmdline" "$vm_work/policy-itools.json"
+	broker "$it" "$vm_work/policy-itools.json" || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	boot "$it" "$vm_work/initrd-itools.img" "$itcmdline"
+	wait_boot "$boot_timeout"
+	check "$it: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
+	vm_stop
+	kbs_stop
+	unlocked_checks "$it" "$itcmdline"
+	;;
+esac
+
+# ---- dracut-ng (sid) builds the same image ---------------------------------------------------
+# dracut-ng 112's scripts and modules from sid's dracut-core and dracut-network, run here with
+# bookworm's dracut-install (sid's binary needs libkmod 33 and libsystemd 257): the module's
+# check/depends/install/installkernel against dracut-ng's module API. Built and inspected, not
+# booted.
+case " $cases " in *" dracut-ng "*)
+	. "$vm_lib_dir/lib-apt.sh"
+	ng=""
+	if apt_suite sid && core=$(apt_deb dracut-core) && net=$(apt_deb dracut-network); then
+		ng=$apt_cache_dir/dracut-ng/$(basename "$core" .deb)
+		if [ ! -x "$ng/usr/bin/dracut" ]; then
+			rm -rf "$ng"
+			mkdir -p "$ng"
+			dpkg-deb -x "$core" "$ng" && dpkg-deb -x "$net" "$ng"
+		fi
+	fi
+	if [ -z "$ng" ] || [ ! -x "$ng/usr/bin/dracut" ]; then
+		check "dracut-ng: sid's dracut-core and dracut-network ($apt_why)" false
+	else
+		ngbase=$vm_work/dracut-ng
+		rm -rf "$ngbase"
+		mkdir -p "$ngbase/modules.d"
+		for f in "$ng"/usr/lib/dracut/*; do
+			case ${f##*/} in modules.d | dracut-install) ;; *) ln -s "$f" "$ngbase/" ;; esac
+		done
+		ln -s /usr/lib/dracut/dracut-install "$ngbase/dracut-install"
+		for m in "$ng"/usr/lib/dracut/modules.d/*; do
+			ln -s "$m" "$ngbase/modules.d/"
+		done
+		ln -s "$src/dracut/90mrboot" "$ngbase/modules.d/90mrboot"
+		t0=$(date +%s)
+		MRBOOT_DRACUT_ROOT=$stage DRACUT_INSTALL=/usr/lib/dracut/dracut-install \
+			dracutbasedir=$ngbase timeout 600 bash "$ng/usr/bin/dracut" --stdlog 3 \
+			--conf /dev/null --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
+			--no-hostonly --no-hostonly-cmdline --no-early-microcode --force \
+			--kver "$kver" --kmoddir "$kmoddir" --add mrboot \
+			--omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
+			"$vm_work/initrd-ng.img" >"$vm_work/initrd-ng.img.log" 2>&1
+		status=$?
+		check "dracut-ng $(basename "$ng" | cut -d_ -f2): the image with the mrboot module ($(elapsed "$t0") s)" \
+			[ $status -eq 0 ]
+		# dracut-ng writes the kernel modules as a first, uncompressed cpio; the rest follows.
+		{
+			cpio -it <"$vm_work/initrd-ng.img" 2>/dev/null
+			/usr/lib/dracut/skipcpio "$vm_work/initrd-ng.img" | zstd -dcq 2>/dev/null | cpio -it 2>/dev/null
+		} | sed 's/^/x /' >"$vm_work/initrd-ng.list"
+		in_ng() {
+			for rx in "$@"; do
+				grep -Eq -- "$rx" "$vm_work/initrd-ng.list" || return 1
+			done
+		}
+		check "dracut-ng: mrboot, its unit wanted by initrd.target, configuration, trust anchor" \
+			in_ng ' usr/sbin/mrboot$' ' etc/systemd/system/initrd.target.wants/mrboot.service$' \
+			' etc/mrboot.conf$' ' etc/mrboot/kbs-ca.pem$'
+		check "dracut-ng: the kernel modules, systemd-networkd-wait-online and systemd-cryptsetup" \
+			in_ng '/configfs.ko' '/tsm.ko' '/tdx-guest.ko' '/sev-guest.ko' '/dm-crypt.ko' \
+			'/dm-verity.ko' 'systemd-networkd-wait-online$' 'systemd/systemd-cryptsetup$'
+	fi
+	;;
+esac
+
 # ---- the same VM without mrboot -------------------------------------------------------------
+# The same kernel, disk and VM; the initramfs dracut builds without the mrboot module (and so
+# without the network it pulls in). The passphrase is typed the moment the prompt appears.
 case " $cases " in *" baseline "*)
-	# shellcheck disable=SC2086
-	vm_start baseline "$disk" "$vm_work/initrd.img" "$cmdline systemd.mask=mrboot.service" $marks \
-		--reply "passphrase for disk=$passphrase"
-	vm_wait_exit "$boot_timeout"
+	dracut_build "$vm_work/initrd-without.img" --omit mrboot
+	check "baseline: an initramfs without mrboot" [ $? -eq 0 ]
+	boot baseline "$vm_work/initrd-without.img" "$cmdline" --reply "passphrase for disk=$passphrase"
+	wait_boot "$boot_timeout"
+	# shellcheck disable=SC2034 # read in check_sh's eval
 	exited=$?
 	vm_stop
-	check_sh "baseline: mrboot.service masked, the passphrase typed at the prompt: the root reached" \
+	emergency_show baseline
+	check_sh "baseline: without mrboot, the passphrase typed at the prompt: the root reached" \
 		'[ $exited -eq 0 ] && console_has baseline "^MRBOOT-VM: switch_root reached"'
 	check "baseline: mrboot did not run" console_lacks baseline 'mrboot.*step'
 	;;
@@ -396,10 +608,26 @@ esac
 
 # ---- timings --------------------------------------------------------------------------------
 note "boot times ($vm_accel, QEMU start to the root's init; seconds):"
-for c in good tampered down baseline; do
+for c in good tampered down itools baseline; do
 	[ -f "$vm_work/$c.console.marks" ] || continue
 	note "  $c: /init $(vm_mark "$c" init), mrboot's first step $(vm_mark "$c" mrboot)," \
 		"passphrase prompt $(vm_mark "$c" prompt), root $(vm_mark "$c" root)"
 done
+# mrboot's own time in the good boot, by the guest kernel's clock: its first line to the key
+# on offer, and to the volume open.
+kmsg_time() { # NAME REGEX: the kernel timestamp of the first console line matching REGEX
+	tr -d '\r' <"$vm_work/$1.console" 2>/dev/null | grep -E -m 1 -- "$2" |
+		sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
+}
+if [ -f "$vm_work/good.console" ]; then
+	t_start=$(kmsg_time good 'mrboot\[[0-9]+\]: step measure')
+	t_offer=$(kmsg_time good 'mrboot\[[0-9]+\]: offering')
+	t_open=$(kmsg_time good 'mrboot\[[0-9]+\]: volume .* is open')
+	note "  mrboot in the good boot: $t_start s measure begins, $t_offer s key on offer," \
+		"$t_open s volume open (guest clock)"
+fi
+if [ -n "$(vm_mark good root)" ] && [ -n "$(vm_mark baseline root)" ]; then
+	note "  with mrboot $(vm_mark good root) s, without $(vm_mark baseline root) s (passphrase typed at once)"
+fi
 echo "1..$n"
 exit $fail

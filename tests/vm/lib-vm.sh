@@ -16,6 +16,7 @@
 # vm_mark NAME MARK: the seconds console.py noted for MARK in boot NAME (empty if never seen).
 #
 # Needs $vm_work (a directory), $vm_kernel, $vm_lib_dir (tests/vm) and /usr/bin/python3.
+# shellcheck disable=SC2154 # vm_work, vm_kernel and vm_lib_dir are the caller's
 vm_pid=""
 vm_console_pid=""
 vm_swtpm_pid=""
@@ -36,25 +37,25 @@ vm_accel() {
 	fi
 	# Nested KVM on some hosts starts QEMU and then fails on the first MSR or instruction it
 	# cannot emulate: only a kernel that reaches /init proves it.
-	probe=$vm_work/kvm-probe
-	mkdir -p "$probe/root/bin"
-	cp /bin/busybox "$probe/root/bin/busybox" 2>/dev/null || {
+	vm_probe=$vm_work/kvm-probe
+	mkdir -p "$vm_probe/root/bin"
+	cp /bin/busybox "$vm_probe/root/bin/busybox" 2>/dev/null || {
 		vm_accel_why="no static /bin/busybox for the KVM probe"
 		return 0
 	}
 	printf '#!/bin/busybox sh\n/bin/busybox echo KVM-PROBE-INIT\n/bin/busybox poweroff -f\n' \
-		>"$probe/root/init"
-	chmod +x "$probe/root/init"
-	(cd "$probe/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$probe/initrd"
+		>"$vm_probe/root/init"
+	chmod +x "$vm_probe/root/init"
+	(cd "$vm_probe/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$vm_probe/initrd"
 	timeout 30 qemu-system-x86_64 -machine q35,accel=kvm -cpu host -m 512 -smp 1 \
-		-display none -vga none -no-reboot -monitor none -serial "file:$probe/console" \
-		-kernel "$vm_kernel" -initrd "$probe/initrd" -append "console=ttyS0 panic=-1" \
-		>"$probe/qemu.log" 2>&1
-	if grep -q KVM-PROBE-INIT "$probe/console" 2>/dev/null; then
+		-display none -vga none -no-reboot -monitor none -serial "file:$vm_probe/console" \
+		-kernel "$vm_kernel" -initrd "$vm_probe/initrd" -append "console=ttyS0 panic=-1" \
+		>"$vm_probe/qemu.log" 2>&1
+	if grep -q KVM-PROBE-INIT "$vm_probe/console" 2>/dev/null; then
 		vm_accel=kvm
 		vm_accel_why="the probe kernel reached /init under KVM"
 	else
-		vm_accel_why="KVM did not boot the probe kernel: $(grep -m 1 -i -e error -e fail "$probe/qemu.log" | cut -c 1-160)"
+		vm_accel_why="KVM did not boot the probe kernel: $(grep -m 1 -i -e error -e fail "$vm_probe/qemu.log" | cut -c 1-160)"
 		[ -n "${vm_accel_why##*: }" ] || vm_accel_why="KVM did not boot the probe kernel within 30 s"
 	fi
 }
@@ -64,39 +65,41 @@ vm_cpu() {
 }
 
 vm_start() {
+	# Every variable here is vm_-prefixed: a POSIX shell has no locals, and the caller's
+	# names (cmdline, disk, ...) must survive.
 	vm_name=$1
-	disk=$2
-	initrd=$3
-	cmdline=$4
+	vm_disk=$2
+	vm_initrd=$3
+	vm_cmdline=$4
 	shift 4
-	tpm=$vm_work/$vm_name.tpm
-	rm -rf "$tpm" "$vm_work/$vm_name.console" "$vm_work/$vm_name.console.marks"
-	mkdir -p "$tpm"
+	vm_tpm=$vm_work/$vm_name.tpm
+	rm -rf "$vm_tpm" "$vm_work/$vm_name.console" "$vm_work/$vm_name.console.marks"
+	mkdir -p "$vm_tpm"
 	# A fresh TPM per boot: PCRs start from zero, as after a power cycle. SeaBIOS sends
 	# TPM2_Startup itself.
-	swtpm socket --tpm2 --tpmstate dir="$tpm" --ctrl type=unixio,path="$tpm/sock" \
-		--flags not-need-init --log file="$tpm/swtpm.log" >"$tpm/swtpm.out" 2>&1 &
+	swtpm socket --tpm2 --tpmstate dir="$vm_tpm" --ctrl type=unixio,path="$vm_tpm/sock" \
+		--flags not-need-init --log file="$vm_tpm/swtpm.log" >"$vm_tpm/swtpm.out" 2>&1 &
 	vm_swtpm_pid=$!
-	i=0
-	while [ ! -S "$tpm/sock" ] && [ $i -lt 50 ]; do
+	vm_i=0
+	while [ ! -S "$vm_tpm/sock" ] && [ $vm_i -lt 50 ]; do
 		sleep 0.1
-		i=$((i + 1))
+		vm_i=$((vm_i + 1))
 	done
-	serial=$vm_work/$vm_name.serial
-	rm -f "$serial"
+	vm_serial=$vm_work/$vm_name.serial
+	rm -f "$vm_serial"
 	# The serial socket waits for console.py before the guest runs: the log misses nothing.
 	timeout "${vm_qemu_timeout:-900}" qemu-system-x86_64 \
 		-machine "q35,accel=$vm_accel" -cpu "$(vm_cpu)" -smp 2 -m "$vm_memory" \
 		-display none -vga none -no-reboot -monitor none \
-		-chardev "socket,id=serial0,path=$serial,server=on,wait=on" -serial chardev:serial0 \
-		-kernel "$vm_kernel" -initrd "$initrd" -append "$cmdline" \
-		-drive "file=$disk,format=raw,if=virtio,snapshot=on" \
+		-chardev "socket,id=serial0,path=$vm_serial,server=on,wait=on" -serial chardev:serial0 \
+		-kernel "$vm_kernel" -initrd "$vm_initrd" -append "$vm_cmdline" \
+		-drive "file=$vm_disk,format=raw,if=virtio,snapshot=on" \
 		-nic user,model=virtio-net-pci \
-		-chardev "socket,id=tpmctrl,path=$tpm/sock" -tpmdev emulator,id=tpm0,chardev=tpmctrl \
+		-chardev "socket,id=tpmctrl,path=$vm_tpm/sock" -tpmdev emulator,id=tpm0,chardev=tpmctrl \
 		-device tpm-crb,tpmdev=tpm0 \
 		>"$vm_work/$vm_name.qemu" 2>&1 &
 	vm_pid=$!
-	/usr/bin/python3 "$vm_lib_dir/console.py" "$serial" "$vm_work/$vm_name.console" \
+	/usr/bin/python3 "$vm_lib_dir/console.py" "$vm_serial" "$vm_work/$vm_name.console" \
 		--timeout "${vm_qemu_timeout:-900}" "$@" 2>"$vm_work/$vm_name.console.err" &
 	vm_console_pid=$!
 }
@@ -106,21 +109,21 @@ vm_running() {
 }
 
 vm_wait_exit() {
-	i=0
-	while vm_running && [ $i -lt $(($1 * 10)) ]; do
+	vm_i=0
+	while vm_running && [ $vm_i -lt $(($1 * 10)) ]; do
 		sleep 0.1
-		i=$((i + 1))
+		vm_i=$((vm_i + 1))
 	done
 	! vm_running
 }
 
 vm_wait_console() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
+	vm_i=0
+	while [ $vm_i -lt $(($2 * 10)) ]; do
 		grep -Eq -- "$1" "$vm_work/$vm_name.console" 2>/dev/null && return 0
 		vm_running || break
 		sleep 0.1
-		i=$((i + 1))
+		vm_i=$((vm_i + 1))
 	done
 	# The console reader may still be writing the last lines of a guest that just exited.
 	sleep 0.5
@@ -130,10 +133,10 @@ vm_wait_console() {
 vm_stop_pid() { # PID: SIGTERM, up to 5 s, then SIGKILL
 	[ -n "$1" ] || return 0
 	kill "$1" 2>/dev/null
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
+	vm_i=0
+	while kill -0 "$1" 2>/dev/null && [ $vm_i -lt 50 ]; do
 		sleep 0.1
-		i=$((i + 1))
+		vm_i=$((vm_i + 1))
 	done
 	kill -9 "$1" 2>/dev/null
 	wait "$1" 2>/dev/null

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# dracut module: mrboot in a systemd initrd. Installs the static agent, /etc/mrboot.conf, the
+# key broker's trust anchors, the files the configuration measures, mrboot.service (wanted by
+# initrd.target) and the kernel modules for configfs-tsm reports and disk encryption. Works
+# with dracut 059 (Debian bookworm) and dracut-ng.
+#
+# The files come from the system being built for ($dracutsysrootdir, normally /). To build an
+# initrd from a build tree, set MRBOOT_DRACUT_ROOT to a directory laid out like a root that
+# holds usr/sbin/mrboot, etc/mrboot.conf, etc/mrboot/... and the unit (as `meson install
+# --destdir` makes one; tests/vm/boot.sh does so).
+
+# dracut sets initdir, systemdsystemunitdir, dracutsysrootdir and SYSTEMCTL for its modules.
+# shellcheck disable=SC2154
+
+# The root mrboot's own files are taken from.
+mrboot_root() {
+    printf '%s' "${MRBOOT_DRACUT_ROOT:-$dracutsysrootdir}"
+}
+
+# The value of KEY in [SECTION] of the configuration, one line per occurrence.
+mrboot_conf_get() {
+    local conf
+    conf="$(mrboot_root)/etc/mrboot.conf"
+    [[ -r $conf ]] || return 0
+    awk -v want_section="$1" -v want_key="$2" '
+        /^[[:space:]]*[#;]/ { next }
+        /^[[:space:]]*\[/ {
+            s = $0; gsub(/^[[:space:]]*\[|\][[:space:]]*$/, "", s); section = s; next
+        }
+        section == want_section && index($0, "=") {
+            k = substr($0, 1, index($0, "=") - 1); v = substr($0, index($0, "=") + 1)
+            gsub(/^[[:space:]]+|[[:space:]]+$/, "", k); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
+            if (v ~ /^".*"$/) v = substr(v, 2, length(v) - 2)
+            if (k == want_key) print v
+        }' "$conf"
+}
+
+# The agent's path in the root (meson installs it in sbindir): the initrd has it there too,
+# where the unit's ExecStart= expects it.
+mrboot_binary() {
+    local path
+    for path in /usr/sbin/mrboot /usr/bin/mrboot; do
+        if [[ -x "$(mrboot_root)$path" ]]; then
+            printf '%s' "$path"
+            return 0
+        fi
+    done
+    return 1
+}
+
+mrboot_unit() {
+    local dir root
+    root=$(mrboot_root)
+    for dir in "$systemdsystemunitdir" /usr/lib/systemd/system /lib/systemd/system /etc/systemd/system; do
+        if [[ -f $root$dir/mrboot.service ]]; then
+            printf '%s' "$root$dir/mrboot.service"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# called by dracut
+check() {
+    mrboot_binary > /dev/null || {
+        dinfo "dracut module 'mrboot' will not be installed: no mrboot in $(mrboot_root)/usr/sbin"
+        return 1
+    }
+    mrboot_unit > /dev/null || {
+        dinfo "dracut module 'mrboot' will not be installed: no mrboot.service"
+        return 1
+    }
+    # A configured mrboot belongs in every initrd; an unconfigured one only on request
+    # (--add mrboot, add_dracutmodules+=" mrboot ").
+    [[ -f "$(mrboot_root)/etc/mrboot.conf" ]] && return 0
+    return 255
+}
+
+# called by dracut
+depends() {
+    local deps="systemd crypt"
+    # The broker is reached over the network: dracut's network module picks the initrd's
+    # network manager (systemd-networkd where nothing else is installed). A broker named only
+    # on the kernel command line (mrboot.kbs.url=) is not seen here: add network yourself.
+    [[ -n "$(mrboot_conf_get kbs url)" ]] && deps+=" network"
+    echo "$deps"
+    return 0
+}
+
+# called by dracut
+installkernel() {
+    # configfs-tsm reports: the module is tsm before Linux 6.16 and tsm_report since; the
+    # report providers of each platform; dm-crypt and dm-verity for the volumes mrboot
+    # unlocks and the root hashes it measures. A module this kernel lacks is skipped.
+    hostonly='' instmods configfs tsm tsm_report tdx_guest sev_guest arm_cca_guest \
+        dm_crypt dm_verity
+    # TPM drivers, where they are modules rather than built in.
+    hostonly='' instmods tpm_crb tpm_tis tpm_tis_core
+    return 0
+}
+
+# called by dracut
+install() {
+    local root anchor file binary
+    root=$(mrboot_root)
+    binary=$(mrboot_binary)
+
+    inst_simple "$root$binary" "$binary"
+    inst_simple "$(mrboot_unit)" "$systemdsystemunitdir/mrboot.service"
+    $SYSTEMCTL -q --root "$initdir" enable mrboot.service
+
+    if [[ -f $root/etc/mrboot.conf ]]; then
+        inst_simple "$root/etc/mrboot.conf" /etc/mrboot.conf
+    else
+        dwarn "mrboot: no $root/etc/mrboot.conf: the initrd has mrboot's defaults only"
+    fi
+    # Trust anchors: [kbs] ca-file, else the default; and whatever else is in /etc/mrboot.
+    anchor=$(mrboot_conf_get kbs ca-file | tail -n 1)
+    anchor=${anchor:-/etc/mrboot/kbs-ca.pem}
+    if [[ -f $root$anchor ]]; then
+        inst_simple "$root$anchor" "$anchor"
+    elif [[ -n "$(mrboot_conf_get kbs url)" ]]; then
+        dwarn "mrboot: no trust anchor $root$anchor: the broker's certificate cannot be checked"
+    fi
+    if [[ -d $root/etc/mrboot ]]; then
+        for file in "$root"/etc/mrboot/*; do
+            [[ -f $file ]] && inst_simple "$file" "/etc/mrboot/${file##*/}"
+        done
+    fi
+    # The files the configuration measures are measured as the initrd has them.
+    while read -r file; do
+        [[ -n $file ]] || continue
+        if [[ -f $root$file ]]; then
+            inst_simple "$root$file" "$file"
+        else
+            dwarn "mrboot: [measure] file $file is not in $root: it will be measured as absent"
+        fi
+    done < <(mrboot_conf_get measure file)
+}
