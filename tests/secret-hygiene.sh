@@ -57,18 +57,7 @@ done
 check "the key is on offer" [ -S "$sock" ]
 cp "/proc/$pid/environ" "$tmp/environ" 2>/dev/null
 cp "/proc/$pid/cmdline" "$tmp/cmdline" 2>/dev/null
-$py -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(10)
-s.connect(sys.argv[1])
-data = b""
-while True:
-    b = s.recv(4096)
-    if not b:
-        break
-    data += b
-open(sys.argv[2], "wb").write(data)' "$sock" "$tmp/received"
+handoff_read "$sock" >"$tmp/received"
 check "the reader received exactly the key" cmp -s "$tmp/received" "$tmp/disk.key"
 rm -f "$tmp/received"
 : >"$root/dev/mapper/root"

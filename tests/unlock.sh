@@ -86,18 +86,7 @@ conf() {
 # Reads the key from the hand-off socket as systemd-cryptsetup does (connect, read to EOF)
 # and gives it to cryptsetup on stdin; the status is cryptsetup's.
 open_with_socket() {
-	$py -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(10)
-s.connect(sys.argv[1])
-data = b""
-while True:
-    b = s.recv(4096)
-    if not b:
-        break
-    data += b
-sys.stdout.buffer.write(data)' "$1" | cryptsetup open --test-passphrase --key-file=- "$tmp/disk.img"
+	handoff_read "$1" | cryptsetup open --test-passphrase --key-file=- "$tmp/disk.img"
 }
 
 wait_for() { # PATH PID: up to 30 s for PATH to appear while PID runs

@@ -103,3 +103,18 @@ kbs_stop() {
 		kbs_pid=""
 	fi
 }
+
+# handoff_read SOCKET: the key `mrboot unlock` offers on SOCKET, to stdout, read as
+# systemd-cryptsetup reads it (connect, read to EOF; 10 s at most).
+handoff_read() {
+	"$kbs_python" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    sys.stdout.buffer.write(b)' "$1"
+}
