@@ -34,7 +34,7 @@ struct jwe_work {
 	uint8_t digest[32];
 	uint8_t kek[32];
 	br_aes_ct64_cbcdec_keys aes_dec;
-	uint8_t block[16];
+	uint8_t block[64]; /* one AES block, and three more the bitsliced AES decrypts alongside */
 	uint8_t chain[16];
 	uint8_t unwrapped[KW_WRAPPED_MAX]; /* A || R[1] .. R[n] */
 	uint8_t rsa[JWK_RSA_MAX_BITS / 8];
@@ -150,8 +150,14 @@ static uint32_t kw_unwrap(struct jwe_work *w, const uint8_t *kek, const uint8_t 
 			for (unsigned k = 0; k < 8; k++)
 				w->block[7 - k] ^= (uint8_t)(t >> (8 * k));
 			memcpy(w->block + 8, r + 8 * (i - 1), 8);
-			/* BearSSL has no bare block API: one CBC block from a zero IV is one. */
+			/*
+			 * BearSSL has no bare block API: the first CBC block from a zero IV is one.
+			 * Four blocks, because ct64 decrypts four at once and, given fewer, works
+			 * on uninitialised lanes (harmless, but not to valgrind); the other three
+			 * are zeros whose output is not used.
+			 */
 			memset(w->chain, 0, sizeof(w->chain));
+			memset(w->block + 16, 0, sizeof(w->block) - 16);
 			br_aes_ct64_cbcdec_run(&w->aes_dec, w->chain, w->block, sizeof(w->block));
 			memcpy(a, w->block, 8);
 			memcpy(r + 8 * (i - 1), w->block + 8, 8);
