@@ -16,9 +16,13 @@
 static int run_replay(struct tool *tool)
 {
 	char *argv[] = { (char *)"replay", NULL };
+	int r;
 
 	optind = 0;
-	return command_replay.run(tool, 1, argv);
+	r = command_replay.run(tool, 1, argv);
+	/* Its verdicts before the next step's log lines, also when stdout is the journal. */
+	fflush(stdout);
+	return r;
 }
 
 static int run_run(struct tool *tool, int argc, char **argv)

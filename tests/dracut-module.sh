@@ -26,8 +26,8 @@ check() {
 # run ROOT FUNCTION: the module's FUNCTION in a subshell with ROOT as the system, dracut's
 # functions stubbed to print what they were asked; prints the output, returns the status.
 run() {
+	# shellcheck disable=SC2034 # the variables are read by the module
 	(
-		# shellcheck disable=SC2034 # read by the module
 		dracutsysrootdir=""
 		MRBOOT_DRACUT_ROOT=$1
 		systemdsystemunitdir=/usr/lib/systemd/system

@@ -198,22 +198,27 @@ static bool arch_signal_fires(const char *root, size_t i)
 	return false;
 }
 
-static void detect_module(struct detect *d, struct modules *m, const char *name)
+/* Loads name and records how that went; false when it is not loaded. */
+static bool detect_module(struct detect *d, struct modules *m, const char *name)
 {
 	struct detect_module *dm;
 	enum module_state state;
 	struct error e = { 0 };
 
 	if (d->n_modules == DETECT_MODULES_MAX)
-		return;
+		return false;
 	dm = &d->modules[d->n_modules++];
 	snprintf(dm->name, sizeof(dm->name), "%s", name);
-	if (!m->kmod)
+	if (!m->kmod) {
 		snprintf(dm->state, sizeof(dm->state), "not loaded: no module index");
-	else if (modules_load(m, name, &state, &e) < 0)
+		return false;
+	}
+	if (modules_load(m, name, &state, &e) < 0) {
 		snprintf(dm->state, sizeof(dm->state), "failed: %s", e.msg);
-	else
-		snprintf(dm->state, sizeof(dm->state), "%s", module_state_name(state));
+		return false;
+	}
+	snprintf(dm->state, sizeof(dm->state), "%s", module_state_name(state));
+	return true;
 }
 
 /* Mounts an API file system where the kernel offers it but nobody mounted it yet. */
@@ -241,7 +246,9 @@ static void detect_prepare(struct detect *d, const char *root)
 	if (modules_open(&m, &e) < 0)
 		detect_note(d, "kernel modules cannot be loaded: %s", e.msg);
 	detect_module(d, &m, "configfs");
-	detect_module(d, &m, "tsm_report");
+	/* configfs-tsm reports are module tsm in Linux 6.12 (Debian trixie), tsm_report later. */
+	if (!detect_module(d, &m, "tsm_report"))
+		detect_module(d, &m, "tsm");
 	for (size_t i = 0; i < ARRAY_SIZE(arch_signals); i++) {
 		const char *mod = arch_signals[i].module;
 
