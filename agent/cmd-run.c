@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +22,9 @@ static int run_replay(struct tool *tool)
 	optind = 0;
 	r = command_replay.run(tool, 1, argv);
 	/* Its verdicts before the next step's log lines, also when stdout is the journal. */
-	fflush(stdout);
+	if (fflush(stdout) == EOF)
+		log_warning(&tool->log, "replay's verdicts were not all written: %s",
+			    strerror(errno));
 	return r;
 }
 
