@@ -31,6 +31,7 @@ static int run_replay(struct tool *tool)
 static int run_run(struct tool *tool, int argc, char **argv)
 {
 	static const struct option options[] = {
+		{ "handoff", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -38,8 +39,16 @@ static int run_run(struct tool *tool, int argc, char **argv)
 	struct settings s;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
-		return tool_usage(&command_run, c == 'h' ? EXIT_OK : EXIT_USAGE);
+	while ((c = getopt_long(argc, argv, "H:h", options, NULL)) != -1) {
+		if (c != 'H')
+			return tool_usage(&command_run, c == 'h' ? EXIT_OK : EXIT_USAGE);
+		/* initramfs-tools' keyscript reads a file: its local-top script says so here. */
+		req.handoff = settings_handoff_from_name(optarg);
+		if (req.handoff < 0) {
+			fprintf(stderr, "mrboot run: --handoff socket, file or none\n");
+			return EXIT_USAGE;
+		}
+	}
 	if (optind != argc)
 		return tool_usage(&command_run, EXIT_USAGE);
 	r = tool_load_settings(tool, &s);
@@ -72,7 +81,7 @@ out:
 const struct command command_run = {
 	.name = "run",
 	.summary = "The initrd sequence: measure, verify, attest, unlock",
-	.usage = "\n"
+	.usage = "[--handoff H]\n"
 		 "\n"
 		 "Measures the boot (as `measure`, once per boot), checks the log against the\n"
 		 "registers (as `replay`), then for the volumes in [unlock] volume attests to the\n"
@@ -80,6 +89,7 @@ const struct command command_run = {
 		 "systemd it reports READY=1 once the keys are on offer. The exit status is the\n"
 		 "failed step's: 1 measure, 4 verify, 5 attest, 6 hand-off, 3 configuration.\n"
 		 "\n"
-		 "  -h, --help  Show this help\n",
+		 "  -H, --handoff H  socket, file or none ([unlock] handoff)\n"
+		 "  -h, --help       Show this help\n",
 	.run = run_run,
 };

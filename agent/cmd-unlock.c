@@ -17,16 +17,6 @@ struct unlock_args {
 	unsigned n_volumes;
 };
 
-static int unlock_handoff_from_name(const char *name)
-{
-	static const char *const names[] = { "socket", "file", "none" };
-
-	for (int i = 0; i < 3; i++)
-		if (strcmp(name, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* EXIT_OK to go on, -1 after --help, or EXIT_USAGE. */
 static int unlock_options(struct unlock_args *a, int argc, char **argv)
 {
@@ -72,7 +62,7 @@ static int unlock_options(struct unlock_args *a, int argc, char **argv)
 			a->req.o.urls = a->urls;
 			break;
 		case 'H':
-			a->req.handoff = unlock_handoff_from_name(optarg);
+			a->req.handoff = settings_handoff_from_name(optarg);
 			if (a->req.handoff < 0) {
 				fprintf(stderr, "mrboot unlock: --handoff socket, file or none\n");
 				return EXIT_USAGE;

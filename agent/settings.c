@@ -195,6 +195,14 @@ fail:
 	return r;
 }
 
+int settings_handoff_from_name(const char *name)
+{
+	for (int i = 0; handoff_names[i]; i++)
+		if (strcmp(name, handoff_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 void settings_free(struct settings *s)
 {
 	config_free(&settings_schema, s);

@@ -79,6 +79,9 @@ enum settings_handoff {
 	SETTINGS_HANDOFF_NONE,	 /* only the keyring */
 };
 
+/* "socket", "file" or "none" as enum settings_handoff; -1 for anything else. */
+int settings_handoff_from_name(const char *name);
+
 /* Defaults, then the file under root (missing is fine), then <root>/proc/cmdline. */
 int settings_load(struct settings *s, const char *root, const char *config_path, struct error *e);
 void settings_free(struct settings *s);

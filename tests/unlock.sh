@@ -453,6 +453,32 @@ open(sys.argv[2], "w").write(s.recv(256).decode())' "$tmp/notify.sock" "$tmp/not
 	check "run: the attest step" grep -q "step attest and release" "$tmp/err"
 	check "run: and its end" grep -q "run: done" "$tmp/err"
 	check "run: the replay verdict for PCR 12 printed" grep -q "pcr12" "$tmp/out"
+
+	# `run --handoff file`, as initramfs-tools' local-top starts it: this boot is already
+	# measured, so run verifies and offers the key as a 0400 file on tmpfs for the keyscript.
+	rm -f "$root/dev/mapper/root"
+	if mount -t tmpfs -o mode=0700,size=1m tmpfs "$root/run/cryptsetup-keys.d" 2>/dev/null; then
+		"$mrboot" --root "$root" run --handoff file >"$tmp/out" 2>"$tmp/err" &
+		pid=$!
+		check "run --handoff file: the key is written as a file" wait_for "$sock" "$pid"
+		check "run --handoff file: a regular file, mode 0400" \
+			[ -f "$sock" ] && [ "$(stat -c %a "$sock")" = 400 ]
+		if [ "$have_luks" = yes ]; then
+			check "run --handoff file: it opens the LUKS2 image" \
+				cryptsetup open --test-passphrase --key-file="$sock" "$tmp/disk.img"
+		else
+			skip "cryptsetup is missing"
+		fi
+		: >"$root/dev/mapper/root"
+		wait_exit "$pid"
+		check "run --handoff file: exits 0 once the volume is open" [ $? -eq 0 ]
+		check "run --handoff file: the file is removed" [ ! -e "$sock" ]
+		check "run --handoff file: not measured twice in one boot" \
+			grep -q "this boot was measured already" "$tmp/err"
+		umount "$root/run/cryptsetup-keys.d"
+	else
+		skip "cannot mount a tmpfs here (the file hand-off refuses anything else)"
+	fi
 	kbs_stop
 
 	kbs_stop

@@ -454,8 +454,8 @@ case " $cases " in *" initramfs-tools "*)
 	cp -a "$stage" "$itstage"
 	mkdir -p "$itstage/usr/lib/mrboot"
 	cp "$src/hooks/cryptroot-keyscript" "$itstage/usr/lib/mrboot/cryptroot-keyscript"
-	# cryptroot reads key files, not sockets: the key is offered as a 0400 file on /run.
-	sed -i '/^volume = root$/a handoff = file' "$itstage/etc/mrboot.conf"
+	# The same configuration as the dracut image's: local-top asks for a file (cryptroot
+	# reads key files, not sockets) with `run --handoff file`.
 	itconf=$vm_work/initramfs-tools
 	rm -rf "$itconf"
 	cp -r /etc/initramfs-tools "$itconf"
