@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -14,6 +13,7 @@
 
 #include "deadline.h"
 #include "error.h"
+#include "resolve.h"
 
 int socket_wait(int fd, short events, uint64_t deadline, struct error *e)
 {
@@ -96,28 +96,27 @@ int socket_send_all(int fd, const void *buf, size_t len, uint64_t deadline, stru
 	return 0;
 }
 
-static void address_format(const struct addrinfo *ai, char *buf, size_t size)
+static void address_format(const struct sockaddr_storage *ss, char *buf, size_t size)
 {
-	const void *a =
-		ai->ai_family == AF_INET6
-			? (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-			: (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	const void *a = ss->ss_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
 
-	if (!inet_ntop(ai->ai_family, a, buf, (socklen_t)size))
+	if (!inet_ntop(ss->ss_family, a, buf, (socklen_t)size))
 		snprintf(buf, size, "?");
 }
 
 /* One connection attempt, bounded by until: 0 with *fd, or a negative errno. */
-static int connect_one(const struct addrinfo *ai, uint64_t until, int *fd)
+static int connect_one(const struct sockaddr_storage *ss, socklen_t len_ss, uint64_t until, int *fd)
 {
 	socklen_t len = sizeof(int);
 	int s, r, err = 0, one = 1;
 	struct error ignored;
 
-	s = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+	s = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s < 0)
 		return -errno;
-	if (connect(s, ai->ai_addr, ai->ai_addrlen) < 0) {
+	if (connect(s, (const struct sockaddr *)ss, len_ss) < 0) {
 		if (errno != EINPROGRESS && errno != EINTR) {
 			r = -errno;
 			close(s);
@@ -135,46 +134,18 @@ static int connect_one(const struct addrinfo *ai, uint64_t until, int *fd)
 	return 0;
 }
 
-static int resolve(const char *host, uint16_t port, struct addrinfo **list, struct error *e)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_protocol = IPPROTO_TCP,
-		.ai_flags = AI_NUMERICSERV,
-	};
-	char service[8];
-	uint8_t addr[16];
-	int r;
-
-	/* An address literal must never be looked up as a name. */
-	if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1)
-		hints.ai_flags |= AI_NUMERICHOST;
-	snprintf(service, sizeof(service), "%u", port);
-	r = getaddrinfo(host, service, &hints, list);
-	if (r == 0)
-		return 0;
-	if (r == EAI_MEMORY)
-		return error_set(e, -ENOMEM, "resolving: out of memory");
-	if (r == EAI_SYSTEM && errno != 0)
-		return error_set_errno(e, -errno, "cannot resolve the host name");
-	return error_set(e, -EHOSTUNREACH, "cannot resolve the host name: %s", gai_strerror(r));
-}
-
 int socket_connect(const char *host, uint16_t port, uint64_t deadline, int *fd, struct error *e)
 {
-	struct addrinfo *list = NULL;
+	struct resolved addrs;
 	char address[INET6_ADDRSTRLEN] = "";
-	unsigned count = 0, tried = 0;
+	unsigned tried = 0;
 	int r;
 
-	r = resolve(host, port, &list, e);
+	r = resolve_host(host, port, deadline, &addrs, e);
 	if (r < 0)
 		return r;
-	for (const struct addrinfo *ai = list; ai; ai = ai->ai_next)
-		count++;
 	r = -EHOSTUNREACH;
-	for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+	for (unsigned i = 0; i < addrs.count; i++) {
 		uint64_t now = deadline_now_ms(), until;
 
 		if (now >= deadline) {
@@ -182,16 +153,13 @@ int socket_connect(const char *host, uint16_t port, uint64_t deadline, int *fd, 
 			break;
 		}
 		/* An address that swallows packets must not eat the time of those after it. */
-		until = now + (deadline - now) / (count - tried);
-		address_format(ai, address, sizeof(address));
+		until = now + (deadline - now) / (addrs.count - i);
+		address_format(&addrs.addr[i], address, sizeof(address));
 		tried++;
-		r = connect_one(ai, until, fd);
+		r = connect_one(&addrs.addr[i], addrs.len[i], until, fd);
 		if (r == 0)
-			break;
+			return 0;
 	}
-	freeaddrinfo(list);
-	if (r == 0)
-		return 0;
 	if (deadline_left_ms(deadline) == 0)
 		r = -ETIMEDOUT;
 	if (tried > 1)

@@ -15,11 +15,10 @@ struct error;
  */
 
 /*
- * Resolves host with getaddrinfo() (numeric hosts without DNS) and connects to each address in
- * turn, each attempt given an equal share of the time left, until one answers. *fd gets the
- * connected non-blocking socket. Errors: -EHOSTUNREACH when the name does not resolve,
- * -ETIMEDOUT at the deadline, else the last attempt's errno (-ECONNREFUSED, -ENETUNREACH...).
- * The resolver itself is not bounded by the deadline (musl's honours resolv.conf timeouts).
+ * Resolves host (resolve.h: within the deadline, address literals without DNS) and connects to
+ * each address in turn, each attempt given an equal share of the time left, until one answers.
+ * *fd gets the connected non-blocking socket. Errors: -EHOSTUNREACH when the name does not
+ * resolve, -ETIMEDOUT at the deadline, else the last attempt's errno (-ECONNREFUSED...).
  */
 int socket_connect(const char *host, uint16_t port, uint64_t deadline, int *fd, struct error *e);
 
