@@ -50,7 +50,7 @@ static int attest_run(struct tool *tool, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct tool_kbs_overrides o = { .attest_only = true };
+	struct tool_kbs_overrides o = { 0 };
 	char *urls[ATTEST_URLS_MAX + 1] = { NULL };
 	_cleanup_(attest_wipe_free) char *token = NULL;
 	unsigned n_urls = 0;
@@ -87,7 +87,7 @@ static int attest_run(struct tool *tool, int argc, char **argv)
 		return r;
 	r = tool_kbs_prepare(tool, &s, &o, &k);
 	if (r == EXIT_OK) {
-		if (kbs_release(&k.opt, &(struct secret){ 0 }, &token, &e) < 0) {
+		if (kbs_release(&k.opt, NULL, &token, &e) < 0) {
 			log_error(&tool->log, &e, "no token");
 			r = EXIT_ATTEST;
 		} else {

@@ -106,15 +106,6 @@ int tool_kbs_prepare(struct tool *tool, const struct settings *s,
 			return EXIT_CONFIG;
 		}
 	}
-	if (!o->attest_only) {
-		const char *resource = o->resource ? o->resource : s->kbs_resource;
-
-		if (kbs_resource_path(resource, o->volume, k->resource_path, &e) < 0) {
-			log_error(&tool->log, &e, "[kbs] resource");
-			return EXIT_CONFIG;
-		}
-		opt->resource_path = k->resource_path;
-	}
 	opt->anchors = &k->anchors;
 	opt->allow_plain = s->kbs_insecure;
 	opt->curve = s->kbs_key == SETTINGS_KBS_KEY_EC_P521 ? JWK_P521 : JWK_P256;
@@ -152,36 +143,41 @@ static void tool_unlock_ready(void *userdata)
 		log_error(&tool->log, &e, "systemd");
 }
 
-/* Every volume's key from the broker into keys[]; EXIT_OK or the failure's status. */
+/*
+ * Every volume's key from the broker, in one attested session, into keys[]; EXIT_OK or the
+ * failure's status.
+ */
 static int tool_unlock_release(struct tool *tool, const struct settings *s,
 			       const struct tool_unlock_request *req, struct secret *keys, size_t n)
 {
-	struct tool_kbs_overrides o = req->o;
+	const char *resource = req->o.resource ? req->o.resource : s->kbs_resource;
+	char paths[HANDOFF_VOLUMES_MAX][KBS_RESOURCE_PATH_MAX];
+	const char *path_list[HANDOFF_VOLUMES_MAX];
 	struct tool_kbs k;
 	struct error e = { 0 };
 	int r;
 
-	o.attest_only = true; /* the resource is resolved per volume below */
-	r = tool_kbs_prepare(tool, s, &o, &k);
-	for (size_t i = 0; r == EXIT_OK && i < n; i++) {
-		const char *resource = o.resource ? o.resource : s->kbs_resource;
-
-		if (kbs_resource_path(resource, req->volumes[i], k.resource_path, &e) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		if (kbs_resource_path(resource, req->volumes[i], paths[i], &e) < 0) {
 			log_error(&tool->log, &e, "[kbs] resource");
-			r = EXIT_CONFIG;
-			break;
+			return EXIT_CONFIG;
 		}
-		k.opt.resource_path = k.resource_path;
+		path_list[i] = paths[i];
+	}
+	/* Whatever it opened before a failure is closed below. */
+	r = tool_kbs_prepare(tool, s, &req->o, &k);
+	k.opt.resource_paths = path_list;
+	k.opt.n_resources = n;
+	for (size_t i = 0; r == EXIT_OK && i < n; i++)
 		log_info(&tool->log, "unlocking %s: %s evidence, resource %s", req->volumes[i],
-			 tee_name(k.opt.evidence.tee), k.resource_path);
-		if (kbs_release(&k.opt, &keys[i], NULL, &e) < 0) {
-			log_error(&tool->log, &e, "no key");
-			r = EXIT_ATTEST;
-			break;
-		}
+			 tee_name(k.opt.evidence.tee), paths[i]);
+	if (r == EXIT_OK && kbs_release(&k.opt, keys, NULL, &e) < 0) {
+		log_error(&tool->log, &e, "no key");
+		r = EXIT_ATTEST;
+	}
+	for (size_t i = 0; r == EXIT_OK && i < n; i++)
 		log_info(&tool->log, "key for %s released (%zu bytes)", req->volumes[i],
 			 keys[i].len);
-	}
 	tool_kbs_close(&k);
 	return r;
 }

@@ -17,7 +17,6 @@ struct tool_kbs {
 	struct eventlog log;
 	bool log_open;
 	struct trust_anchors anchors;
-	char resource_path[KBS_RESOURCE_PATH_MAX];
 	struct kbs_release_options opt;
 };
 
@@ -26,8 +25,6 @@ struct tool_kbs_overrides {
 	const char *tee;
 	char **urls;
 	const char *resource;
-	const char *volume; /* for "{volume}" in the resource */
-	bool attest_only;
 };
 
 /*
@@ -42,12 +39,12 @@ void tool_kbs_close(struct tool_kbs *k);
 
 /* What `mrboot unlock` and `mrboot run` ask for; unset members fall back to the settings. */
 struct tool_unlock_request {
-	struct tool_kbs_overrides o; /* o.volume and o.attest_only are set per volume */
-	char *const *volumes;	     /* NULL-terminated */
-	int handoff;		     /* enum settings_handoff, or -1 */
-	int keyring;		     /* bool, or -1 */
-	uint64_t timeout_s;	     /* 0: [unlock] timeout */
-	const char *key_dir;	     /* NULL: [unlock] key-dir */
+	struct tool_kbs_overrides o;
+	char *const *volumes; /* NULL-terminated */
+	int handoff;	      /* enum settings_handoff, or -1 */
+	int keyring;	      /* bool, or -1 */
+	uint64_t timeout_s;   /* 0: [unlock] timeout */
+	const char *key_dir;  /* NULL: [unlock] key-dir */
 };
 
 /*

@@ -24,8 +24,10 @@ py=/usr/bin/python3
 n=0
 fail=0
 tmp=$(mktemp -d)
+a_pid=""
 cleanup() {
 	kbs_stop
+	[ -n "$a_pid" ] && kill "$a_pid" 2>/dev/null
 	tsm_stop
 	tsm_mr_stop
 	swtpm_stop
@@ -182,6 +184,48 @@ check "file: refused where the directory is not tmpfs (exit 6)" [ $? -eq 6 ]
 check "file: saying why" has err "is not on tmpfs or ramfs"
 check "file: and leaving nothing there" [ -z "$(ls -A "$tmp/notmpfs/run/cryptsetup-keys.d")" ]
 kbs_stop
+
+# ---- several volumes: one attested session for all, and a key one broker lacks -------------
+# Broker A has only root's key (404 for data), broker B has both: root comes from A, data from
+# B; each broker sees one auth and one attest, and A is not asked for root again.
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$tmp/data.key"
+kbs_start "$tmp" multi-a --tee sample --missing-resource-status 404 \
+	--resource "default/mrboot/root=$tmp/disk.key" || exit 1
+a_pid=$kbs_pid
+a_url=$kbs_url
+kbs_start "$tmp" multi-b --tee sample --resource "default/mrboot/root=$tmp/disk.key" \
+	--resource "default/mrboot/data=$tmp/data.key" || exit 1
+root=$tmp/multi
+conf "$root" sample
+sed -i "s|^url = .*|url = $a_url\nurl = $kbs_url|" "$root/etc/mrboot.conf"
+"$mrboot" --root "$root" unlock --volume root --volume data --timeout 30 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+check "two volumes: both keys offered" \
+	wait_for "$root/run/cryptsetup-keys.d/data.key" "$pid"
+check "two volumes: root's key is root's" \
+	[ "$(handoff_read "$root/run/cryptsetup-keys.d/root.key")" = "$key" ]
+check "two volumes: data's key is data's" \
+	[ "$(handoff_read "$root/run/cryptsetup-keys.d/data.key")" = "$(cat "$tmp/data.key")" ]
+: >"$root/dev/mapper/root"
+: >"$root/dev/mapper/data"
+wait_exit "$pid"
+check "two volumes: unlock exits 0 once both are open" [ $? -eq 0 ]
+check "two volumes: broker A: one handshake, root released, data not found" \
+	$py -c 'import json,sys
+seen = [(e["path"], e["status"]) for e in map(json.loads, open(sys.argv[1]))]
+assert seen == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
+                ("/kbs/v0/resource/default/mrboot/root", 200),
+                ("/kbs/v0/resource/default/mrboot/data", 404)], seen' "$tmp/multi-a.log"
+check "two volumes: broker B: one handshake, and only the key still missing" \
+	$py -c 'import json,sys
+seen = [(e["path"], e["status"]) for e in map(json.loads, open(sys.argv[1]))]
+assert seen == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
+                ("/kbs/v0/resource/default/mrboot/data", 200)], seen' "$tmp/multi-b.log"
+check "two volumes: A's refusal is said, naming the resource" has err "default/mrboot/data"
+kbs_stop
+kill "$a_pid" 2>/dev/null
+wait "$a_pid" 2>/dev/null
+a_pid=""
 
 # ---- a broker that closes after every answer: a connection per request, TLS resumed ---------
 kbs_start "$tmp" nka --tee sample --no-keep-alive --resource "default/mrboot/root=$tmp/disk.key" || {

@@ -46,6 +46,8 @@ struct kbs_attempt {
 	const struct kbs_release_options *opt;
 	struct kbs_client *client;
 	struct jwk_key key;
+	struct secret *secrets;		  /* opt->n_resources */
+	bool released[KBS_RESOURCES_MAX]; /* kept across URLs and rounds */
 };
 
 static void kbs_report(const struct kbs_release_options *opt, int priority, const char *fmt, ...)
@@ -125,23 +127,24 @@ out:
 	return outcome;
 }
 
-static enum kbs_outcome kbs_fetch(struct kbs_attempt *a, struct secret *secret, struct error *e)
+static enum kbs_outcome kbs_fetch(struct kbs_attempt *a, size_t i, struct error *e)
 {
 	const struct kbs_release_options *opt = a->opt;
+	const char *path = opt->resource_paths[i];
+	struct secret *secret = &a->secrets[i];
 	uint8_t *body = NULL;
 	size_t len = 0;
 	enum kbs_outcome outcome;
 	int r;
 
-	r = kbs_client_resource(a->client, opt->resource_path, opt->deadline, &body, &len, e);
+	r = kbs_client_resource(a->client, path, opt->deadline, &body, &len, e);
 	if (r == -EACCES) {
 		/* The session may have expired between attest and now: one new handshake. */
 		kbs_report(opt, LOG_NOTICE, "%s; attesting again", e->msg);
 		outcome = kbs_handshake(a, e);
 		if (outcome != KBS_OK)
 			return outcome;
-		r = kbs_client_resource(a->client, opt->resource_path, opt->deadline, &body, &len,
-					e);
+		r = kbs_client_resource(a->client, path, opt->deadline, &body, &len, e);
 	}
 	if (r < 0)
 		return kbs_error_retryable(r) ? KBS_RETRY : KBS_REFUSED;
@@ -149,19 +152,23 @@ static enum kbs_outcome kbs_fetch(struct kbs_attempt *a, struct secret *secret, 
 	r = jwe_decrypt(body, len, &a->key, secret, e);
 	free(body);
 	if (r < 0) {
-		error_prefix(e, "resource %s from %s", opt->resource_path, a->client->url_text);
+		error_prefix(e, "resource %s from %s", path, a->client->url_text);
 		return KBS_REFUSED;
 	}
 	return KBS_OK;
 }
 
-static enum kbs_outcome kbs_attempt_url(struct kbs_attempt *a, struct secret *secret,
-					struct error *e)
+/* The handshake, then each resource not released yet, all in the one attested session. */
+static enum kbs_outcome kbs_attempt_url(struct kbs_attempt *a, struct error *e)
 {
 	enum kbs_outcome outcome = kbs_handshake(a, e);
 
-	if (outcome == KBS_OK && a->opt->resource_path)
-		outcome = kbs_fetch(a, secret, e);
+	for (size_t i = 0; outcome == KBS_OK && i < a->opt->n_resources; i++) {
+		if (a->released[i])
+			continue;
+		outcome = kbs_fetch(a, i, e);
+		a->released[i] = outcome == KBS_OK;
+	}
 	return outcome;
 }
 
@@ -190,7 +197,7 @@ static void kbs_sleep_ms(unsigned ms)
 
 /* One pass over the URLs not refused yet: KBS_OK, KBS_LOCAL, or KBS_RETRY for another pass. */
 static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clients, bool *refused,
-				  size_t n, struct secret *secret, char **token, struct error *e)
+				  size_t n, char **token, struct error *e)
 {
 	const struct kbs_release_options *opt = a->opt;
 	size_t open_urls = 0;
@@ -203,7 +210,7 @@ static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clie
 		if (deadline_left_ms(opt->deadline) == 0)
 			return KBS_RETRY; /* the caller sees the deadline */
 		a->client = &clients[i];
-		outcome = kbs_attempt_url(a, secret, e);
+		outcome = kbs_attempt_url(a, e);
 		if (outcome == KBS_OK) {
 			if (token) {
 				*token = clients[i].token;
@@ -225,19 +232,23 @@ static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clie
 	return KBS_RETRY;
 }
 
-int kbs_release(const struct kbs_release_options *opt, struct secret *secret, char **token,
+int kbs_release(const struct kbs_release_options *opt, struct secret *secrets, char **token,
 		struct error *e)
 {
 	struct kbs_client clients[KBS_URLS_MAX];
 	bool refused[KBS_URLS_MAX] = { false };
-	struct kbs_attempt a = { .opt = opt };
+	struct kbs_attempt a = { .opt = opt, .secrets = secrets };
 	enum kbs_outcome outcome = KBS_RETRY;
 	size_t n = 0;
 	int r = 0;
 
-	*secret = (struct secret){ 0 };
 	if (token)
 		*token = NULL;
+	if (opt->n_resources > KBS_RESOURCES_MAX)
+		return error_set(e, -EINVAL, "%zu resources, at most %d", opt->n_resources,
+				 KBS_RESOURCES_MAX);
+	for (size_t i = 0; i < opt->n_resources; i++)
+		secrets[i] = (struct secret){ 0 };
 	while (opt->urls && opt->urls[n])
 		n++;
 	if (n == 0)
@@ -253,13 +264,13 @@ int kbs_release(const struct kbs_release_options *opt, struct secret *secret, ch
 			return r;
 		}
 	}
-	if (opt->resource_path)
-		r = secret_alloc(secret, KBS_SECRET_MAX, e);
+	for (size_t i = 0; r == 0 && i < opt->n_resources; i++)
+		r = secret_alloc(&secrets[i], KBS_SECRET_MAX, e);
 	for (unsigned round = 0; r == 0 && outcome == KBS_RETRY; round++) {
 		unsigned pause;
 		int left;
 
-		outcome = kbs_round(&a, clients, refused, n, secret, token, e);
+		outcome = kbs_round(&a, clients, refused, n, token, e);
 		left = deadline_left_ms(opt->deadline);
 		if (outcome != KBS_RETRY)
 			break;
@@ -282,7 +293,7 @@ int kbs_release(const struct kbs_release_options *opt, struct secret *secret, ch
 	jwk_key_free(&a.key);
 	for (size_t i = 0; i < n; i++)
 		kbs_client_free(&clients[i]);
-	if (r < 0)
-		secret_free(secret);
+	for (size_t i = 0; r < 0 && i < opt->n_resources; i++)
+		secret_free(&secrets[i]);
 	return r;
 }

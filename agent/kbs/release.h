@@ -5,10 +5,11 @@
 /*
  * The whole way from evidence to a released secret (DESIGN.md section 1, steps 5 and 6):
  * for each broker URL in turn, auth -> an ephemeral key pair -> the runtime-data hash ->
- * evidence bound to it -> attest -> the resource as a JWE -> decrypted with the ephemeral
- * key into a struct secret. All of it under one deadline, with exponential backoff and jitter
- * between rounds over the URLs; a 401 on the resource re-runs the handshake once. It fails
- * closed: no evidence, no key.
+ * evidence bound to it -> attest -> each resource as a JWE -> decrypted with the ephemeral
+ * key into a struct secret. One attested session serves every resource: several volumes
+ * cost one piece of evidence, not one each. All of it under one deadline, with exponential backoff
+ * and jitter between rounds over the URLs; a 401 on the resource re-runs the handshake once. It
+ * fails closed: no evidence, no key.
  *
  * What is worth another try and what is not:
  *  - the network, a 5xx, a malformed answer: the URL is tried again in the next round;
@@ -19,6 +20,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "attest/tee.h"
@@ -44,7 +46,8 @@ struct kbs_release_options {
 	 */
 	enum jwk_curve curve;
 	struct tee_evidence_input evidence; /* hash and hash_len are filled in per handshake */
-	const char *resource_path;	    /* kbs_resource_path(); NULL: attest only */
+	const char *const *resource_paths;  /* n_resources, each from kbs_resource_path() */
+	size_t n_resources;		    /* 0: attest only */
 	uint64_t deadline;		    /* deadline_after_ms() */
 	/* Progress and retries, one line each, for the log; may be NULL. */
 	void (*report)(void *userdata, int priority, const char *message);
@@ -52,14 +55,16 @@ struct kbs_release_options {
 };
 
 /*
- * Runs the protocol until the resource is released into *secret (allocated here with room for
- * KBS_SECRET_MAX bytes; the caller frees it with secret_free()), or until every URL has
- * refused or the deadline has passed. With resource_path NULL it stops after attest and
- * hands the token to *token (heap; may be NULL otherwise). The error names the last failure
- * of each URL.
+ * Runs the protocol until every resource is released into secrets[0..n_resources) (each
+ * allocated here with room for KBS_SECRET_MAX bytes; the caller frees them with secret_free()),
+ * or until every URL has refused or the deadline has passed. A resource one broker refuses is
+ * asked of the next; those already released are kept. With no resources it stops after
+ * attest and hands the token to *token (heap; may be NULL otherwise). On failure no secret is
+ * left allocated, and the error names the last failure.
  */
 #define KBS_SECRET_MAX 4096
-int kbs_release(const struct kbs_release_options *opt, struct secret *secret, char **token,
+#define KBS_RESOURCES_MAX 16
+int kbs_release(const struct kbs_release_options *opt, struct secret *secrets, char **token,
 		struct error *e);
 
 /* Whether a failure of one attempt is worth another (see above). */
