@@ -5,23 +5,10 @@
 # anchor and measured files install() takes. dracut's own functions are stubs that record.
 # Usage: dracut-module.sh SOURCE_ROOT
 set -u
+. "$(dirname "$0")/lib-tap.sh"
 module=$1/dracut/90mrboot/module-setup.sh
-n=0
-fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
 
 # run ROOT FUNCTION: the module's FUNCTION in a subshell with ROOT as the system, dracut's
 # functions stubbed to print what they were asked; prints the output, returns the status.
@@ -104,5 +91,4 @@ check "install: one that does not: a warning, not a failure" grep -q '^warn: .*/
 run "$r" installkernel >"$tmp/kernel.out"
 check "installkernel: configfs, tsm and tsm_report, the providers, dm-crypt, dm-verity" \
 	grep -qx 'instmods configfs tsm tsm_report tdx_guest sev_guest arm_cca_guest dm_crypt dm_verity' "$tmp/kernel.out"
-echo "1..$n"
-exit $fail
+tap_end

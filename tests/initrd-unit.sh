@@ -4,22 +4,10 @@
 # the initrd boot depends on (tests/vm/boot.sh boots it).
 # Usage: initrd-unit.sh UNIT
 set -u
+. "$(dirname "$0")/lib-tap.sh"
 unit=$1
-n=0
-fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	echo "1..0 # SKIP systemd-analyze is not installed"
 	exit 0
@@ -46,5 +34,4 @@ check "output to the journal and the console" prop StandardOutput journal+consol
 check "a start timeout at least [kbs] timeout's default (60 s)" \
 	[ "$(sed -n 's/^TimeoutStartSec=//p' "$unit")" -ge 60 ]
 check "wanted by initrd.target" prop WantedBy initrd.target
-echo "1..$n"
-exit $fail
+tap_end

@@ -4,20 +4,9 @@
 # configuration directories may land on the system with it.
 # Usage: install.sh BUILD_DIR EXPECTED_PATH...   (paths relative to the destdir)
 set -u
+. "$(dirname "$0")/lib-tap.sh"
 build=$1
 shift
-n=0
-fail=0
-check() {
-	d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else
-		fail=1
-		echo "not ok $n - $d"
-	fi
-}
-
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 out=$(meson install -C "$build" --no-rebuild --destdir "$dest" 2>&1)
@@ -35,5 +24,4 @@ for f in "$@"; do
 	esac
 done
 rm -f "$dest.got" "$dest.want"
-echo "1..$n"
-exit $fail
+tap_end

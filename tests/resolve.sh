@@ -7,13 +7,12 @@
 #    not after the resolver's own timeouts (5 s per try by default), and leaves no process.
 # Usage: resolve.sh MRBOOT
 set -u
+. "$(dirname "$0")/lib-tap.sh"
 mrboot=$1
 tests_dir=$(cd "$(dirname "$0")" && pwd)
 kbs_lib_dir=$tests_dir/kbs
 . "$kbs_lib_dir/lib-kbs.sh"
 py=/usr/bin/python3
-n=0
-fail=0
 tmp=$(mktemp -d)
 dns_pid=""
 cleanup() {
@@ -22,18 +21,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
-
 if ! unshare -m true 2>/dev/null; then
 	echo "1..0 # SKIP no mount namespaces here (unshare -m): /etc/resolv.conf cannot be replaced"
 	exit 0
@@ -115,5 +102,4 @@ check "and no resolver process is left behind" \
 dns_stop
 sed 's/^/# /' "$tmp/err" | tail -3
 
-echo "1..$n"
-exit $fail
+tap_end

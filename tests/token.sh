@@ -16,6 +16,7 @@
 # Usage: token.sh MRBOOT PLUGIN [PRELOAD]
 #   PRELOAD: the sanitizer runtime a sanitized plugin needs in cryptsetup (LD_PRELOAD).
 set -u
+. "$(dirname "$0")/lib-tap.sh"
 mrboot=$1
 plugin=$2
 preload=${3:-}
@@ -23,8 +24,6 @@ tests_dir=$(cd "$(dirname "$0")" && pwd)
 kbs_lib_dir=$tests_dir/kbs
 . "$kbs_lib_dir/lib-kbs.sh"
 py=/usr/bin/python3
-n=0
-fail=0
 tmp=$(mktemp -d)
 cleanup() {
 	kbs_stop
@@ -32,21 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
-skip() {
-	n=$((n + 1))
-	echo "ok $n # SKIP $1"
-}
 has() { grep -qF -- "$2" "$tmp/$1"; }
 
 # ---- the exported symbols: libcryptsetup.h's token ABI, without the optional open_pin --------
@@ -353,5 +337,4 @@ check "validate: no key slot (an unassigned token, which libcryptsetup allows)" 
 
 check "no log of any step holds the key" \
 	no_key_in "$tmp/out" "$tmp/err" "$tmp/open.log" "$tmp/import.log" "$tmp/cryptsetup-calls.log"
-echo "1..$n"
-exit $fail
+tap_end

@@ -12,6 +12,7 @@
 #    by retry, failover or a second handshake where the protocol says it should.
 # Usage: unlock.sh MRBOOT FIXTURES_DIR
 set -u
+. "$(dirname "$0")/lib-tap.sh"
 mrboot=$1
 fixtures=$2
 tests_dir=$(cd "$(dirname "$0")" && pwd)
@@ -21,8 +22,6 @@ kbs_lib_dir=$tests_dir/kbs
 . "$tests_dir/lib-tsm-mr.sh"
 . "$tests_dir/lib-swtpm.sh"
 py=/usr/bin/python3
-n=0
-fail=0
 tmp=$(mktemp -d)
 a_pid=""
 cleanup() {
@@ -36,21 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
-skip() {
-	n=$((n + 1))
-	echo "ok $n # SKIP $1"
-}
 has() { grep -qF -- "$2" "$tmp/$1"; }
 
 kbs_make_certs "$tmp" || {
@@ -529,5 +513,4 @@ open(sys.argv[2], "w").write(s.recv(256).decode())' "$tmp/notify.sock" "$tmp/not
 	swtpm_stop
 fi
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -6,27 +6,14 @@
 #
 # Usage: mkosi-check.sh SOURCE_ROOT [MRBOOT]
 set -u
+. "$(dirname "$0")/../lib-tap.sh"
 src=$1
 mrboot=${2:-}
 lib_dir=$(cd "$(dirname "$0")" && pwd)
 . "$lib_dir/lib-apt.sh"
 py=/usr/bin/python3
-n=0
-fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
 
 suite=${MRBOOT_MKOSI_SUITE:-sid}
 if ! apt_suite "$suite" || ! deb=$(apt_deb mkosi); then
@@ -94,5 +81,4 @@ check "the partition definitions are [Partition] files with a Type=" sh -c '
 	for f in "$1"/mkosi.repart/*.conf; do
 		grep -qx "\[Partition\]" "$f" && grep -q "^Type=" "$f" || exit 1
 	done' sh "$src/mkosi"
-echo "1..$n"
-exit $fail
+tap_end
