@@ -90,6 +90,11 @@ static void test_challenge(void)
 	tap_ok(strstr(e.msg, "nonce") != NULL, "challenge: naming the member (%s)", e.msg);
 	tap_is_int(challenge("{\"nonce\":\"" NONCE "\",\"extra\":1}", &c, &e), -EINVAL,
 		   "challenge: an unknown member is refused");
+	/* Found by fuzz-kbs: the name was compared as a C string, which ends at the NUL. */
+	tap_is_int(challenge("{\"nonce\":\"" NONCE "\",\"nonce\\u0000x\":1}", &c, &e), -EINVAL,
+		   "challenge: a member named \"nonce\" + NUL + more is unknown, not the nonce");
+	tap_ok(strstr(e.msg, "a NUL") != NULL, "challenge: saying the name holds a NUL (%s)",
+	       e.msg);
 	tap_is_int(challenge("[\"" NONCE "\"]", &c, &e), -EINVAL, "challenge: an array is refused");
 	tap_is_int(challenge("{\"nonce\":\"" NONCE "\"", &c, &e), -EINVAL,
 		   "challenge: truncated JSON is refused");

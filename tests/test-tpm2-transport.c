@@ -102,7 +102,7 @@ static pid_t fake_tpm(const char *const *responses)
 	if (pid == 0) {
 		int c = accept(l, NULL, NULL), seen = 0;
 
-		signal(SIGPIPE, SIG_IGN);
+		(void)signal(SIGPIPE, SIG_IGN);
 		for (; c >= 0 && *responses; responses++) {
 			uint8_t rsp[TPM2_BUFFER_SIZE];
 			size_t n = unhex(*responses, rsp, sizeof(rsp));
@@ -202,6 +202,111 @@ static void test_error_not_retried(void)
 	tap_is_int(t.last_rc, 0x907, "last_rc holds the TPM's code");
 	tpm2_close(&t);
 	tap_is_int(commands_seen(pid), 1, "TPM_RC_LOCALITY is not retried");
+}
+
+/*
+ * TPM2_Quote by an AK at 0x80000000 of PCRs 0..23 in the SHA-256 bank over 32 bytes; the
+ * script's responses, timeout_ms and retry_max as given. Returns the result, e set.
+ */
+static int quote_with(const char *const *script, unsigned retry_max, int *seen, struct error *e)
+{
+	static struct tpm2_quote quote;
+	const struct tpm2_ak ak = { .handle = 0x80000000 };
+	uint8_t qualifying[32] = { 0 };
+	struct tpm2 t;
+	pid_t pid = fake_tpm(script);
+	int r;
+
+	r = tpm2_open_socket(&t, sock, e);
+	t.retry_max = retry_max;
+	t.timeout_ms = 300;
+	if (r == 0)
+		r = tpm2_quote(&t, &ak, TPM2_ALG_SHA256, 0xffffff, qualifying, sizeof(qualifying),
+			       &quote, e);
+	tpm2_close(&t);
+	*seen = commands_seen(pid);
+	return r;
+}
+
+static void test_quote_errors(void)
+{
+	static const char *const locality[] = { RC_LOCALITY, NULL };
+	static const char *const yielded[] = { RC_YIELDED, RC_YIELDED, RC_YIELDED, NULL };
+	static const char *const retry[] = { RC_RETRY, RC_LOCALITY, NULL };
+	/* The header says 460 bytes (a quote by a 2048-bit key), then 10 or 14 arrive. */
+	static const char *const cut[] = { "8002 000001cc 00000000 !", NULL };
+	static const char *const short_size[] = { "8002 000001cc 00000000 000001b9", NULL };
+	struct error e = { 0 };
+	int r, seen;
+
+	r = quote_with(locality, 3, &seen, &e);
+	tap_ok(r == -EIO && strstr(e.msg, "quote of bank 0x000b") &&
+		       strstr(e.msg, "TPM2_Quote failed: TPM_RC_LOCALITY"),
+	       "quote: TPM_RC_LOCALITY is -EIO naming the bank, command and code (%s)", e.msg);
+	tap_is_int(seen, 1, "quote: TPM_RC_LOCALITY is not retried");
+
+	r = quote_with(yielded, 2, &seen, &e);
+	tap_ok(r == -EAGAIN && strstr(e.msg, "TPM2_Quote") && strstr(e.msg, "TPM_RC_YIELDED") &&
+		       strstr(e.msg, "3 attempts"),
+	       "quote: TPM_RC_YIELDED on every try is -EAGAIN after 1 + 2 retries (%s)", e.msg);
+	tap_is_int(seen, 3, "quote: sent three times");
+
+	r = quote_with(retry, 3, &seen, &e);
+	tap_ok(r == -EIO && strstr(e.msg, "TPM_RC_LOCALITY"),
+	       "quote: TPM_RC_RETRY, then an error: the error is the one reported (%s)", e.msg);
+	tap_is_int(seen, 2, "quote: sent again once after TPM_RC_RETRY");
+
+	r = quote_with(cut, 3, &seen, &e);
+	tap_ok(r == -ECONNRESET && strstr(e.msg, "TPM2_Quote") && strstr(e.msg, "after 10 bytes"),
+	       "quote: a response ended after its header is -ECONNRESET naming the command (%s)",
+	       e.msg);
+
+	r = quote_with(short_size, 3, &seen, &e);
+	tap_ok(r == -ETIMEDOUT && strstr(e.msg, "TPM2_Quote") && strstr(e.msg, "14 bytes received"),
+	       "quote: a responseSize beyond what arrives is -ETIMEDOUT at the deadline, with the "
+	       "bytes received (%s)",
+	       e.msg);
+}
+
+static void test_extend_response_lost(void)
+{
+	static const char *const cut[] = { "8002 00000013 00000000 !", NULL };
+	static const char *const short_size[] = { "8002 00000053 00000000 00000000 0000010000",
+						  NULL };
+	struct mr_digests d = { .count = 1, .bank = { { .alg = HASH_SHA256 } } };
+	struct error e = { 0 };
+	struct tpm2 t;
+	uint8_t out[32];
+	pid_t pid;
+	int r;
+
+	pid = fake_tpm(cut);
+	r = tpm2_open_socket(&t, sock, &e);
+	if (r == 0)
+		r = tpm2_pcr_extend(&t, 16, &d, &e);
+	tap_ok(r == -ECONNRESET && strstr(e.msg, "PCR 16: TPM2_PCR_Extend") &&
+		       strstr(e.msg, "after 10 bytes"),
+	       "extend: a response ended after its header is -ECONNRESET naming PCR and command "
+	       "(%s)",
+	       e.msg);
+	r = tpm2_pcr_read(&t, 16, TPM2_ALG_SHA256, out, sizeof(out), NULL, &e);
+	tap_ok(r == -ENOTCONN,
+	       "extend: the register cannot be asked over the dropped connection, so the caller "
+	       "cannot take the extend for done or undone (%s)",
+	       e.msg);
+	tpm2_close(&t);
+	commands_seen(pid);
+
+	pid = fake_tpm(short_size);
+	r = tpm2_open_socket(&t, sock, &e);
+	t.timeout_ms = 300;
+	if (r == 0)
+		r = tpm2_pcr_extend(&t, 16, &d, &e);
+	tap_ok(r == -ETIMEDOUT && strstr(e.msg, "TPM2_PCR_Extend") &&
+		       strstr(e.msg, "19 bytes received"),
+	       "extend: a responseSize of 83 where 19 bytes come is -ETIMEDOUT (%s)", e.msg);
+	tpm2_close(&t);
+	commands_seen(pid);
 }
 
 static void test_fewer_random_bytes(void)
@@ -336,6 +441,8 @@ int main(void)
 	test_retry_then_success();
 	test_retry_gives_up();
 	test_error_not_retried();
+	test_quote_errors();
+	test_extend_response_lost();
 	test_fewer_random_bytes();
 	test_broken_responses();
 	test_dead_tpm_times_out();

@@ -534,7 +534,7 @@ static int write_json(struct json_writer *w, const struct evidence_tpm *ev, stru
 	json_writer_key(w, "aa_eventlog");
 	write_base64(w, ev->aa_eventlog, ev->aa_eventlog_len);
 	if (json_writer_end_object(w) < 0)
-		return error_set(e, w->error.code, "TPM evidence: %s", w->error.msg);
+		return error_set(e, w->error.code, "%s", w->error.msg);
 	return 0;
 }
 
@@ -546,28 +546,26 @@ int evidence_tpm_write(struct json_writer *w, const struct tee_evidence_input *i
 	int k;
 
 	if (!in->tpm)
-		return error_set(e, -EINVAL, "TPM evidence needs an open TPM");
+		return error_set(e, -EINVAL, "no TPM open for the evidence");
 	k = tee_report_data(in, qualifying, e);
 	if (k < 0)
 		return k;
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
-		return error_set_errno(e, -ENOMEM, "TPM evidence");
+		return error_set_errno(e, -ENOMEM, "the evidence");
 	/* The logs first: a log that cannot be sent is found before the TPM makes a key. */
 	k = firmware_log(in, &ev->firmware_log, &ev->firmware_log_len, e);
 	if (k >= 0)
 		k = aa_eventlog(in->log, &ev->aa_eventlog, &ev->aa_eventlog_len, e);
 	if (k < 0) {
-		error_prefix(e, "TPM evidence: event log");
+		error_prefix(e, "event log");
 		goto out;
 	}
 	k = choose_banks(in->tpm, ev->firmware_log != NULL, ev->quotes, &ev->count, e);
 	if (k >= 0)
 		k = quote_banks(in->tpm, qualifying, ev->quotes, ev->count, &ak, e);
-	if (k < 0) {
-		error_prefix(e, "TPM evidence");
+	if (k < 0)
 		goto out;
-	}
 	ev->spki_len = spki_rsa_der(&ak, ev->spki);
 	k = write_json(w, ev, e);
 out:

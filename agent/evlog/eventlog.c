@@ -315,12 +315,19 @@ int eventlog_measure(struct eventlog *log, struct registers *regs, const struct 
 	if (k < 0) {
 		struct error why = *e, e2 = { 0 };
 
-		/* A TPM that timed out may still have run the command: ask the register. */
+		/*
+		 * A TPM that timed out may still have run the command: ask the register. When
+		 * that fails too, nothing can tell; the record stays pending for the next start
+		 * to settle, and the message says so first, before the details it may cut.
+		 */
 		if (eventlog_settle_by_register(log, regs, &log->records[log->count - 1],
 						"the register shows the extend happened", why.msg,
 						&e2) < 0)
-			return error_set(e, e2.code, "extending %s: %s; then: %s", name, why.msg,
-					 e2.msg);
+			return error_set(e, e2.code,
+					 "extending %s, record %llu left pending (whether the "
+					 "extend happened is settled by the register at the next "
+					 "start): %s; then: %s",
+					 name, (unsigned long long)r.seq, why.msg, e2.msg);
 		if (log->records[log->count - 1].state == RECORD_ABORTED)
 			return error_prefix(e, "extending %s", name);
 	}

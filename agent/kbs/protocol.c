@@ -95,6 +95,15 @@ static int kbs_challenge_extra(const struct json_value *extra, struct kbs_challe
 	return 0;
 }
 
+/*
+ * A member name may hold a NUL ("nonce\u0000x"): compared as a C string it would pass for
+ * a known member, so it is compared with its length.
+ */
+static bool kbs_member_is(const struct json_value *m, const char *name)
+{
+	return m->key_len == strlen(name) && memcmp(m->key, name, m->key_len) == 0;
+}
+
 int kbs_challenge_parse(const void *body, size_t len, struct kbs_challenge *c, struct error *e)
 {
 	struct json_arena arena;
@@ -125,8 +134,10 @@ int kbs_challenge_parse(const void *body, size_t len, struct kbs_challenge *c, s
 	extra = json_object_get(root, "extra-params");
 	r = extra ? kbs_challenge_extra(extra, c, e) : 0;
 	for (const struct json_value *m = root->u.container.first; r == 0 && m; m = m->next)
-		if (strcmp(m->key, "nonce") != 0 && strcmp(m->key, "extra-params") != 0)
-			r = error_set(e, -EINVAL, "challenge: unknown member '%.40s'", m->key);
+		if (!kbs_member_is(m, "nonce") && !kbs_member_is(m, "extra-params"))
+			r = error_set(e, -EINVAL, "challenge: unknown member '%.40s'%s", m->key,
+				      strlen(m->key) != m->key_len ? " (and a NUL, then more)"
+								   : "");
 out:
 	json_arena_free(&arena);
 	return r;

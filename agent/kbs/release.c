@@ -103,13 +103,12 @@ static enum kbs_outcome kbs_handshake(struct kbs_attempt *a, struct error *e)
 	in.hash_len = hash_info(challenge.hash)->size;
 	json_writer_init(&evidence, KBS_REQUEST_MAX);
 	json_writer_init(&request, KBS_REQUEST_MAX);
+	/* tee_evidence_write's messages name the TEE already. */
 	r = tee_evidence_write(&evidence, &in, e);
-	if (r == 0)
-		r = json_writer_finish(&evidence, e);
-	if (r < 0) {
-		error_prefix(e, "evidence (%s)", tee_name(in.tee));
+	if (r == 0 && json_writer_finish(&evidence, e) < 0)
+		r = error_prefix(e, "%s evidence", tee_name(in.tee));
+	if (r < 0)
 		goto out;
-	}
 	kbs_attest_request_write(&request, challenge.nonce, &a->key, evidence.buf, evidence.len);
 	r = json_writer_finish(&request, e);
 	if (r < 0) {

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * luks_token_parse() on any bytes as a LUKS2 header's token JSON, which nothing authenticates.
+ * An accepted token keeps the documented bounds (a key slot 0..31, 1..KBS_URLS_MAX https
+ * brokers, a timeout of 1..LUKS_TOKEN_TIMEOUT_MAX seconds or none) and is what enrolment could
+ * have written: luks_token_write() of it parses back to the same token, and writing that
+ * again gives the same text.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "fuzz.h"
+#include "json.h"
+#include "luks/token.h"
+
+static char *token_text(const struct luks_token *t, size_t *len)
+{
+	struct json_writer w;
+	struct error e = { 0 };
+	char *text;
+
+	json_writer_init(&w, LUKS_TOKEN_JSON_MAX);
+	luks_token_write(t, &w);
+	if (json_writer_finish(&w, &e) < 0)
+		fprintf(stderr, "cannot write the token back: %s\n", e.msg);
+	fuzz_check(e.code == 0, "an accepted token can be written");
+	text = w.buf;
+	*len = w.len;
+	w.buf = NULL;
+	json_writer_free(&w);
+	return text;
+}
+
+static void check_same(const struct luks_token *a, const struct luks_token *b)
+{
+	size_t i;
+
+	fuzz_check(a->keyslot == b->keyslot, "the same key slot");
+	for (i = 0; a->urls[i] && b->urls[i]; i++)
+		fuzz_check(strcmp(a->urls[i], b->urls[i]) == 0, "the same URLs");
+	fuzz_check(!a->urls[i] && !b->urls[i], "as many URLs");
+	fuzz_check(strcmp(a->resource, b->resource) == 0, "the same resource");
+	fuzz_check(strcmp(a->trust_anchor, b->trust_anchor) == 0, "the same trust anchor");
+	fuzz_check(a->has_tee == b->has_tee && (!a->has_tee || a->tee == b->tee), "the same TEE");
+	fuzz_check(a->timeout == b->timeout, "the same timeout");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_arena arena, again_arena;
+	struct luks_token t, again;
+	struct error e = { 0 };
+	char *text, *text2;
+	size_t len, len2, n;
+	int r;
+
+	r = luks_token_parse(&t, &arena, (const char *)data, size, &e);
+	if (r < 0) {
+		fuzz_check(e.code == r && e.msg[0], "a refusal says why");
+		json_arena_free(&arena);
+		return 0;
+	}
+	fuzz_check(t.keyslot < LUKS_TOKEN_KEYSLOTS, "a LUKS2 key slot");
+	for (n = 0; t.urls[n]; n++)
+		/* RFC 3986 section 3.1: the scheme is case-insensitive. */
+		fuzz_check(strncasecmp(t.urls[n], "https://", 8) == 0, "https brokers only");
+	fuzz_check(n >= 1 && n <= KBS_URLS_MAX, "1..KBS_URLS_MAX brokers");
+	fuzz_check(t.timeout <= LUKS_TOKEN_TIMEOUT_MAX, "a bounded timeout");
+	fuzz_check(t.resource && t.trust_anchor && t.trust_anchor[0], "the required members");
+
+	text = token_text(&t, &len);
+	r = luks_token_parse(&again, &again_arena, text, len, &e);
+	if (r < 0)
+		fprintf(stderr, "the written token is refused: %s\n%s\n", e.msg, text);
+	fuzz_check(r == 0, "the written token parses");
+	check_same(&t, &again);
+	text2 = token_text(&again, &len2);
+	fuzz_check(len == len2 && memcmp(text, text2, len) == 0, "writing is a fixed point");
+	free(text2);
+	free(text);
+	json_arena_free(&again_arena);
+	json_arena_free(&arena);
+	return 0;
+}
