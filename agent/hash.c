@@ -31,6 +31,7 @@ static const char *const hash_impl_names[HASH_IMPL_COUNT] = {
 	[HASH_IMPL_AUTO] = "auto",
 	[HASH_IMPL_PORTABLE] = "portable",
 	[HASH_IMPL_SHA_NI] = "sha-ni",
+	[HASH_IMPL_ARMV8] = "armv8",
 };
 
 /*
@@ -93,13 +94,64 @@ bool hash_sha_ni_available(void)
 #endif
 }
 
+static bool hash_armv8_available(enum hash_alg alg)
+{
+#if MRBOOT_HAVE_SHA_ARMV8
+	if (alg == HASH_SHA256)
+		return sha256_armv8_available();
+	if (alg == HASH_SHA384 || alg == HASH_SHA512)
+		return sha512_armv8_available();
+#else
+	(void)alg; /* no such path in this build */
+#endif
+	return false;
+}
+
+bool hash_impl_available(enum hash_impl impl, enum hash_alg alg)
+{
+	if ((unsigned int)alg >= HASH_ALG_COUNT)
+		return false;
+	switch (impl) {
+	case HASH_IMPL_AUTO:
+	case HASH_IMPL_PORTABLE:
+		return true;
+	case HASH_IMPL_SHA_NI:
+		return alg == HASH_SHA256 && hash_sha_ni_available();
+	case HASH_IMPL_ARMV8:
+		return hash_armv8_available(alg);
+	default:
+		return false;
+	}
+}
+
+/* The CPU's instructions where it has them (a build has at most one such path), else BearSSL. */
+static enum hash_impl hash_impl_fastest(enum hash_alg alg)
+{
+	if (hash_impl_available(HASH_IMPL_SHA_NI, alg))
+		return HASH_IMPL_SHA_NI;
+	if (hash_impl_available(HASH_IMPL_ARMV8, alg))
+		return HASH_IMPL_ARMV8;
+	return HASH_IMPL_PORTABLE;
+}
+
+#if MRBOOT_HAVE_SHA_ARMV8
+static void hash_armv8_init(struct hash_ctx *ctx, enum hash_alg alg)
+{
+	if (alg == HASH_SHA256)
+		sha256_armv8_init(&ctx->u.sha256_armv8);
+	else if (alg == HASH_SHA384)
+		sha384_armv8_init(&ctx->u.sha512_armv8);
+	else
+		sha512_armv8_init(&ctx->u.sha512_armv8);
+}
+#endif
+
 int hash_init_impl(struct hash_ctx *ctx, enum hash_alg alg, enum hash_impl impl)
 {
 	if ((unsigned int)alg >= HASH_ALG_COUNT)
 		return -EINVAL;
 	if (impl == HASH_IMPL_AUTO)
-		impl = alg == HASH_SHA256 && hash_sha_ni_available() ? HASH_IMPL_SHA_NI
-								     : HASH_IMPL_PORTABLE;
+		impl = hash_impl_fastest(alg);
 	switch (impl) {
 	case HASH_IMPL_PORTABLE:
 		hash_algs[alg].vtable->init(&ctx->u.vtable);
@@ -109,6 +161,13 @@ int hash_init_impl(struct hash_ctx *ctx, enum hash_alg alg, enum hash_impl impl)
 			return -EOPNOTSUPP;
 #if MRBOOT_HAVE_SHA_NI
 		sha256_ni_init(&ctx->u.sha256_ni);
+#endif
+		break;
+	case HASH_IMPL_ARMV8:
+		if (!hash_armv8_available(alg))
+			return -EOPNOTSUPP;
+#if MRBOOT_HAVE_SHA_ARMV8
+		hash_armv8_init(ctx, alg);
 #endif
 		break;
 	default:
@@ -136,6 +195,15 @@ void hash_update(struct hash_ctx *ctx, const void *data, size_t len)
 		return;
 	}
 #endif
+#if MRBOOT_HAVE_SHA_ARMV8
+	if (ctx->impl == HASH_IMPL_ARMV8) {
+		if (ctx->alg == HASH_SHA256)
+			sha256_armv8_update(&ctx->u.sha256_armv8, data, len);
+		else
+			sha512_armv8_update(&ctx->u.sha512_armv8, data, len);
+		return;
+	}
+#endif
 	ctx->u.vtable->update(&ctx->u.vtable, data, len);
 }
 
@@ -144,6 +212,17 @@ static void hash_out(const struct hash_ctx *ctx, uint8_t *out)
 #if MRBOOT_HAVE_SHA_NI
 	if (ctx->impl == HASH_IMPL_SHA_NI) {
 		sha256_ni_out(&ctx->u.sha256_ni, out);
+		return;
+	}
+#endif
+#if MRBOOT_HAVE_SHA_ARMV8
+	if (ctx->impl == HASH_IMPL_ARMV8) {
+		if (ctx->alg == HASH_SHA256)
+			sha256_armv8_out(&ctx->u.sha256_armv8, out);
+		else if (ctx->alg == HASH_SHA384)
+			sha384_armv8_out(&ctx->u.sha512_armv8, out);
+		else
+			sha512_armv8_out(&ctx->u.sha512_armv8, out);
 		return;
 	}
 #endif

@@ -3,9 +3,10 @@
 #define MRBOOT_HASH_H
 
 /*
- * The digests mrboot measures with: SHA-256, SHA-384 and SHA-512 from BearSSL, and SHA-256
- * on the x86 SHA extensions when the CPU has them. Streaming, caller-owned contexts, no
- * allocation except hash_fd()'s read buffer.
+ * The digests mrboot measures with: SHA-256, SHA-384 and SHA-512 from BearSSL, SHA-256 on
+ * the x86 SHA extensions and SHA-256, SHA-384 and SHA-512 on the Armv8 SHA-2 instructions
+ * when the CPU has them. Streaming, caller-owned contexts, no allocation except hash_fd()'s
+ * read buffer.
  */
 
 #include <bearssl_hash.h>
@@ -13,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sha256_armv8.h"
 #include "sha256_ni.h"
+#include "sha512_armv8.h"
 
 struct error;
 
@@ -45,15 +48,19 @@ enum hash_impl {
 	HASH_IMPL_AUTO,	    /* the fastest this CPU runs */
 	HASH_IMPL_PORTABLE, /* BearSSL's C code */
 	HASH_IMPL_SHA_NI,   /* x86 SHA extensions; SHA-256 only */
+	HASH_IMPL_ARMV8,    /* Armv8 SHA-256 and Armv8.2 SHA-512 instructions; SHA-2 only */
 	HASH_IMPL_COUNT,
 };
 
-/* "auto", "portable", "sha-ni"; NULL for an unknown value. */
+/* "auto", "portable", "sha-ni", "armv8"; NULL for an unknown value. */
 const char *hash_impl_name(enum hash_impl impl);
 int hash_impl_from_name(const char *name, enum hash_impl *ret);
 
 /* The build has the SHA-NI path and this CPU can run it. */
 bool hash_sha_ni_available(void);
+
+/* The build has impl's code for alg and this CPU can run it (HASH_IMPL_AUTO: always). */
+bool hash_impl_available(enum hash_impl impl, enum hash_alg alg);
 
 struct hash_ctx {
 	enum hash_alg alg;
@@ -65,13 +72,18 @@ struct hash_ctx {
 		br_sha512_context sha512;
 		br_sha1_context sha1;
 		struct sha256_ni_context sha256_ni;
+		struct sha256_armv8_context sha256_armv8;
+		struct sha512_armv8_context sha512_armv8;
 	} u;
 };
 
 /* With the fastest implementation this CPU runs. */
 void hash_init(struct hash_ctx *ctx, enum hash_alg alg);
 
-/* -EOPNOTSUPP when impl cannot do alg here (SHA-NI: not SHA-256, not built, not this CPU). */
+/*
+ * -EOPNOTSUPP when impl cannot do alg here: an algorithm it lacks (SHA-NI does SHA-256 only,
+ * Armv8 SHA-2 only), or it is not built, or not for this CPU; see hash_impl_available().
+ */
 int hash_init_impl(struct hash_ctx *ctx, enum hash_alg alg, enum hash_impl impl);
 
 void hash_update(struct hash_ctx *ctx, const void *data, size_t len);

@@ -18,7 +18,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: hash [--alg sha256|sha384|sha512] [--impl auto|portable|sha-ni] FILE\n", f);
+	fputs("usage: hash [--alg sha256|sha384|sha512] [--impl auto|portable|sha-ni|armv8] FILE\n",
+	      f);
 }
 
 static double now_seconds(void)

@@ -1,5 +1,6 @@
 # Sourced by scripts/check and scripts/demo: configure and build one build directory.
 # build_dir DIR NATIVE_FILE_OR_EMPTY OPTIONS...: set up once, then only update options.
+# A machine file with a [host_machine] section is a cross file (build-aux/musl-aarch64.ini).
 build_dir() {
 	dir=$1
 	native=$2
@@ -7,6 +8,8 @@ build_dir() {
 	log=$(mktemp)
 	if [ -f "$dir/build.ninja" ]; then
 		set -- configure "$dir" "$@"
+	elif [ -n "$native" ] && grep -q '^\[host_machine\]' "$native"; then
+		set -- setup "$dir" --wrap-mode=nodownload --cross-file "$native" "$@"
 	elif [ -n "$native" ]; then
 		set -- setup "$dir" --wrap-mode=nodownload --native-file "$native" "$@"
 	else

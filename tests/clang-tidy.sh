@@ -32,11 +32,13 @@ if [ ! -f "$db" ]; then
 	exit 0
 fi
 
-# musl-gcc compiles with musl's headers through a specs file that clang does not read: give
-# clang-tidy the same include path, with clang's own headers (immintrin.h) after musl's.
+# musl-gcc (aarch64-linux-musl-gcc in the cross build) compiles with musl's headers through a
+# specs file that clang does not read: give clang-tidy the same include path, with clang's own
+# headers (immintrin.h, arm_neon.h) after musl's. clang takes the target from the name.
 set --
-if grep -q '"command": "musl-gcc ' "$db"; then
-	specs=$(sed -n 's/.*-specs "\([^"]*\)".*/\1/p' "$(command -v musl-gcc)" | head -n 1)
+cc=$(sed -n 's/.*"command": "\([^ "]*musl-gcc\) .*/\1/p' "$db" | head -n 1)
+if [ -n "$cc" ]; then
+	specs=$(sed -n 's/.*-specs "\([^"]*\)".*/\1/p' "$(command -v "$cc")" | head -n 1)
 	musl_inc=$(grep -o -e '-isystem [^ ]*' "$specs" 2>/dev/null | head -n 1 | cut -d' ' -f2)
 	resource=$(clang-tidy --version >/dev/null 2>&1 &&
 		ls -d "$(dirname "$(readlink -f "$(command -v clang-tidy)")")"/../lib/clang/*/include 2>/dev/null |
@@ -46,6 +48,11 @@ if grep -q '"command": "musl-gcc ' "$db"; then
 		exit 0
 	fi
 	set -- --extra-arg=-nostdinc --extra-arg=-isystem"$musl_inc" --extra-arg=-isystem"$resource"
+fi
+# clang 14 declares the Armv8 SHA-2 intrinsics only when the whole unit's -march has them;
+# GCC, which builds the agent, takes them per function (agent/sha256_armv8.c).
+if grep -q '"command": "aarch64-' "$db"; then
+	set -- "$@" --extra-arg=-march=armv8.2-a+crypto+sha3
 fi
 
 work=$(mktemp -d)

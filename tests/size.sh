@@ -1,9 +1,11 @@
 #!/bin/sh
 # TAP: the static initrd binary is statically linked and, stripped, no larger than the limit.
-# Usage: size.sh MRBOOT LIMIT_BYTES
+# Usage: size.sh MRBOOT LIMIT_BYTES [STRIP [NM]]  (the binutils for MRBOOT's architecture)
 set -u
 bin=$1
 limit=$2
+strip=${3:-strip}
+nm=${4:-nm}
 n=0
 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -17,13 +19,17 @@ esac
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-strip -o "$tmp" "$bin"
+if ! "$strip" -o "$tmp" "$bin"; then
+	not_ok "$strip strips the binary"
+	echo "1..$n"
+	exit 1
+fi
 size=$(stat -c %s "$tmp")
 echo "# stripped size: $size bytes ($((size / 1024)) KiB), limit $limit bytes ($((limit / 1024)) KiB)"
 # Which large components the binary carries now (LTO inlines and renames functions, so look
 # for each library's prefix): the limit holds as they land.
 for part in "libkmod:kmod_" "BearSSL TLS client:br_ssl_client" "BearSSL SHA-2:br_sha"; do
-	if nm "$bin" 2>/dev/null | grep -q " [TtWwDdRr] ${part#*:}"; then
+	if "$nm" "$bin" 2>/dev/null | grep -q " [TtWwDdRr] ${part#*:}"; then
 		echo "# linked: ${part%%:*}"
 	else
 		echo "# not linked yet: ${part%%:*}"

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
 
 #include "error.h"
 #include "hash.h"
@@ -103,8 +106,9 @@ static const struct {
 	enum hash_impl impl;
 } paths[] = {
 	{ HASH_SHA256, HASH_IMPL_PORTABLE }, { HASH_SHA256, HASH_IMPL_SHA_NI },
-	{ HASH_SHA384, HASH_IMPL_PORTABLE }, { HASH_SHA512, HASH_IMPL_PORTABLE },
-	{ HASH_SHA1, HASH_IMPL_PORTABLE },
+	{ HASH_SHA256, HASH_IMPL_ARMV8 },    { HASH_SHA384, HASH_IMPL_PORTABLE },
+	{ HASH_SHA384, HASH_IMPL_ARMV8 },    { HASH_SHA512, HASH_IMPL_PORTABLE },
+	{ HASH_SHA512, HASH_IMPL_ARMV8 },    { HASH_SHA1, HASH_IMPL_PORTABLE },
 };
 
 static uint8_t *million_a;
@@ -144,14 +148,16 @@ static void vector_message(enum vector v, const uint8_t **p, size_t *len)
 /* Reports the skip and returns false when this path cannot run here. */
 static bool path_init(struct hash_ctx *ctx, size_t path, const char *what)
 {
+	enum hash_impl impl = paths[path].impl;
+	bool built = impl == HASH_IMPL_SHA_NI ? MRBOOT_HAVE_SHA_NI : MRBOOT_HAVE_SHA_ARMV8;
 	char why[160];
-	int r = hash_init_impl(ctx, paths[path].alg, paths[path].impl);
+	int r = hash_init_impl(ctx, paths[path].alg, impl);
 
 	if (r == 0)
 		return true;
 	snprintf(why, sizeof(why), "%s %s: %s: %s", hash_info(paths[path].alg)->name,
-		 hash_impl_name(paths[path].impl), what,
-		 MRBOOT_HAVE_SHA_NI ? "the CPU has no SHA extensions" : "built without SHA-NI");
+		 hash_impl_name(impl), what,
+		 built ? "the CPU has no such instructions" : "not built for this CPU");
 	tap_skip(why);
 	return false;
 }
@@ -309,6 +315,8 @@ static void test_unknown_names(void)
 	tap_is_int(hash_alg_from_tcg_id(0x0012, &alg), -EINVAL, "TPM_ALG_SM3_256 is rejected");
 	tap_ok(hash_impl_from_name("sha-ni", &impl) == 0 && impl == HASH_IMPL_SHA_NI,
 	       "\"sha-ni\" names the SHA-NI path");
+	tap_ok(hash_impl_from_name("armv8", &impl) == 0 && impl == HASH_IMPL_ARMV8,
+	       "\"armv8\" names the Armv8 SHA-2 path");
 	tap_ok(hash_impl_from_name("portable", &impl) == 0 && impl == HASH_IMPL_PORTABLE,
 	       "\"portable\" names BearSSL");
 	tap_is_int(hash_impl_from_name("avx2", &impl), -EINVAL, "\"avx2\" is not a path");
@@ -335,25 +343,97 @@ static bool cpuinfo_has_sha_ni(void)
 	return sha && sse41 && ssse3;
 }
 
+struct armv8_sha {
+	bool sha256, sha512; /* SHA-512 counts with SHA-3, which its code may use too */
+	const char *source;  /* NULL: not an Arm CPU */
+};
+
+/*
+ * What the CPU's ID register says, independently of the kernel's hardware capabilities that
+ * the code reads: ID_AA64ISAR0_EL1.SHA2 (bits 15:12) is 1 for SHA-256, 2 for SHA-256 and
+ * SHA-512, and .SHA3 (bits 35:32) is 1 for SHA-3. Linux (and qemu's user emulation) let a
+ * program read it when it reports HWCAP_CPUID; otherwise /proc/cpuinfo's Features line.
+ */
+static struct armv8_sha armv8_sha_of_cpu(void)
+{
+	struct armv8_sha cpu = { false, false, NULL };
+#if defined(__aarch64__)
+	if (getauxval(AT_HWCAP) & HWCAP_CPUID) {
+		uint64_t isar0;
+
+		__asm__ volatile("mrs %0, ID_AA64ISAR0_EL1" : "=r"(isar0));
+		cpu.sha256 = ((isar0 >> 12) & 0xf) >= 1;
+		cpu.sha512 = ((isar0 >> 12) & 0xf) >= 2 && ((isar0 >> 32) & 0xf) >= 1;
+		cpu.source = "ID_AA64ISAR0_EL1";
+	} else {
+		_cleanup_free_ char *line = NULL;
+		size_t cap = 0;
+		FILE *f = fopen("/proc/cpuinfo", "re");
+
+		cpu.source = "/proc/cpuinfo";
+		while (f && getline(&line, &cap, f) > 0)
+			if (strncmp(line, "Features", 8) == 0) {
+				cpu.sha256 = strstr(line, " sha2") != NULL;
+				cpu.sha512 = strstr(line, " sha512") && strstr(line, " sha3");
+				break;
+			}
+		if (f)
+			fclose(f);
+	}
+#endif
+	return cpu;
+}
+
 static void test_impl_choice(void)
 {
 	struct hash_ctx ctx;
 	bool ni = MRBOOT_HAVE_SHA_NI && cpuinfo_has_sha_ni();
+	struct armv8_sha cpu = armv8_sha_of_cpu();
+	bool a256 = MRBOOT_HAVE_SHA_ARMV8 && cpu.sha256;
+	bool a512 = MRBOOT_HAVE_SHA_ARMV8 && cpu.sha512;
 
+	if (cpu.source)
+		tap_diag("Armv8 SHA-2 by %s: SHA-256 %s, SHA-512 and SHA-3 %s", cpu.source,
+			 cpu.sha256 ? "yes" : "no", cpu.sha512 ? "yes" : "no");
 	tap_is_int(hash_sha_ni_available(), ni,
 		   "SHA-NI is available exactly when /proc/cpuinfo "
 		   "lists sha_ni, sse4_1 and ssse3 (and it is built)");
+	tap_is_int(hash_impl_available(HASH_IMPL_ARMV8, HASH_SHA256), a256,
+		   "Armv8 SHA-256 is available exactly when the CPU has it (and it is built)");
+	tap_is_int(hash_impl_available(HASH_IMPL_ARMV8, HASH_SHA384), a512,
+		   "Armv8 SHA-384 is available exactly when the CPU has SHA-512 and SHA-3");
+	tap_is_int(hash_impl_available(HASH_IMPL_ARMV8, HASH_SHA512), a512,
+		   "Armv8 SHA-512 is available exactly when the CPU has SHA-512 and SHA-3");
+	tap_is_int(hash_impl_available(HASH_IMPL_ARMV8, HASH_SHA1), 0,
+		   "the Armv8 path does not do SHA-1");
+	tap_ok(hash_impl_available(HASH_IMPL_PORTABLE, HASH_SHA1),
+	       "the portable path is always available");
 	hash_init(&ctx, HASH_SHA256);
-	tap_is_str(hash_impl_name(ctx.impl), ni ? "sha-ni" : "portable",
-		   "hash_init picks SHA-NI for SHA-256 when available");
+	tap_is_str(hash_impl_name(ctx.impl),
+		   ni	  ? "sha-ni"
+		   : a256 ? "armv8"
+			  : "portable",
+		   "hash_init picks the CPU's SHA-256 instructions when available");
 	hash_init(&ctx, HASH_SHA384);
-	tap_is_str(hash_impl_name(ctx.impl), "portable", "hash_init picks BearSSL for SHA-384");
+	tap_is_str(hash_impl_name(ctx.impl), a512 ? "armv8" : "portable",
+		   "hash_init picks the CPU's SHA-512 instructions for SHA-384, else BearSSL");
+	hash_init(&ctx, HASH_SHA512);
+	tap_is_str(hash_impl_name(ctx.impl), a512 ? "armv8" : "portable",
+		   "hash_init picks the CPU's SHA-512 instructions for SHA-512, else BearSSL");
+	hash_init(&ctx, HASH_SHA1);
+	tap_is_str(hash_impl_name(ctx.impl), "portable", "hash_init picks BearSSL for SHA-1");
 	tap_is_int(hash_init_impl(&ctx, HASH_SHA384, HASH_IMPL_SHA_NI), -EOPNOTSUPP,
 		   "SHA-NI does not do SHA-384");
 	tap_is_int(hash_init_impl(&ctx, HASH_SHA512, HASH_IMPL_SHA_NI), -EOPNOTSUPP,
 		   "SHA-NI does not do SHA-512");
 	tap_is_int(hash_init_impl(&ctx, HASH_SHA256, HASH_IMPL_SHA_NI), ni ? 0 : -EOPNOTSUPP,
 		   "SHA-NI for SHA-256 succeeds exactly when available");
+	tap_is_int(hash_init_impl(&ctx, HASH_SHA256, HASH_IMPL_ARMV8), a256 ? 0 : -EOPNOTSUPP,
+		   "Armv8 for SHA-256 succeeds exactly when available");
+	tap_is_int(hash_init_impl(&ctx, HASH_SHA512, HASH_IMPL_ARMV8), a512 ? 0 : -EOPNOTSUPP,
+		   "Armv8 for SHA-512 succeeds exactly when available");
+	tap_is_int(hash_init_impl(&ctx, HASH_SHA1, HASH_IMPL_ARMV8), -EOPNOTSUPP,
+		   "Armv8 for SHA-1 is refused");
 	tap_is_int(hash_init_impl(&ctx, HASH_SHA512, HASH_IMPL_PORTABLE), 0,
 		   "the portable path does every algorithm");
 }
