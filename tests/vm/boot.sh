@@ -24,12 +24,19 @@
 #             typed at the prompt: the boot time without mrboot, for comparison (not a
 #             pass/fail criterion beyond reaching the root).
 #
+# MRBOOT_VM_ARCH=aarch64 runs good, tampered, down and baseline on arm64 instead: Debian's
+# cloud-arm64 kernel in qemu-system-aarch64 -M virt with UEFI under TCG, swtpm as
+# tpm-tis-device, the initramfs built by the same dracut module inside an arm64 Debian
+# userland (lib-sysroot.sh), the disk's busybox from that userland; MRBOOT is then the static
+# aarch64 agent.
+#
 # Usage: boot.sh MRBOOT SOURCE_ROOT [UNIT]
 #   UNIT: the mrboot.service meson configured (default: units/mrboot.service.in with
 #   ExecStart=/usr/sbin/mrboot, where meson installs the agent).
 # Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
+#   MRBOOT_VM_ARCH (x86_64, the default; aarch64),
 #   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered down
-#   initramfs-tools dracut-ng baseline"),
+#   initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down baseline"),
 #   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
 #   /var/cache/mrboot).
 set -u
@@ -43,7 +50,34 @@ kbs_lib_dir=$src/tests/kbs
 . "$vm_lib_dir/lib-vm.sh"
 py=/usr/bin/python3
 suite=${MRBOOT_VM_SUITE:-trixie}
-cases=${MRBOOT_VM_CASES:-good tampered down initramfs-tools dracut-ng baseline}
+# What differs by the guest's architecture: its QEMU and kernel, its serial console, where
+# dracut runs, the agent's ELF machine. initramfs-tools and dracut-ng run this machine's
+# generators, so they are x86-64 cases.
+vm_arch=${MRBOOT_VM_ARCH:-x86_64}
+case $vm_arch in
+x86_64)
+	all_cases="good tampered down initramfs-tools dracut-ng baseline"
+	console=ttyS0,115200
+	elf_machine=x86-64
+	;;
+aarch64)
+	all_cases="good tampered down baseline"
+	console=ttyAMA0
+	elf_machine="ARM aarch64"
+	;;
+*)
+	echo "1..0 # SKIP MRBOOT_VM_ARCH=$vm_arch: x86_64 or aarch64"
+	exit 0
+	;;
+esac
+cases=${MRBOOT_VM_CASES:-$all_cases}
+for c in $cases; do
+	case " $all_cases " in *" $c "*) ;; *)
+		echo "Bail out! case $c: not one of $all_cases ($vm_arch)"
+		exit 1
+		;;
+	esac
+done
 passphrase="mrboot-vm-passphrase"
 n=0
 fail=0
@@ -114,20 +148,41 @@ emergency_show() {
 
 # ---- what is needed -------------------------------------------------------------------------
 missing=""
-for tool in qemu-system-x86_64 dracut mkinitramfs lsinitramfs unshare swtpm cryptsetup mke2fs cpio \
-	depmod apt-get dpkg-deb zstd; do
+case $vm_arch in
+x86_64) tools="qemu-system-x86_64 dracut mkinitramfs lsinitramfs" ;;
+aarch64) tools="qemu-system-aarch64 mmdebstrap arch-test update-binfmts lsinitrd chroot" ;;
+esac
+[ "$vm_arch" != aarch64 ] || [ -f "$vm_firmware" ] || missing="$missing qemu-efi-aarch64"
+for tool in $tools unshare swtpm cryptsetup mke2fs cpio depmod apt-get dpkg-deb zstd; do
 	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
-file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || missing="$missing busybox-static"
+[ "$vm_arch" != x86_64 ] || file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
+	missing="$missing busybox-static"
 $py -c 'import cryptography' 2>/dev/null || missing="$missing python3-cryptography"
 if [ -n "$missing" ]; then
 	echo "1..0 # SKIP missing:$missing (scripts/setup installs them)"
 	exit 0
 fi
+if [ "$vm_arch" = aarch64 ]; then
+	. "$vm_lib_dir/lib-sysroot.sh"
+	sysroot_binfmt aarch64 || {
+		echo "1..0 # SKIP no aarch64 programs through qemu-user: $sysroot_why"
+		exit 0
+	}
+fi
+file -L "$mrboot" | grep -q "$elf_machine" || {
+	echo "Bail out! $mrboot is not an $elf_machine program: $(file -L "$mrboot" | cut -d: -f2)"
+	exit 1
+}
 
 # ---- the kernel, through apt, cached --------------------------------------------------------
 t0=$(date +%s)
-if ! kernel=$("$vm_lib_dir/kernel.sh" "$suite" 2>"$vm_work/kernel.log"); then
+# arm64: the cloud flavour, Debian's kernel for virtual machines. The generic arm64 flavour
+# lacks tpm_tis (CONFIG_TCG_TIS, in 6.12 and 7.x), the driver of QEMU's only TPM on -M virt.
+kernel_args=$suite
+[ "$vm_arch" = x86_64 ] || kernel_args="$suite arm64 cloud-arm64"
+# shellcheck disable=SC2086 # kernel_args are words
+if ! kernel=$("$vm_lib_dir/kernel.sh" $kernel_args 2>"$vm_work/kernel.log"); then
 	echo "Bail out! the $suite kernel could not be fetched: $(tail -n 3 "$vm_work/kernel.log")"
 	exit 1
 fi
@@ -135,7 +190,7 @@ kver=${kernel% *}
 kdir=${kernel#* }
 vm_kernel=$kdir/vmlinuz
 kmoddir=$kdir/modules/lib/modules/$kver
-note "kernel: Debian $suite $kver ($(elapsed "$t0") s to fetch or find in the cache)"
+note "kernel: Debian $suite $kver, $vm_arch ($(elapsed "$t0") s to fetch or find in the cache)"
 
 vm_accel
 note "accelerator: $vm_accel ($vm_accel_why)"
@@ -169,31 +224,76 @@ volume = root
 EOF
 
 # ---- the initramfs: bookworm's dracut with the project's module -----------------------------
-# A private dracut tree: the system's with modules.d/90mrboot added, nothing installed.
-mkdir -p "$vm_work/dracut/modules.d" "$vm_work/dracut.conf.d" "$vm_work/dracut-tmp"
-for f in /usr/lib/dracut/*; do
-	[ "${f##*/}" = modules.d ] || ln -s "$f" "$vm_work/dracut/"
-done
-for m in /usr/lib/dracut/modules.d/*; do
-	ln -s "$m" "$vm_work/dracut/modules.d/"
-done
-ln -s "$src/dracut/90mrboot" "$vm_work/dracut/modules.d/90mrboot"
-# dracut_build OUT [dracut options...]
+if [ "$vm_arch" = x86_64 ]; then
+	# A private dracut tree: the system's with modules.d/90mrboot added, nothing installed.
+	mkdir -p "$vm_work/dracut/modules.d" "$vm_work/dracut.conf.d" "$vm_work/dracut-tmp"
+	for f in /usr/lib/dracut/*; do
+		[ "${f##*/}" = modules.d ] || ln -s "$f" "$vm_work/dracut/"
+	done
+	for m in /usr/lib/dracut/modules.d/*; do
+		ln -s "$m" "$vm_work/dracut/modules.d/"
+	done
+	ln -s "$src/dracut/90mrboot" "$vm_work/dracut/modules.d/90mrboot"
+	dracut_version=$(dracut --version 2>/dev/null | cut -d' ' -f2)
+else
+	# An arm64 userland of this machine's release, unpacked afresh for this run: the module
+	# and the staged root go into it; dracut runs there, chrooted, through qemu-user.
+	t0=$(date +%s)
+	sysroot=$vm_work/sysroot
+	mkdir -p "$sysroot"
+	if ! sysroot_tar=$(sysroot_tar arm64 2>"$vm_work/sysroot.log") ||
+		! tar -C "$sysroot" -xf "$sysroot_tar"; then
+		tail -n 5 "$vm_work/sysroot.log" | sed 's/^/# /'
+		echo "Bail out! no arm64 userland for dracut (the lines above say why)"
+		exit 1
+	fi
+	cp -r "$src/dracut/90mrboot" "$sysroot/usr/lib/dracut/modules.d/90mrboot"
+	cp -a "$stage" "$sysroot/mrboot-stage"
+	mkdir -p "$sysroot/mrboot-stage/dracut.conf.d" "$sysroot/mrboot-out"
+	dracut_version=$(sysroot_run "$sysroot" dracut --version 2>/dev/null | cut -d' ' -f2)
+	note "arm64 userland: ${sysroot_tar##*/} ($(elapsed "$t0") s to make or find in the cache)"
+fi
+# dracut_build OUT [dracut options...]: this machine's dracut with the private tree, or the
+# arm64 userland's with the kernel's modules bound in, writing into it.
 dracut_build() {
-	out=$1
+	db_out=$1
 	shift
-	MRBOOT_DRACUT_ROOT=$stage dracutbasedir=$vm_work/dracut timeout 600 dracut \
-		--conf /dev/null --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
-		--no-hostonly --no-hostonly-cmdline --no-early-microcode --force \
-		--kver "$kver" --kmoddir "$kmoddir" \
-		--omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
-		"$@" "$out" >"$out.log" 2>&1
+	if [ "$vm_arch" = x86_64 ]; then
+		db_target=$db_out
+		set -- timeout 600 env MRBOOT_DRACUT_ROOT="$stage" dracutbasedir="$vm_work/dracut" \
+			dracut --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
+			--kmoddir "$kmoddir" "$@"
+	else
+		db_target=/mrboot-out/${db_out##*/}
+		# shellcheck disable=SC2034 # read by sysroot_run
+		sysroot_binds="$kmoddir=/usr/lib/modules/$kver"
+		# Uncompressed: gzip -9 through qemu-user alone takes half a minute an image.
+		set -- sysroot_run "$sysroot" env MRBOOT_DRACUT_ROOT=/mrboot-stage \
+			dracut --confdir /mrboot-stage/dracut.conf.d --tmpdir /tmp --no-compress "$@"
+	fi
+	"$@" --conf /dev/null --no-hostonly --no-hostonly-cmdline --no-early-microcode --force \
+		--kver "$kver" --omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
+		"$db_target" >"$db_out.log" 2>&1 || return
+	[ "$vm_arch" = x86_64 ] || mv "$sysroot$db_target" "$db_out"
 }
+# The image without mrboot for the baseline case is built beside the first: under qemu-user
+# each takes minutes, on one CPU of two.
+baseline_pid=""
+case " $cases " in *" baseline "*)
+	dracut_build "$vm_work/initrd-without.img" --omit mrboot &
+	baseline_pid=$!
+	;;
+esac
 t0=$(date +%s)
 dracut_build "$vm_work/initrd.img" --add mrboot
 status=$?
-check "dracut $(dracut --version 2>/dev/null | cut -d' ' -f2) built the initramfs with the mrboot module ($(elapsed "$t0") s)" \
+check "dracut $dracut_version built the initramfs with the mrboot module ($(elapsed "$t0") s)" \
 	[ $status -eq 0 ]
+baseline_status=1
+if [ -n "$baseline_pid" ]; then
+	wait "$baseline_pid"
+	baseline_status=$?
+fi
 [ $status -eq 0 ] || {
 	tail -n 20 "$vm_work/initrd.img.log" | sed 's/^/# /'
 	echo "Bail out! no initramfs"
@@ -208,9 +308,17 @@ in_initrd() { # REGEX...: every one matches a line of lsinitrd's listing
 check "the initramfs has mrboot, its unit wanted by initrd.target, the configuration and the trust anchor" \
 	in_initrd ' usr/sbin/mrboot$' 'initrd.target.wants/mrboot.service ->' ' etc/mrboot.conf$' \
 	' etc/mrboot/kbs-ca.pem$'
-check "and the kernel modules configfs, tsm, tdx-guest, sev-guest, dm-crypt, dm-verity" \
-	in_initrd '/configfs.ko' '/(tsm|tsm_report|tsm-report).ko' '/tdx-guest.ko' '/sev-guest.ko' \
-	'/dm-crypt.ko' '/dm-verity.ko'
+if [ "$vm_arch" = x86_64 ]; then
+	check "and the kernel modules configfs, tsm, tdx-guest, sev-guest, dm-crypt, dm-verity" \
+		in_initrd '/configfs.ko' '/(tsm|tsm_report|tsm-report).ko' '/tdx-guest.ko' '/sev-guest.ko' \
+		'/dm-crypt.ko' '/dm-verity.ko'
+else
+	# arm-cca-guest where the kernel has it (Linux 6.13 and later).
+	cca=""
+	[ -z "$(find "$kmoddir" -name 'arm-cca-guest.ko*' | head -n 1)" ] || cca=/arm-cca-guest.ko
+	check "and the kernel modules configfs, tpm_tis, tpm_tis_core, dm-crypt, dm-verity${cca:+, arm-cca-guest}" \
+		in_initrd '/configfs.ko' '/tpm_tis.ko' '/tpm_tis_core.ko' '/dm-crypt.ko' '/dm-verity.ko' $cca
+fi
 check "and systemd-networkd (the configuration names a broker)" \
 	grep -q 'systemd-networkd-wait-online$' "$vm_work/initrd.list"
 
@@ -222,7 +330,11 @@ check "and systemd-networkd (the configuration names a broker)" \
 root=$vm_work/rootfs
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/etc" "$root/dev" "$root/proc" \
 	"$root/sys" "$root/run" "$root/tmp"
-cp /bin/busybox "$root/bin/busybox"
+if [ "$vm_arch" = x86_64 ]; then
+	cp /bin/busybox "$root/bin/busybox"
+else
+	cp "$sysroot/bin/busybox" "$root/bin/busybox"
+fi
 cp "$mrboot" "$root/usr/bin/mrboot"
 cp "$vm_lib_dir/root-init.sh" "$root/sbin/init"
 chmod 0755 "$root/sbin/init"
@@ -273,7 +385,7 @@ assert sb[0x78:0x78 + 11] == b"mrboot-root", sb[0x78:0x88]
 EOF
 
 # ---- the broker's policy: exactly these events with exactly these contents ------------------
-cmdline="console=ttyS0,115200 root=/dev/mapper/root rootfstype=ext4 ro rd.luks.name=$uuid=root ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
+cmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro rd.luks.name=$uuid=root ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
 # make_policy CONF CMDLINE OUT: the policy for a guest with this configuration and command line.
 make_policy() {
 	$py - "$1" "$2" >"$3" <<'EOF'
@@ -293,7 +405,11 @@ print(json.dumps({
     "resources": ["default/mrboot/root"]}))
 EOF
 }
-make_policy "$stage/etc/mrboot.conf" "$cmdline" "$vm_work/policy.json"
+# The command line the kernel gets and mrboot measures: on aarch64 the UEFI firmware's loader
+# (edk2's, for QEMU's -kernel) appends the name under which it hands the EFI stub the initrd.
+kernel_cmdline=$cmdline
+[ "$vm_arch" != aarch64 ] || kernel_cmdline="$cmdline initrd=initrd"
+make_policy "$stage/etc/mrboot.conf" "$kernel_cmdline" "$vm_work/policy.json"
 broker() { # NAME [POLICY]: the broker for this boot, on $port, its log in $vm_work/NAME.log
 	kbs_start "$vm_work" "$1" --port "$port" --tee tpm --tpm-ak-tofu \
 		--policy "${2:-$vm_work/policy.json}" --resource "default/mrboot/root=$vm_work/disk.key"
@@ -392,7 +508,7 @@ case " $cases " in *" good "*)
 	vm_stop
 	emergency_show good
 	kbs_stop
-	unlocked_checks good "$cmdline"
+	unlocked_checks good "$kernel_cmdline"
 	;;
 esac
 
@@ -512,7 +628,7 @@ case " $cases " in *" initramfs-tools "*)
 		echo "Bail out! no initramfs-tools image to boot"
 		exit 1
 	}
-	itcmdline="console=ttyS0,115200 root=/dev/mapper/root rootfstype=ext4 ro cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/mrboot/cryptroot-keyscript ip=dhcp panic=-1"
+	itcmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/mrboot/cryptroot-keyscript ip=dhcp panic=-1"
 	make_policy "$itstage/etc/mrboot.conf" "$itcmdline" "$vm_work/policy-itools.json"
 	broker "$it" "$vm_work/policy-itools.json" || {
 		echo "Bail out! $kbs_why"
@@ -592,8 +708,7 @@ esac
 # The same kernel, disk and VM; the initramfs dracut builds without the mrboot module (and so
 # without the network it pulls in). The passphrase is typed the moment the prompt appears.
 case " $cases " in *" baseline "*)
-	dracut_build "$vm_work/initrd-without.img" --omit mrboot
-	check "baseline: an initramfs without mrboot" [ $? -eq 0 ]
+	check "baseline: an initramfs without mrboot" [ "$baseline_status" -eq 0 ]
 	boot baseline "$vm_work/initrd-without.img" "$cmdline" --reply "passphrase for disk=$passphrase"
 	wait_boot "$boot_timeout"
 	# shellcheck disable=SC2034 # read in check_sh's eval

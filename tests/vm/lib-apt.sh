@@ -3,7 +3,9 @@
 # machine's Debian archive. No mirror is named here; the machine's apt configuration is left
 # alone; downloaded packages stay in the cache.
 #
-# apt_suite SUITE: sets apt_opts for SUITE and refreshes its index when older than a day.
+# apt_suite SUITE [ARCH]: sets apt_opts for SUITE and refreshes its index when older than a day.
+#   ARCH is a Debian architecture (arm64): that architecture's packages only, in a state of
+#   their own; without it, this machine's.
 # apt_depends PACKAGE: the names its candidate depends on (first alternative each).
 # apt_deb PACKAGE: downloads the candidate (once) and prints the path of the .deb.
 # Each returns non-zero with apt_why set on failure.
@@ -18,7 +20,7 @@ apt_debian_uri() {
 
 apt_suite() {
 	apt_why=""
-	apt_state=$apt_cache_dir/apt-vm-$1
+	apt_state=$apt_cache_dir/apt-vm-$1${2:+-$2}
 	uri=$(apt_debian_uri)
 	if [ -z "$uri" ]; then
 		apt_why="no Debian archive among this machine's apt sources"
@@ -26,11 +28,12 @@ apt_suite() {
 	fi
 	mkdir -p "$apt_state/lists/partial" "$apt_state/parts" "$apt_state/archives/partial" \
 		"$apt_state/debs"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $1 main" \
+	echo "deb [${2:+arch=$2 }signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $1 main" \
 		>"$apt_state/sources.list"
 	apt_opts="-o Dir::State::Lists=$apt_state/lists -o Dir::Etc::sourcelist=$apt_state/sources.list
 		-o Dir::Etc::sourceparts=$apt_state/parts -o Dir::Cache=$apt_state
-		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root -o Debug::NoLocking=1"
+		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root -o Debug::NoLocking=1
+		${2:+-o APT::Architecture=$2 -o APT::Architectures=$2}"
 	# One index refresh a day is enough: metapackages move with point releases.
 	if [ -z "$(find "$apt_state/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
 		# shellcheck disable=SC2086 # apt_opts are words
