@@ -100,15 +100,23 @@ static const char *const file_digests[HASH_ALG_COUNT] = {
 	[HASH_SHA1] = "1acce3d68c3f9fc779498c86f423adedb09e5d4f",
 };
 
-/* The implementations each algorithm is tested on. */
+/*
+ * The implementations each algorithm is tested on: the portable ones and those this build has
+ * for its architecture (another architecture's path is not a skipped test, just absent).
+ */
 static const struct {
 	enum hash_alg alg;
 	enum hash_impl impl;
 } paths[] = {
-	{ HASH_SHA256, HASH_IMPL_PORTABLE }, { HASH_SHA256, HASH_IMPL_SHA_NI },
-	{ HASH_SHA256, HASH_IMPL_ARMV8 },    { HASH_SHA384, HASH_IMPL_PORTABLE },
-	{ HASH_SHA384, HASH_IMPL_ARMV8 },    { HASH_SHA512, HASH_IMPL_PORTABLE },
-	{ HASH_SHA512, HASH_IMPL_ARMV8 },    { HASH_SHA1, HASH_IMPL_PORTABLE },
+	{ HASH_SHA256, HASH_IMPL_PORTABLE }, { HASH_SHA384, HASH_IMPL_PORTABLE },
+	{ HASH_SHA512, HASH_IMPL_PORTABLE }, { HASH_SHA1, HASH_IMPL_PORTABLE },
+#if MRBOOT_HAVE_SHA_NI
+	{ HASH_SHA256, HASH_IMPL_SHA_NI },
+#endif
+#if MRBOOT_HAVE_SHA_ARMV8
+	{ HASH_SHA256, HASH_IMPL_ARMV8 },    { HASH_SHA384, HASH_IMPL_ARMV8 },
+	{ HASH_SHA512, HASH_IMPL_ARMV8 },
+#endif
 };
 
 static uint8_t *million_a;
@@ -149,15 +157,13 @@ static void vector_message(enum vector v, const uint8_t **p, size_t *len)
 static bool path_init(struct hash_ctx *ctx, size_t path, const char *what)
 {
 	enum hash_impl impl = paths[path].impl;
-	bool built = impl == HASH_IMPL_SHA_NI ? MRBOOT_HAVE_SHA_NI : MRBOOT_HAVE_SHA_ARMV8;
 	char why[160];
 	int r = hash_init_impl(ctx, paths[path].alg, impl);
 
 	if (r == 0)
 		return true;
-	snprintf(why, sizeof(why), "%s %s: %s: %s", hash_info(paths[path].alg)->name,
-		 hash_impl_name(impl), what,
-		 built ? "the CPU has no such instructions" : "not built for this CPU");
+	snprintf(why, sizeof(why), "%s %s: %s: the CPU has no such instructions",
+		 hash_info(paths[path].alg)->name, hash_impl_name(impl), what);
 	tap_skip(why);
 	return false;
 }
