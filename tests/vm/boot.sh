@@ -48,6 +48,7 @@ kbs_lib_dir=$src/tests/kbs
 # shellcheck source=../kbs/lib-kbs.sh
 . "$kbs_lib_dir/lib-kbs.sh"
 . "$vm_lib_dir/lib-vm.sh"
+. "$vm_lib_dir/../lib-tap.sh"
 py=/usr/bin/python3
 suite=${MRBOOT_VM_SUITE:-trixie}
 # What differs by the guest's architecture: its QEMU and kernel, its serial console, where
@@ -79,8 +80,6 @@ for c in $cases; do
 	esac
 done
 passphrase="mrboot-vm-passphrase"
-n=0
-fail=0
 
 if [ -n "${MRBOOT_VM_KEEP:-}" ]; then
 	vm_work=$MRBOOT_VM_KEEP
@@ -97,17 +96,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
 # check_sh WHAT SHELL-CONDITION: a condition of several commands.
 check_sh() {
 	what=$1
@@ -744,5 +732,4 @@ fi
 if [ -n "$(vm_mark good root)" ] && [ -n "$(vm_mark baseline root)" ]; then
 	note "  with mrboot $(vm_mark good root) s, without $(vm_mark baseline root) s (passphrase typed at once)"
 fi
-echo "1..$n"
-exit $fail
+tap_end
