@@ -56,6 +56,12 @@ static int measure_collect(struct tool *tool, const struct settings *s, struct m
 	r = cmdline_read(tool->root, &cmdline, e);
 	if (r < 0)
 		return r;
+	if (s->cmdline_forced)
+		log_notice(
+			&tool->log,
+			"the kernel command line sets %u mrboot.* parameter(s), so it is measured "
+			"although [measure] cmdline = no",
+			s->cmdline_applied);
 	if (s->measure_cmdline) {
 		if (!(ev = measure_next(l, e)) ||
 		    (r = measure_cmdline_event(cmdline, (unsigned)s->pcr_cmdline, ev, e)) < 0)
@@ -63,8 +69,9 @@ static int measure_collect(struct tool *tool, const struct settings *s, struct m
 	}
 	if (s->measure_config) {
 		if (!(ev = measure_next(l, e)) ||
-		    (r = measure_file_event(tool->root, tool->config_path, "config",
-					    (unsigned)s->pcr_config, ev, e)) < 0)
+		    (r = measure_config_event(tool->config_path,
+					      s->config_found ? s->config_sha256 : NULL,
+					      (unsigned)s->pcr_config, ev, e)) < 0)
 			goto fail;
 	}
 	for (char **f = s->measure_files; f && *f; f++)

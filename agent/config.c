@@ -346,7 +346,9 @@ int config_read_file(const struct config_schema *schema, void *target, const cha
 struct config_cmdline {
 	const struct config_schema *schema;
 	void *target;
+	const char *const *allow;
 	bool *seen; /* per entry: already assigned on this command line */
+	unsigned applied;
 	struct error *e;
 };
 
@@ -359,9 +361,46 @@ static bool config_entry_named(const struct config_entry *entry, const char *nam
 	       strcmp(name + n + 1, entry->key) == 0;
 }
 
+static const struct config_entry *config_named(const struct config_schema *schema, const char *name)
+{
+	for (size_t i = 0; i < schema->count; i++)
+		if (config_entry_named(&schema->entries[i], name))
+			return &schema->entries[i];
+	return NULL;
+}
+
+static bool config_allowed(const struct config_entry *entry, const char *const *allow)
+{
+	if (entry->cmdline == CONFIG_CMDLINE_ALWAYS)
+		return true;
+	if (entry->cmdline == CONFIG_CMDLINE_NEVER)
+		return false;
+	for (; allow && *allow; allow++)
+		if (config_entry_named(entry, *allow))
+			return true;
+	return false;
+}
+
+int config_check_allow(const struct config_schema *schema, const char *const *allow,
+		       struct error *e)
+{
+	for (; allow && *allow; allow++) {
+		const struct config_entry *entry = config_named(schema, *allow);
+
+		if (!entry)
+			return error_set(e, -EINVAL, "%s is not a key (expected section.key)",
+					 *allow);
+		if (entry->cmdline == CONFIG_CMDLINE_NEVER)
+			return error_set(e, -EPERM,
+					 "%s can never be set on the kernel command line", *allow);
+	}
+	return 0;
+}
+
 static int config_cmdline_param(const char *key, const char *value, void *userdata)
 {
 	struct config_cmdline *c = userdata;
+	const struct config_entry *entry;
 	const char *name;
 	size_t i;
 	int r;
@@ -369,31 +408,44 @@ static int config_cmdline_param(const char *key, const char *value, void *userda
 	if (strncmp(key, CONFIG_CMDLINE_PREFIX, strlen(CONFIG_CMDLINE_PREFIX)) != 0)
 		return 0;
 	name = key + strlen(CONFIG_CMDLINE_PREFIX);
-	for (i = 0; i < c->schema->count; i++)
-		if (config_entry_named(&c->schema->entries[i], name))
-			break;
-	if (i == c->schema->count)
+	entry = config_named(c->schema, name);
+	if (!entry)
 		return error_set(c->e, -EINVAL, "unknown key %s", key);
+	if (entry->cmdline == CONFIG_CMDLINE_NEVER)
+		return error_set(
+			c->e, -EPERM,
+			"%s= may not be set here: the host controls the kernel command line", key);
+	if (!config_allowed(entry, c->allow))
+		return error_set(c->e, -EPERM,
+				 "%s= may not be set here: the host controls the kernel command "
+				 "line, and [general] cmdline-overrides does not list %s",
+				 key, name);
 	if (!value)
 		return error_set(c->e, -EINVAL, "%s without a value (expected %s=...)", key, key);
-	r = config_assign(&c->schema->entries[i], c->target, value, !c->seen[i], c->e);
+	i = (size_t)(entry - c->schema->entries);
+	r = config_assign(entry, c->target, value, !c->seen[i], c->e);
 	if (r < 0)
 		return error_prefix(c->e, "%s", key);
 	c->seen[i] = true;
+	c->applied++;
 	return 0;
 }
 
 int config_apply_cmdline(const struct config_schema *schema, void *target, const char *cmdline,
-			 struct error *e)
+			 const char *const *allow, unsigned *applied, struct error *e)
 {
 	_cleanup_free_ char *copy = NULL;
 	_cleanup_free_ bool *seen = NULL;
 	struct config_cmdline c = {
 		.schema = schema,
 		.target = target,
+		.allow = allow,
 		.e = e,
 	};
 	int r;
+
+	if (applied)
+		*applied = 0;
 
 	copy = strdup(cmdline);
 	seen = calloc(schema->count + 1, sizeof(*seen));
@@ -402,6 +454,8 @@ int config_apply_cmdline(const struct config_schema *schema, void *target, const
 		return error_set_errno(e, -ENOMEM, "kernel command line");
 	c.seen = seen;
 	r = cmdline_parse(copy, config_cmdline_param, &c, e);
+	if (applied)
+		*applied = c.applied;
 	if (r < 0)
 		return error_prefix(e, "kernel command line");
 	return 0;

@@ -29,6 +29,8 @@ struct error;
  * Kernel command line: mrboot.<section>.<key>=<value> sets the same entry (see cmdline.h for
  * the quoting rules). Names are matched exactly, case and '-' vs '_' included. A value with a
  * line break, which only a quoted parameter can hold, is refused: no file could hold it.
+ * The command line is the host's (doc/trust-model.md), so each entry says whether it may be
+ * set there (enum config_cmdline_rule); an entry that may not is refused with -EPERM.
  *
  * Lists: every assignment adds exactly one item, the whole value (spaces included); repeat
  * the key for more. The first assignment from a source (the file, then the command line)
@@ -54,6 +56,16 @@ enum config_type {
 	CONFIG_ENUM,   /* int: index of the value in names */
 };
 
+/*
+ * Whether a kernel parameter may set an entry. Zero, what an entry that says nothing gets, is
+ * the safe choice: a key added later cannot silently become the host's to set.
+ */
+enum config_cmdline_rule {
+	CONFIG_CMDLINE_IF_ALLOWED, /* only when the caller's allow-list names it */
+	CONFIG_CMDLINE_ALWAYS,	   /* nothing the host could gain by setting it */
+	CONFIG_CMDLINE_NEVER,	   /* not even then (the allow-list itself) */
+};
+
 struct config_entry {
 	const char *section;
 	const char *key;
@@ -61,6 +73,7 @@ struct config_entry {
 	size_t offset;		  /* offsetof() the field in the caller's struct */
 	uint64_t min, max;	  /* CONFIG_UINT */
 	const char *const *names; /* CONFIG_ENUM: NULL-terminated */
+	enum config_cmdline_rule cmdline;
 };
 
 struct config_schema {
@@ -85,11 +98,21 @@ int config_read_file(const struct config_schema *schema, void *target, const cha
 
 /*
  * Applies every mrboot.<section>.<key>=<value> parameter of a kernel command line to target;
- * others are ignored. An unknown mrboot. key or one without '=' is an error naming it.
+ * others are ignored. An unknown mrboot. key or one without '=' is an error naming it; so is
+ * (-EPERM) one whose entry the command line may not set: CONFIG_CMDLINE_NEVER, or
+ * CONFIG_CMDLINE_IF_ALLOWED while allow (NULL-terminated "<section>.<key>" names, or NULL)
+ * does not name it. *applied (when not NULL) gets how many parameters were applied.
  * Works on one heap copy of cmdline, freed on return.
  */
 int config_apply_cmdline(const struct config_schema *schema, void *target, const char *cmdline,
-			 struct error *e);
+			 const char *const *allow, unsigned *applied, struct error *e);
+
+/*
+ * Checks an allow-list for config_apply_cmdline(): every name must be "<section>.<key>" of an
+ * entry that is not CONFIG_CMDLINE_NEVER. The message names the first that is not.
+ */
+int config_check_allow(const struct config_schema *schema, const char *const *allow,
+		       struct error *e);
 
 /* Frees every string and list of target and sets the fields to NULL. */
 void config_free(const struct config_schema *schema, void *target);

@@ -42,41 +42,54 @@ int measure_cmdline_event(const char *cmdline, unsigned pcr, struct record_event
 	return measure_event(&w, "kernel-cmdline", pcr, ev, e);
 }
 
-int measure_file_event(const char *root, const char *path, const char *operation, unsigned pcr,
-		       struct record_event *ev, struct error *e)
+/* {"path":...,"sha256":...}, or {"path":...,"absent":true} when digest is NULL. */
+static int measure_digest_event(const char *path, const char *operation, const uint8_t *digest,
+				unsigned pcr, struct record_event *ev, struct error *e)
 {
-	_cleanup_close_ int fd = -1;
-	uint8_t digest[HASH_MAX_SIZE];
-	char p[PATH_MAX], hex[2 * HASH_MAX_SIZE + 1];
+	char hex[2 * 32 + 1];
 	struct json_writer w;
-	int r;
 
-	r = path_join_root(p, sizeof(p), root, path);
-	if (r < 0)
-		return error_set_errno(e, r, "%s under %s", path, root);
 	json_writer_init(&w, 1u << 20);
 	json_writer_begin_object(&w);
 	json_writer_key(&w, "path");
 	json_writer_string(&w, path);
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT) {
+	if (!digest) {
 		json_writer_key(&w, "absent");
 		json_writer_bool(&w, true);
 		return measure_event(&w, operation, pcr, ev, e);
-	}
-	if (fd < 0) {
-		json_writer_free(&w);
-		return error_set_errno(e, -errno, "cannot open %s", p);
-	}
-	r = hash_fd(HASH_SHA256, fd, digest, NULL, NULL, e);
-	if (r < 0) {
-		json_writer_free(&w);
-		return error_prefix(e, "%s", p);
 	}
 	hex_encode(hex, digest, 32);
 	json_writer_key(&w, "sha256");
 	json_writer_string(&w, hex);
 	return measure_event(&w, operation, pcr, ev, e);
+}
+
+int measure_file_event(const char *root, const char *path, const char *operation, unsigned pcr,
+		       struct record_event *ev, struct error *e)
+{
+	_cleanup_close_ int fd = -1;
+	uint8_t digest[HASH_MAX_SIZE];
+	char p[PATH_MAX];
+	int r;
+
+	r = path_join_root(p, sizeof(p), root, path);
+	if (r < 0)
+		return error_set_errno(e, r, "%s under %s", path, root);
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return measure_digest_event(path, operation, NULL, pcr, ev, e);
+	if (fd < 0)
+		return error_set_errno(e, -errno, "cannot open %s", p);
+	r = hash_fd(HASH_SHA256, fd, digest, NULL, NULL, e);
+	if (r < 0)
+		return error_prefix(e, "%s", p);
+	return measure_digest_event(path, operation, digest, pcr, ev, e);
+}
+
+int measure_config_event(const char *path, const uint8_t *sha256, unsigned pcr,
+			 struct record_event *ev, struct error *e)
+{
+	return measure_digest_event(path, "config", sha256, pcr, ev, e);
 }
 
 static int measure_verity_event(const char *parameter, const char *hex, unsigned pcr,

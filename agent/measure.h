@@ -26,6 +26,13 @@ int measure_file_event(const char *root, const char *path, const char *operation
 		       struct record_event *ev, struct error *e);
 
 /*
+ * The configuration by the SHA-256 of the bytes that were parsed (struct settings keeps it),
+ * not of a second read, which could differ; sha256 NULL: there was no file.
+ */
+int measure_config_event(const char *path, const uint8_t *sha256, unsigned pcr,
+			 struct record_event *ev, struct error *e);
+
+/*
  * The verity root hashes on the command line (roothash=, usrhash=,
  * systemd.verity_root_hash=): fills up to max events; *count gets how many.
  */

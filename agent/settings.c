@@ -10,6 +10,8 @@
 #include "cmdline.h"
 #include "config.h"
 #include "error.h"
+#include "file.h"
+#include "hash.h"
 #include "macro.h"
 #include "mrboot-config.h"
 #include "path.h"
@@ -38,12 +40,19 @@ static const struct config_entry settings_entries[] = {
 	  .key = "log-level",
 	  .type = CONFIG_ENUM,
 	  .offset = offsetof(struct settings, log_level),
-	  .names = log_level_names },
+	  .names = log_level_names,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "log-target",
 	  .type = CONFIG_ENUM,
 	  .offset = offsetof(struct settings, log_target),
-	  .names = log_target_names },
+	  .names = log_target_names,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	{ .section = "general",
+	  .key = "cmdline-overrides",
+	  .type = CONFIG_LIST,
+	  .offset = offsetof(struct settings, cmdline_overrides),
+	  .cmdline = CONFIG_CMDLINE_NEVER },
 	{ .section = "measure",
 	  .key = "cmdline",
 	  .type = CONFIG_BOOL,
@@ -107,7 +116,8 @@ static const struct config_entry settings_entries[] = {
 	  .type = CONFIG_UINT,
 	  .offset = offsetof(struct settings, kbs_timeout),
 	  .min = 1,
-	  .max = 3600 },
+	  .max = 3600,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "kbs",
 	  .key = "key",
 	  .type = CONFIG_ENUM,
@@ -135,7 +145,8 @@ static const struct config_entry settings_entries[] = {
 	  .type = CONFIG_UINT,
 	  .offset = offsetof(struct settings, unlock_timeout),
 	  .min = 1,
-	  .max = 86400 },
+	  .max = 86400,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 };
 
 static const struct config_schema settings_schema = {
@@ -143,11 +154,27 @@ static const struct config_schema settings_schema = {
 	.count = ARRAY_SIZE(settings_entries),
 };
 
+/* One read: what is parsed is what is measured (the digest of these very bytes). */
+static int settings_read_file(struct settings *s, const char *path, struct error *e)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	r = file_read_all(path, CONFIG_SIZE_MAX, &text, &len, e);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	s->config_found = true;
+	hash_buffer(HASH_SHA256, text, len, s->config_sha256);
+	return config_parse_text(&settings_schema, s, text, len, path, e);
+}
+
 int settings_load(struct settings *s, const char *root, const char *config_path, struct error *e)
 {
 	_cleanup_free_ char *cmdline = NULL;
 	char path[PATH_MAX];
-	bool found;
 	int r;
 
 	/* Defaults (DESIGN.md section 4): everything lands in RTMR2 / REM2 on CC platforms. */
@@ -177,7 +204,7 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 	r = path_join_root(path, sizeof(path), root, config_path);
 	if (r < 0)
 		return error_set_errno(e, r, "configuration path %s under %s", config_path, root);
-	r = config_read_file(&settings_schema, s, path, &found, e);
+	r = settings_read_file(s, path, e);
 	if (r < 0)
 		goto fail;
 	r = cmdline_read(root, &cmdline, e);
@@ -186,9 +213,19 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 		return 0;
 	if (r < 0)
 		goto fail;
-	r = config_apply_cmdline(&settings_schema, s, cmdline, e);
+	r = config_check_allow(&settings_schema, (const char *const *)s->cmdline_overrides, e);
+	if (r < 0) {
+		error_prefix(e, "%s: [general] cmdline-overrides", path);
+		goto fail;
+	}
+	r = config_apply_cmdline(&settings_schema, s, cmdline,
+				 (const char *const *)s->cmdline_overrides, &s->cmdline_applied, e);
 	if (r < 0)
 		goto fail;
+	if (s->cmdline_applied > 0 && !s->measure_cmdline) {
+		s->measure_cmdline = true;
+		s->cmdline_forced = true;
+	}
 	return 0;
 fail:
 	settings_free(s);

@@ -13,6 +13,12 @@ struct error;
 /*
  * The agent's configuration: /etc/mrboot.conf, then every mrboot.<section>.<key>= of the
  * kernel command line. Each issue that adds behaviour adds its keys here and to mrboot(1).
+ *
+ * The file is the initrd's, which the firmware measures; the command line is the host's
+ * (doc/trust-model.md). So the command line may set only what gives the host nothing: the log
+ * level and target and the two timeouts. Everything else (what is measured and where, the
+ * evidence, brokers, anchors, the TPM, the volumes and the hand-off) it may set only when the
+ * file's [general] cmdline-overrides lists the key, and never cmdline-overrides itself.
  */
 enum settings_rootfs {
 	SETTINGS_ROOTFS_AUTO,	/* the verity root hash when the command line has one, else none */
@@ -24,6 +30,13 @@ enum settings_rootfs {
 struct settings {
 	int log_level;	/* [general] log-level: index into the names, err = 0 .. debug = 4 */
 	int log_target; /* [general] log-target: enum log_target */
+	char **cmdline_overrides; /* [general] "section.key" the command line may set */
+
+	/* Where the settings came from, for measuring them (not configuration keys). */
+	bool config_found;	   /* the file existed */
+	uint8_t config_sha256[32]; /* of the bytes that were parsed */
+	unsigned cmdline_applied;  /* mrboot.* parameters applied from the command line */
+	bool cmdline_forced;	   /* [measure] cmdline = no was overruled because of them */
 
 	/* [measure]: what `mrboot measure` measures, and into which logical PCR */
 	bool measure_cmdline;
@@ -82,7 +95,11 @@ enum settings_handoff {
 /* "socket", "file" or "none" as enum settings_handoff; -1 for anything else. */
 int settings_handoff_from_name(const char *name);
 
-/* Defaults, then the file under root (missing is fine), then <root>/proc/cmdline. */
+/*
+ * Defaults, then the file under root (missing is fine), then <root>/proc/cmdline. When any
+ * mrboot.* parameter is applied, the command line is measured whatever [measure] cmdline
+ * says: a parameter must not be able to hide itself.
+ */
 int settings_load(struct settings *s, const char *root, const char *config_path, struct error *e);
 void settings_free(struct settings *s);
 

@@ -31,39 +31,68 @@ static const struct config_entry entries[] = {
 	{ .section = "kbs",
 	  .key = "url",
 	  .type = CONFIG_STRING,
-	  .offset = offsetof(struct settings, url) },
+	  .offset = offsetof(struct settings, url),
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "kbs",
 	  .key = "cert",
 	  .type = CONFIG_PATH,
-	  .offset = offsetof(struct settings, cert) },
+	  .offset = offsetof(struct settings, cert),
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "kbs",
 	  .key = "mirror",
 	  .type = CONFIG_LIST,
-	  .offset = offsetof(struct settings, mirrors) },
+	  .offset = offsetof(struct settings, mirrors),
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "verbose",
 	  .type = CONFIG_BOOL,
-	  .offset = offsetof(struct settings, verbose) },
+	  .offset = offsetof(struct settings, verbose),
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "timeout",
 	  .type = CONFIG_UINT,
 	  .offset = offsetof(struct settings, timeout),
 	  .min = 1,
-	  .max = 600 },
+	  .max = 600,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "size",
 	  .type = CONFIG_UINT,
 	  .offset = offsetof(struct settings, size),
 	  .min = 0,
-	  .max = UINT64_MAX },
+	  .max = UINT64_MAX,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "log-level",
 	  .type = CONFIG_ENUM,
 	  .offset = offsetof(struct settings, level),
-	  .names = level_names },
+	  .names = level_names,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
 };
 
 static const struct config_schema schema = { entries, sizeof(entries) / sizeof(entries[0]) };
+
+/* The same fields, each with the rule a real schema would give it (settings.c). */
+static const struct config_entry guarded_entries[] = {
+	{ .section = "kbs",
+	  .key = "url",
+	  .type = CONFIG_STRING,
+	  .offset = offsetof(struct settings, url) },
+	{ .section = "kbs",
+	  .key = "mirror",
+	  .type = CONFIG_LIST,
+	  .offset = offsetof(struct settings, mirrors),
+	  .cmdline = CONFIG_CMDLINE_NEVER },
+	{ .section = "general",
+	  .key = "timeout",
+	  .type = CONFIG_UINT,
+	  .offset = offsetof(struct settings, timeout),
+	  .min = 1,
+	  .max = 600,
+	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+};
+
+static const struct config_schema guarded = { guarded_entries, 3 };
 
 /* Defaults as a caller sets them: heap strings, since the parser frees what it replaces. */
 static void settings_init(struct settings *s)
@@ -105,7 +134,7 @@ static int parse_then_apply(struct settings *s, const char *text, const char *cm
 {
 	int r = parse(s, text, e);
 
-	return r < 0 ? r : config_apply_cmdline(&schema, s, cmdline, e);
+	return r < 0 ? r : config_apply_cmdline(&schema, s, cmdline, NULL, NULL, e);
 }
 
 /* The text is refused with a message holding where (name:line:) and what (the problem). */
@@ -444,6 +473,63 @@ static void test_cmdline(void)
 	config_free(&schema, &s);
 }
 
+static int apply_guarded(struct settings *s, const char *cmdline, const char *const *allow,
+			 unsigned *applied, struct error *e)
+{
+	settings_init(s);
+	return config_apply_cmdline(&guarded, s, cmdline, allow, applied, e);
+}
+
+static void test_cmdline_provenance(void)
+{
+	static const char *const allow_url[] = { "kbs.url", NULL };
+	static const char *const allow_other[] = { "general.timeout", "kbs.urls", NULL };
+	static const char *const allow_mirror[] = { "kbs.mirror", NULL };
+	static const char *const allow_unknown[] = { "kbs.url", "kbs", NULL };
+	struct error e = { 0 };
+	unsigned applied = 99;
+	struct settings s;
+	int r;
+
+	r = apply_guarded(&s, "quiet mrboot.general.timeout=9 x=1", NULL, &applied, &e);
+	tap_ok(r == 0 && s.timeout == 9 && applied == 1,
+	       "an entry marked always is set without an allow-list, and counted");
+	config_free(&guarded, &s);
+
+	r = apply_guarded(&s, "mrboot.general.timeout=9 mrboot.kbs.url=https://evil", NULL,
+			  &applied, &e);
+	tap_is_int(r, -EPERM, "an entry that says nothing is refused without an allow-list");
+	tap_is_str(e.msg,
+		   "kernel command line: mrboot.kbs.url= may not be set here: the host controls "
+		   "the kernel command line, and [general] cmdline-overrides does not list kbs.url",
+		   "the refusal names the parameter and how to allow it");
+	config_free(&guarded, &s);
+
+	r = apply_guarded(&s, "mrboot.kbs.url=https://evil", allow_other, NULL, &e);
+	tap_ok(r == -EPERM, "an allow-list naming other keys (or a longer name) does not allow it");
+	config_free(&guarded, &s);
+
+	r = apply_guarded(&s, "mrboot.kbs.url=https://ok mrboot.general.timeout=3", allow_url,
+			  &applied, &e);
+	tap_ok(r == 0 && strcmp(s.url, "https://ok") == 0 && applied == 2,
+	       "an allow-list naming the key allows it");
+	config_free(&guarded, &s);
+
+	r = apply_guarded(&s, "mrboot.kbs.mirror=m", allow_mirror, NULL, &e);
+	tap_ok(r == -EPERM && strstr(e.msg, "mrboot.kbs.mirror= may not be set here"),
+	       "an entry marked never is refused even when listed");
+	config_free(&guarded, &s);
+
+	tap_is_int(config_check_allow(&guarded, allow_url, &e), 0,
+		   "an allow-list of settable keys checks");
+	r = config_check_allow(&guarded, allow_mirror, &e);
+	tap_ok(r == -EPERM && strstr(e.msg, "kbs.mirror can never be set"),
+	       "an allow-list naming a never entry is refused, named");
+	r = config_check_allow(&guarded, allow_unknown, &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "kbs is not a key"),
+	       "an allow-list naming no entry is refused, named");
+}
+
 /*
  * Findings of the libFuzzer targets (tests/fuzz/README), each with its crash input from
  * tests/fuzz/corpus, the key renamed to one of this test's schema.
@@ -552,7 +638,7 @@ static void test_root(void)
 	write_file(proc, "ro mrboot.kbs.mirror=\"c 1\" mrboot.kbs.mirror=c2\n");
 	r = cmdline_read(dir, &cmdline, &e);
 	if (r == 0)
-		r = config_apply_cmdline(&schema, &s, cmdline, &e);
+		r = config_apply_cmdline(&schema, &s, cmdline, NULL, NULL, &e);
 	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "c 1|c2",
 		   "<root>/proc/cmdline overrides the file's list");
 	free(cmdline);
@@ -589,6 +675,7 @@ int main(void)
 	test_syntax();
 	test_errors();
 	test_cmdline();
+	test_cmdline_provenance();
 	test_value_ending_in_cr_is_quoted_on_write();
 	test_cmdline_value_with_line_break_is_refused();
 	test_root();
