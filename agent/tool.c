@@ -24,6 +24,45 @@ int tool_load_settings(struct tool *tool, struct settings *settings)
 	return EXIT_OK;
 }
 
+/*
+ * Where there is no tsm-mr group: a TPM 2.0, but never on a confidential platform, whose
+ * registers are its own (a host that keeps tdx_guest from loading must not get its emulated
+ * TPM measured into instead), except the SEV-SNP SVSM's vTPM. EXIT_OK and *logged_only when
+ * events can only be logged, EXIT_OK alone when the TPM is to be opened, else EXIT_FAILED.
+ */
+static int tool_registers_without_mr(struct tool *tool, const struct detect *d, bool *logged_only)
+{
+	bool tpm2 = d->has_tpm && d->tpm_version == 2;
+
+	if (d->platform == PLATFORM_SEV_SNP && !(tpm2 && d->tpm_svsm)) {
+		log_warning(&tool->log,
+			    "SEV-SNP without the SVSM's vTPM has no register to extend: events are "
+			    "logged only, and are not attestable on this platform%s",
+			    d->has_tpm ? " (the TPM here is not the SVSM's, and the host may "
+					 "emulate it)"
+				       : "");
+		*logged_only = true;
+		return EXIT_OK;
+	}
+	if (platform_is_confidential(d->platform) && d->platform != PLATFORM_SEV_SNP) {
+		log_err(&tool->log,
+			"platform %s (%s), but no tsm-mr measurement registers (Linux >= 6.16 "
+			"for TDX)%s%s%s",
+			platform_name(d->platform), d->n_signals ? d->signals[0].text : "detected",
+			d->has_tpm ? "; the TPM never stands in for them" : "",
+			d->blacklist[0] ? "; the kernel command line has " : "", d->blacklist);
+		return EXIT_FAILED;
+	}
+	if (!tpm2) {
+		log_err(&tool->log,
+			"no extensible register on this platform (%s): no tsm-mr measurement "
+			"registers and no TPM 2.0",
+			platform_name(d->platform));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
 int tool_open_registers(struct tool *tool, const struct settings *settings,
 			struct tool_registers *tr)
 {
@@ -45,20 +84,14 @@ int tool_open_registers(struct tool *tool, const struct settings *settings,
 			}
 			return EXIT_OK;
 		}
-		if (!tr->detect.has_tpm || tr->detect.tpm_version != 2) {
-			if (tr->detect.platform == PLATFORM_SEV_SNP) {
-				log_warning(
-					&tool->log,
-					"SEV-SNP without a vTPM has no register to extend: events "
-					"are logged only, and are not attestable on this platform");
-				registers_open_none(&tr->regs);
-				return EXIT_OK;
-			}
-			log_err(&tool->log,
-				"no extensible register on this platform (%s): no tsm-mr "
-				"measurement registers and no TPM 2.0",
-				platform_name(tr->detect.platform));
-			return EXIT_FAILED;
+		bool logged_only = false;
+
+		r = tool_registers_without_mr(tool, &tr->detect, &logged_only);
+		if (r != EXIT_OK)
+			return r;
+		if (logged_only) {
+			registers_open_none(&tr->regs);
+			return EXIT_OK;
 		}
 		r = tpm2_open_device(&tr->tpm, tool->root, settings->tpm_device, &e);
 	}

@@ -87,7 +87,7 @@ expect "sev-snp: platform sev-snp" "^platform: +sev-snp$"
 expect "sev-snp: found through the sev-guest device" "/sys/devices/platform/sev-guest$"
 expect "sev-snp: and the VMPL attribute" "/sys/devices/system/cpu/sev/vmpl$"
 expect "sev-snp: no registers" "^registers: +none$"
-expect "sev-snp: says plainly that measurements are not attestable" "^note: SEV-SNP has no extensible register and there is no vTPM.*not attestable"
+expect "sev-snp: says plainly that measurements are not attestable" "^note: SEV-SNP has no extensible register and there is no SVSM vTPM.*not attestable"
 
 detect s390-pv
 expect "s390-pv: platform s390-pv" "^platform: +s390-pv$"

@@ -46,6 +46,46 @@ zero64=$(printf '0%.0s' $(seq 64))
 root=$tmp/root
 log=$root/run/log/mrboot/events.jsonseq
 mkdir -p "$root/etc" "$root/proc" "$tmp/tpm"
+# ---- 3. no downgrade: a TPM never stands in for a confidential platform -----------------
+# fixture NAME SPEC_LINES...: a tree from tests/fixtures' specs plus the lines given.
+fixture() {
+	name=$1
+	shift
+	printf '%s\n' "$@" >"$tmp/$name.spec"
+	python3 "$fixtures/mktree.py" "$tmp/$name.spec" "$tmp/$name" || exit 1
+}
+tdx_flag='file /proc/cpuinfo 0444 text:processor\t: 0\nflags\t\t: fpu tsc msr hypervisor tdx_guest\n'
+fixture tdx-tpm "include $fixtures/tpm.spec" "$tdx_flag" \
+	'file /proc/cmdline 0444 text:root=/dev/vda2 modprobe.blacklist=floppy,tdx-guest\n'
+run "$tmp/tdx-tpm" detect
+check "TDX with its provider kept out and a TPM: detect says tdx" has out '^platform: *tdx$'
+check "and that the TPM is not used" has out 'the TPM at /dev/tpmrm0 is not used'
+run "$tmp/tdx-tpm" measure
+check "measure refuses (exit 1) rather than measure into the TPM" [ "$status" -eq 1 ]
+check "naming the platform, what is missing and that the TPM does not stand in" \
+	has err 'platform tdx (cpu flag tdx_guest), but no tsm-mr measurement registers.*the TPM never stands in'
+check "and the host's blacklist parameter" has err 'the kernel command line has modprobe.blacklist=floppy,tdx-guest'
+check "nothing was logged" [ ! -e "$tmp/tdx-tpm/run/log/mrboot/events.jsonseq" ]
+printf '[kbs]\nurl = https://127.0.0.1:9/\ntimeout = 1\n' >"$tmp/tdx-tpm/etc/mrboot.conf"
+run "$tmp/tdx-tpm" attest
+check "attest refuses too, without asking a broker" \
+	eval '[ "$status" -ne 0 ] && ! has err "127.0.0.1" && has err "platform tdx"'
+
+snp_tpm() { # NAME MODALIAS: an SEV-SNP guest with a TPM whose device has that modalias
+	fixture "$1" "include $fixtures/tpm.spec" "include $fixtures/sev-snp.spec" \
+		'dir  /sys/class/tpm/tpm0/device 0755' \
+		"file /sys/class/tpm/tpm0/device/modalias 0444 text:$2\\n"
+}
+snp_tpm snp-host-tpm "acpi:MSFT0101:"
+run "$tmp/snp-host-tpm" measure
+check "SEV-SNP with a TPM that is not the SVSM's: events are logged only" \
+	eval '[ "$status" -eq 0 ] && has err "logged .* events (no register on this platform)"'
+check "saying why the TPM is not used" has err "the TPM here is not the SVSM's"
+snp_tpm snp-svsm "platform:tpm-svsm"
+run "$tmp/snp-svsm" measure
+check "SEV-SNP with the SVSM's vTPM measures into that TPM" \
+	eval '! has err "logged .* events" && has err "TPM"'
+
 if ! swtpm_start "$tmp/tpm"; then
 	skip "the command-line attacks against a TPM: $swtpm_why"
 	tap_end

@@ -55,28 +55,30 @@ int tee_from_detect(const struct detect *d, enum tee_type *ret, struct error *e)
 			*ret = (enum tee_type)i;
 			return 0;
 		}
+	/*
+	 * TDX, SEV-SNP and CCA evidence is a configfs-tsm report: a platform seen by its other
+	 * signals but without the provider has none to give, and a TPM must not give it
+	 * instead (the host may have kept the provider's module out and emulate the TPM).
+	 */
+	if (platform_is_confidential(d->platform))
+		return error_set(
+			e, -ENODEV,
+			"no evidence: platform %s (%s), but no configfs-tsm report "
+			"provider (%s); a TPM never stands in for it%s%s",
+			platform_name(d->platform), d->n_signals ? d->signals[0].text : "detected",
+			d->provider[0]	 ? d->provider
+			: d->report_node ? "the report directory has none"
+					 : "no /sys/kernel/config/tsm/report",
+			d->blacklist[0] ? "; the kernel command line has " : "", d->blacklist);
+	if (d->provider[0])
+		return error_set(e, -ENODEV,
+				 "no TEE to attest with: configfs-tsm report provider '%s' is "
+				 "not one mrboot knows (tdx_guest, sev_guest, arm_cca_guest)",
+				 d->provider);
 	if (d->has_tpm && d->tpm_version == 2) {
 		*ret = TEE_TPM;
 		return 0;
 	}
-	/*
-	 * TDX, SEV-SNP and CCA evidence is a configfs-tsm report: a platform seen by its other
-	 * signals but without the provider has none to give.
-	 */
-	if (d->provider[0])
-		return error_set(e, -ENODEV,
-				 "no TEE to attest with: configfs-tsm report provider '%s' is "
-				 "not one mrboot knows (tdx_guest, sev_guest, arm_cca_guest) and "
-				 "there is no TPM 2.0",
-				 d->provider);
-	if (d->platform != PLATFORM_NONE && d->platform != PLATFORM_TPM)
-		return error_set(e, -ENODEV,
-				 "no TEE to attest with: platform %s, but no configfs-tsm report "
-				 "provider (%s), which is where its evidence comes from, and no "
-				 "TPM 2.0",
-				 platform_name(d->platform),
-				 d->report_node ? "the report directory has none"
-						: "no /sys/kernel/config/tsm/report");
 	if (d->has_tpm)
 		return error_set(e, -ENODEV,
 				 "no TEE to attest with: the TPM %s is version %u, Trustee attests "

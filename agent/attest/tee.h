@@ -38,8 +38,9 @@ int tee_from_name(const char *name, enum tee_type *ret, struct error *e);
 
 /*
  * The TEE a detected platform attests with: the configfs-tsm provider tdx_guest, sev_guest or
- * arm_cca_guest, else a TPM 2.0. -ENODEV with the reason when there is none (never "sample":
- * a machine without evidence gets no key).
+ * arm_cca_guest, else a TPM 2.0 where the platform is not a confidential one. -ENODEV with the
+ * reason when there is none (never "sample": a machine without evidence gets no key; never the
+ * TPM on a confidential platform whose provider is missing: that would be a downgrade).
  */
 int tee_from_detect(const struct detect *d, enum tee_type *ret, struct error *e);
 

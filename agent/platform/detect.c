@@ -12,6 +12,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "error.h"
 #include "file.h"
 #include "macro.h"
@@ -31,6 +32,12 @@ const char *platform_name(enum platform p)
 	};
 
 	return p < PLATFORM_COUNT ? names[p] : "?";
+}
+
+bool platform_is_confidential(enum platform p)
+{
+	return p == PLATFORM_TDX || p == PLATFORM_SEV_SNP || p == PLATFORM_CCA ||
+	       p == PLATFORM_S390_PV;
 }
 
 /* configfs-tsm report providers, as the guest drivers register them. */
@@ -330,6 +337,14 @@ static int detect_tpm(struct detect *d, const char *root, struct error *e)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	d->tpm_version = strcmp(version, "2") == 0 ? 2 : strcmp(version, "1") == 0 ? 1 : 0;
+	/*
+	 * drivers/char/tpm/tpm_svsm.c binds the platform device "tpm-svsm", which the kernel
+	 * registers only when the SVSM (VMPL0, inside the guest's trust domain) offers a vTPM.
+	 */
+	r = read_attr(root, "/sys/class/tpm/tpm0/device/modalias", p, sizeof(p), e);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	d->tpm_svsm = r >= 0 && strcmp(p, "platform:tpm-svsm") == 0;
 	/* Linux >= 5.12 lists each allocated bank as a pcr-<alg> directory. */
 	r = path_join_root(p, sizeof(p), root, "/sys/class/tpm/tpm0");
 	if (r < 0)
@@ -369,16 +384,80 @@ static void detect_decide(struct detect *d)
 	if (d->platform == PLATFORM_NONE && d->has_tpm && d->tpm_version == 2)
 		d->platform = PLATFORM_TPM;
 
-	if (d->platform == PLATFORM_SEV_SNP && !(d->has_tpm && d->tpm_version == 2))
+	if (d->platform == PLATFORM_SEV_SNP && !(d->has_tpm && d->tpm_svsm))
 		detect_note(d,
-			    "SEV-SNP has no extensible register and there is no vTPM: mrboot "
+			    "SEV-SNP has no extensible register and there is no SVSM vTPM: mrboot "
 			    "logs its measurements, but they are not attestable on this platform");
+	if (platform_is_confidential(d->platform) && d->has_tpm && !d->tpm_svsm)
+		detect_note(d,
+			    "the TPM at %s is not used: on a confidential platform the host may "
+			    "emulate it",
+			    d->tpm_device);
 	if ((d->platform == PLATFORM_TDX || d->platform == PLATFORM_CCA) && !d->has_mr)
 		detect_note(d, "no tsm-mr measurements group (Linux >= 6.16 for TDX): the "
 			       "registers cannot be extended");
 	if (d->platform == PLATFORM_NONE)
 		detect_note(d, "no confidential platform and no TPM: nothing can be measured into "
 			       "a register");
+}
+
+/* The modules a confidential platform's report and registers come from. */
+static bool platform_module(enum platform p, const char *name, size_t len)
+{
+	static const char *const common[] = { "configfs", "tsm", "tsm_report" };
+	char word[32];
+
+	/* Module names treat '-' as '_' (kernel/params.c, kmod's modname_normalize()). */
+	if (len >= sizeof(word))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		word[i] = name[i] == '-' ? '_' : name[i];
+	word[len] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(common); i++)
+		if (strcmp(word, common[i]) == 0)
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(arch_signals); i++)
+		if (arch_signals[i].platform == p && arch_signals[i].module &&
+		    strcmp(word, arch_signals[i].module) == 0)
+			return true;
+	return false;
+}
+
+struct blacklist_walk {
+	struct detect *d;
+};
+
+/* modprobe.blacklist= (kmod) and module_blacklist= (the kernel): comma-separated names. */
+static int blacklist_param(const char *key, const char *value, void *userdata)
+{
+	struct detect *d = ((struct blacklist_walk *)userdata)->d;
+	size_t used = strlen(d->blacklist);
+
+	if (!value ||
+	    (strcmp(key, "modprobe.blacklist") != 0 && strcmp(key, "module_blacklist") != 0))
+		return 0;
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (platform_module(d->platform, p, n)) {
+			snprintf(d->blacklist + used, sizeof(d->blacklist) - used, "%s%s=%s",
+				 used ? " " : "", key, value);
+			return 0;
+		}
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+/* Says which kernel parameters keep the platform's modules out: the host sets them. */
+static void detect_blacklist(struct detect *d, const char *root)
+{
+	struct blacklist_walk w = { d };
+	_cleanup_free_ char *cmdline = NULL;
+	struct error e = { 0 };
+
+	if (cmdline_read(root, &cmdline, &e) == 0)
+		(void)cmdline_parse(cmdline, blacklist_param, &w, &e);
 }
 
 int detect_run(struct detect *d, const char *root, struct error *e)
@@ -405,5 +484,7 @@ int detect_run(struct detect *d, const char *root, struct error *e)
 	if (r < 0)
 		return r;
 	detect_decide(d);
+	if (platform_is_confidential(d->platform))
+		detect_blacklist(d, root);
 	return 0;
 }

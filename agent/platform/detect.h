@@ -22,6 +22,13 @@ enum platform {
 
 const char *platform_name(enum platform p);
 
+/*
+ * TDX, SEV-SNP, CCA and s390 PV: platforms whose evidence and registers are their own. Once
+ * detection names one, a TPM never stands in for it (doc/trust-model.md): the host decides
+ * which modules load and may emulate the TPM.
+ */
+bool platform_is_confidential(enum platform p);
+
 #define DETECT_SIGNALS_MAX 12
 #define DETECT_BANKS_MAX 8
 #define DETECT_MODULES_MAX 6
@@ -50,10 +57,14 @@ struct detect {
 	struct tsm_mr mr;
 
 	bool has_tpm;
+	bool tpm_svsm;	     /* the SEV-SNP SVSM's vTPM, in the guest's trust domain */
 	char tpm_device[64]; /* as seen inside the root: "/dev/tpmrm0" */
 	unsigned tpm_version;
 	unsigned n_banks;
 	char banks[DETECT_BANKS_MAX][16]; /* "sha1", "sha256": from /sys/class/tpm/tpm0 */
+
+	/* On a confidential platform: kernel parameters that keep its modules from loading. */
+	char blacklist[160]; /* "modprobe.blacklist=tdx_guest", "" for none */
 
 	bool modules_skipped; /* a --root other than / is not the running kernel */
 	unsigned n_modules;
