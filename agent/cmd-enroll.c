@@ -20,13 +20,11 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "file.h"
 #include "json.h"
 #include "luks/cryptsetup.h"
 #include "luks/token-release.h"
 #include "luks/token.h"
 #include "net/deadline.h"
-#include "net/trust-anchors.h"
 #include "secret.h"
 #include "tool.h"
 
@@ -44,8 +42,6 @@ struct enroll_args {
 	const char *device;
 	struct luks_token token;
 	unsigned n_urls;
-	const char *anchor_file;
-	const char *tee;
 	const char *unlock_key_file;
 };
 
@@ -54,8 +50,6 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 	static const struct option options[] = {
 		{ "kbs", required_argument, NULL, 'u' },
 		{ "resource", required_argument, NULL, 'R' },
-		{ "trust-anchor", required_argument, NULL, 'a' },
-		{ "tee", required_argument, NULL, 't' },
 		{ "unlock-key-file", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
@@ -65,7 +59,7 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "u:R:a:t:k:T:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:R:k:T:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			if (a->n_urls == KBS_URLS_MAX) {
@@ -76,12 +70,6 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 			break;
 		case 'R':
 			a->token.resource = optarg;
-			break;
-		case 'a':
-			a->anchor_file = optarg;
-			break;
-		case 't':
-			a->tee = optarg;
 			break;
 		case 'k':
 			a->unlock_key_file = optarg;
@@ -102,9 +90,8 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 			return tool_usage(&command_enroll, EXIT_USAGE);
 		}
 	}
-	if (optind + 1 != argc || !a->n_urls || !a->token.resource || !a->anchor_file) {
-		fprintf(stderr, "mrboot enroll: DEVICE, --kbs, --resource and --trust-anchor are "
-				"required\n");
+	if (optind + 1 != argc || !a->token.resource) {
+		fprintf(stderr, "mrboot enroll: DEVICE and --resource are required\n");
 		return EXIT_USAGE;
 	}
 	a->device = argv[optind];
@@ -257,31 +244,6 @@ static void enroll_report(void *userdata, int priority, const char *message)
 	log_printf(&tool->log, priority, "%s", message);
 }
 
-/* The token's members from the command line: the TEE by name, the anchor's PEM text. */
-static int enroll_prepare(struct tool *tool, struct enroll_args *a, char **pem)
-{
-	struct trust_anchors ta = { 0 };
-	struct error e = { 0 };
-	size_t len;
-
-	if (a->tee) {
-		if (tee_from_name(a->tee, &a->token.tee, &e) < 0) {
-			log_error(&tool->log, &e, "--tee");
-			return EXIT_USAGE;
-		}
-		a->token.has_tee = true;
-	}
-	if (file_read_all(a->anchor_file, TRUST_ANCHORS_FILE_MAX, pem, &len, &e) < 0 ||
-	    trust_anchors_parse(&ta, *pem, len, &e) < 0) {
-		log_error(&tool->log, &e, "--trust-anchor");
-		return EXIT_USAGE;
-	}
-	trust_anchors_free(&ta);
-	/* Embedded, so that the initrd needs no file of its own for it. */
-	a->token.trust_anchor = *pem;
-	return EXIT_OK;
-}
-
 /* The key slot and its token, once the key is in hand. */
 static int enroll_write(struct tool *tool, const struct enroll_args *a,
 			const struct json_writer *token, const struct secret *key)
@@ -304,14 +266,13 @@ static int enroll_write(struct tool *tool, const struct enroll_args *a,
 		return EXIT_FAILED;
 	}
 	log_info(&tool->log, "%s: key slot %u opens with the key from %s, through an mrboot token",
-		 a->device, slot, a->token.urls[0]);
+		 a->device, slot, a->token.urls[0] ? a->token.urls[0] : "the configured brokers");
 	return EXIT_OK;
 }
 
 static int enroll_run(struct tool *tool, int argc, char **argv)
 {
 	struct enroll_args a = { 0 };
-	_cleanup_free_ char *pem = NULL;
 	_cleanup_secret_ struct secret key = { 0 };
 	struct json_writer token = { 0 };
 	struct settings s;
@@ -324,9 +285,6 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 	r = tool_load_settings(tool, &s);
 	if (r != EXIT_OK)
 		return r;
-	r = enroll_prepare(tool, &a, &pem);
-	if (r != EXIT_OK)
-		goto out;
 	r = EXIT_FAILED;
 	if (enroll_free_keyslot(a.device, &a.token.keyslot, &e) < 0 ||
 	    enroll_token_json(&a.token, &token, &e) < 0) {
@@ -335,8 +293,7 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 	}
 	const struct luks_token_release_options o = {
 		.root = tool->root,
-		.tpm_device = s.tpm_device,
-		.tpm_socket = s.tpm_socket,
+		.settings = &s,
 		.report = enroll_report,
 		.userdata = tool,
 	};
@@ -358,18 +315,18 @@ const struct command command_enroll = {
 	.name = "enroll",
 	.summary = "Bind a LUKS2 volume to the key broker (a key slot and a token)",
 	.usage =
-		"DEVICE --kbs URL [--kbs URL]... --resource R --trust-anchor PEM [OPTIONS]\n"
+		"DEVICE --resource R [--kbs URL]... [OPTIONS]\n"
 		"\n"
 		"Fetches the key from the broker once, as the token plugin will at boot, adds a\n"
 		"key slot for it with an existing passphrase and imports an mrboot token bound to\n"
-		"that slot. Runs cryptsetup(8); no secret is ever on its command line.\n"
+		"that slot. Runs cryptsetup(8); no secret is ever on its command line. Brokers,\n"
+		"trust anchors and the TEE come from the configuration ([kbs]), here and at boot:\n"
+		"the token, which the host can rewrite, names only the key and may narrow the\n"
+		"brokers to some of the configured ones.\n"
 		"\n"
-		"  -u, --kbs URL              A broker (https), repeatable, tried in order\n"
 		"  -R, --resource R           repository/type/tag of the key at the broker\n"
-		"  -a, --trust-anchor PEM     File with the CA or server certificate(s),\n"
-		"                             embedded in the token\n"
-		"  -t, --tee TEE              tdx, snp, cca, tpm or sample (default: detected\n"
-		"                             at every unlock)\n"
+		"  -u, --kbs URL              Ask only this configured broker (https),\n"
+		"                             repeatable, tried in order (default: all)\n"
 		"  -k, --unlock-key-file F    An existing passphrase, the whole file (default:\n"
 		"                             cryptsetup asks on the terminal)\n"
 		"  -T, --timeout S            Seconds the plugin may take at boot (default 30)\n"

@@ -28,8 +28,8 @@
 #include "json.h"
 #include "luks/token-release.h"
 #include "luks/token.h"
-#include "net/trust-anchors.h"
 #include "secret.h"
+#include "settings.h"
 
 #define TOKEN_EXPORT __attribute__((visibility("default")))
 
@@ -61,12 +61,8 @@ static void token_report(void *userdata, int priority, const char *message)
 /* The key of the token's key slot into *key. */
 static int token_fetch(struct crypt_device *cd, int token, struct secret *key, struct error *e)
 {
-	const struct luks_token_release_options o = {
-		.root = "/",
-		.report = token_report,
-		.userdata = cd,
-	};
 	struct json_arena arena = { 0 };
+	struct settings settings;
 	struct luks_token t;
 	const char *json;
 	int r;
@@ -75,8 +71,29 @@ static int token_fetch(struct crypt_device *cd, int token, struct secret *key, s
 	if (r < 0)
 		return error_set_errno(e, r, "cannot read the token from the LUKS2 header");
 	r = luks_token_parse(&t, &arena, json, strlen(json), e);
-	if (r == 0)
+	if (r < 0) {
+		/* The header is the host's: a refusal is news only when it is an old token. */
+		crypt_logf(cd, r == -EPROTO ? CRYPT_LOG_ERROR : CRYPT_LOG_DEBUG,
+			   "mrboot token %d: refused: %s", token, e->msg);
+		json_arena_free(&arena);
+		*e = (struct error){ 0 };
+		return -ENOENT;
+	}
+	/* Brokers, anchors and the TEE: the initrd's, which the firmware measured. */
+	r = settings_load(&settings, "/", MRBOOT_SYSCONFDIR "/mrboot.conf", e);
+	if (r < 0) {
+		error_prefix(e, "configuration");
+	} else {
+		const struct luks_token_release_options o = {
+			.root = "/",
+			.settings = &settings,
+			.report = token_report,
+			.userdata = cd,
+		};
+
 		r = luks_token_release(&t, &o, key, e);
+		settings_free(&settings);
+	}
 	json_arena_free(&arena);
 	return r;
 }
@@ -91,6 +108,8 @@ int cryptsetup_token_open(struct crypt_device *cd, int token, char **buffer, siz
 
 	(void)usrptr; /* what the caller of crypt_activate_by_token() passes: nothing for us */
 	r = token_fetch(cd, token, &key, &e);
+	if (r == -ENOENT && !e.msg[0])
+		return -ENOENT; /* refused, and said so, in token_fetch() */
 	if (r == 0) {
 		/* libcryptsetup's interface: a malloc()ed buffer it gives back to buffer_free. */
 		copy = malloc(key.len ? key.len : 1);
@@ -138,22 +157,6 @@ int cryptsetup_token_validate(struct crypt_device *cd, const char *json)
 	return 0;
 }
 
-/* What the trust anchor is, without its text: the certificates it holds, or the file. */
-static void token_dump_anchor(struct crypt_device *cd, const struct luks_token *t)
-{
-	struct trust_anchors ta = { 0 };
-	struct error e = { 0 };
-
-	if (luks_token_anchor_is_path(t->trust_anchor)) {
-		crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-trust-anchor: %s\n", t->trust_anchor);
-		return;
-	}
-	if (trust_anchors_parse(&ta, t->trust_anchor, strlen(t->trust_anchor), &e) == 0)
-		crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-trust-anchor: PEM, %zu certificate%s\n",
-			   ta.count, ta.count == 1 ? "" : "s");
-	trust_anchors_free(&ta);
-}
-
 void cryptsetup_token_dump(struct crypt_device *cd, const char *json)
 {
 	struct json_arena arena = { 0 };
@@ -167,10 +170,10 @@ void cryptsetup_token_dump(struct crypt_device *cd, const char *json)
 	}
 	for (char *const *u = t.urls; *u; u++)
 		crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-kbs-url:      %s\n", *u);
+	if (!t.urls[0])
+		crypt_logf(cd, CRYPT_LOG_NORMAL,
+			   "\tmrboot-kbs-url:      the brokers of /etc/mrboot.conf\n");
 	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-resource:     %s\n", t.resource);
-	token_dump_anchor(cd, &t);
-	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-tee:          %s\n",
-		   t.has_tee ? tee_name(t.tee) : "detected at unlock");
 	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-timeout:      %u s\n",
 		   t.timeout ? t.timeout : LUKS_TOKEN_TIMEOUT_DEFAULT);
 	json_arena_free(&arena);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "luks/token-release.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,7 +14,9 @@
 #include "net/deadline.h"
 #include "net/trust-anchors.h"
 #include "platform/detect.h"
+#include "path.h"
 #include "secret.h"
+#include "settings.h"
 
 /* What a token's evidence needs open while the broker is asked, and who closes it. */
 struct token_release {
@@ -41,14 +45,15 @@ static void release_report(const struct token_release *tr, int priority, const c
 	tr->o->report(tr->o->userdata, priority, message);
 }
 
-/* The token's TEE, or the one this machine attests with: never "sample" unless named. */
-static int release_tee(struct token_release *tr, const struct luks_token *t, struct error *e)
+/* The configuration's TEE, or the one this machine attests with: never "sample" unless named. */
+static int release_tee(struct token_release *tr, struct error *e)
 {
+	const struct settings *s = tr->o->settings;
 	struct detect d;
 	int r;
 
-	if (t->has_tee) {
-		tr->tee = t->tee;
+	if (s->kbs_tee != SETTINGS_TEE_AUTO) {
+		tr->tee = (enum tee_type)(s->kbs_tee - 1);
 		return 0;
 	}
 	r = detect_run(&d, tr->o->root, e);
@@ -64,10 +69,10 @@ static int release_open_evidence(struct token_release *tr, struct error *e)
 
 	/* The TPM's evidence is a quote: it needs the TPM open. */
 	if (tr->tee == TEE_TPM) {
-		if (o->tpm_socket)
-			r = tpm2_open_socket(&tr->tpm, o->tpm_socket, e);
+		if (o->settings->tpm_socket)
+			r = tpm2_open_socket(&tr->tpm, o->settings->tpm_socket, e);
 		else
-			r = tpm2_open_device(&tr->tpm, o->root, o->tpm_device, e);
+			r = tpm2_open_device(&tr->tpm, o->root, o->settings->tpm_device, e);
 		if (r < 0)
 			return error_prefix(e, "TPM");
 		tr->tpm_open = true;
@@ -94,16 +99,28 @@ static void release_close(struct token_release *tr)
 static int release_run(struct token_release *tr, const struct luks_token *t, uint64_t deadline,
 		       struct secret *key, struct error *e)
 {
-	char resource_path[KBS_RESOURCE_PATH_MAX];
+	const struct settings *s = tr->o->settings;
+	char resource_path[KBS_RESOURCE_PATH_MAX], anchors[PATH_MAX];
+	char *urls[KBS_URLS_MAX + 1];
 	int r;
 
 	r = kbs_resource_path(t->resource, NULL, resource_path, e);
 	if (r < 0)
 		return r;
-	r = luks_token_load_anchors(t, tr->o->root, &tr->anchors, e);
+	r = luks_token_brokers(t, s->kbs_urls, urls, e);
 	if (r < 0)
-		return error_prefix(e, "trust anchor");
-	r = release_tee(tr, t, e);
+		return r;
+	if (!s->kbs_ca_file)
+		return error_set(e, -ENOENT,
+				 "the configuration names no trust anchor ([kbs] ca-file)");
+	r = path_join_root(anchors, sizeof(anchors), tr->o->root, s->kbs_ca_file);
+	if (r < 0)
+		return error_set_errno(e, r, "trust anchor %s under %s", s->kbs_ca_file,
+				       tr->o->root);
+	r = trust_anchors_load(&tr->anchors, anchors, e);
+	if (r < 0)
+		return error_prefix(e, "trust anchor %s", s->kbs_ca_file);
+	r = release_tee(tr, e);
 	if (r < 0)
 		return r;
 	r = release_open_evidence(tr, e);
@@ -112,7 +129,7 @@ static int release_run(struct token_release *tr, const struct luks_token *t, uin
 	release_report(tr, LOG_INFO, "key slot %u: %s evidence, resource %s, %d ms left",
 		       t->keyslot, tee_name(tr->tee), t->resource, deadline_left_ms(deadline));
 	const struct kbs_release_options opt = {
-		.urls = t->urls,
+		.urls = urls,
 		.anchors = &tr->anchors,
 		.curve = JWK_P256,
 		.evidence = {

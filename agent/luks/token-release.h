@@ -13,20 +13,23 @@
 
 struct error;
 struct secret;
+struct settings;
 
 struct luks_token_release_options {
-	const char *root;	/* prefix for every kernel and system path ("/") */
-	const char *tpm_device; /* tee tpm: the TPM device; NULL for /dev/tpmrm0 */
-	const char *tpm_socket; /* tee tpm: a swtpm socket instead (tests); NULL */
+	const char *root; /* prefix for every kernel and system path ("/") */
+	/* The initrd's configuration: brokers, trust anchors, the TEE, the TPM. */
+	const struct settings *settings;
 	/* Progress, retries and the TEE chosen, one line each; may be NULL. */
 	void (*report)(void *userdata, int priority, const char *message);
 	void *userdata;
 };
 
 /*
- * Resolves the TEE (the token's, else detected: -ENODEV when this machine has none), opens
- * what its evidence needs (the event log for tdx and tpm, the TPM for tpm), loads the trust
- * anchors and runs kbs_release() under the token's timeout, which starts here. On success
+ * Resolves the brokers (the configuration's, or the token's choice among them: -ENOENT for
+ * one it does not list), the TEE (the configuration's, else detected: -ENODEV when this
+ * machine has none), opens what its evidence needs (the event log for tdx and tpm, the TPM for
+ * tpm), loads the configuration's trust anchors and runs kbs_release() under the token's
+ * timeout, which starts here. On success
  * *key holds the secret (secret_free() it). Errors are kbs_release()'s and the message says
  * which step failed.
  */

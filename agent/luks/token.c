@@ -11,9 +11,7 @@
 #include "json.h"
 #include "kbs/protocol.h"
 #include "macro.h"
-#include "net/trust-anchors.h"
 #include "net/url.h"
-#include "path.h"
 
 /* A string value that is a C string: no NUL inside, as every member here is used as one. */
 static int token_string(const struct json_value *v, const char *what, const char **ret,
@@ -121,51 +119,15 @@ static int token_resource(struct luks_token *t, const struct json_value *v, stru
 	return 0;
 }
 
-bool luks_token_anchor_is_path(const char *trust_anchor)
+/* Members of tokens before brokers and anchors came from the initrd only. */
+static int token_old(struct luks_token *t, const struct json_value *v, struct error *e)
 {
-	return trust_anchor[0] == '/';
-}
-
-static int token_anchor(struct luks_token *t, const struct json_value *v, struct error *e)
-{
-	struct trust_anchors ta = { 0 };
-	const char *s;
-	int r;
-
-	r = token_string(v, "member 'mrboot-trust-anchor'", &s, e);
-	if (r < 0)
-		return r;
-	t->trust_anchor = s;
-	if (luks_token_anchor_is_path(s)) {
-		/* The file is read when the key is fetched: it may live only in the initrd. */
-		if (strlen(s) >= PATH_MAX)
-			return error_set(e, -EINVAL, "member 'mrboot-trust-anchor': path too long");
-		return 0;
-	}
-	if (!strstr(s, "-----BEGIN "))
-		return error_set(e, -EINVAL,
-				 "member 'mrboot-trust-anchor' is neither PEM text nor an absolute "
-				 "path");
-	r = trust_anchors_parse(&ta, s, strlen(s), e);
-	trust_anchors_free(&ta);
-	if (r < 0)
-		return error_prefix(e, "member 'mrboot-trust-anchor'");
-	return 0;
-}
-
-static int token_tee(struct luks_token *t, const struct json_value *v, struct error *e)
-{
-	const char *s;
-	int r;
-
-	r = token_string(v, "member 'mrboot-tee'", &s, e);
-	if (r < 0)
-		return r;
-	r = tee_from_name(s, &t->tee, e);
-	if (r < 0)
-		return error_prefix(e, "member 'mrboot-tee'");
-	t->has_tee = true;
-	return 0;
+	(void)t;
+	return error_set(e, -EPROTO,
+			 "member '%s': this token names its own %s, which the host could have "
+			 "written; mrboot now takes brokers, trust anchors and the TEE from the "
+			 "initrd's configuration only: enroll the volume again with mrboot enroll",
+			 v->key, strcmp(v->key, "mrboot-tee") == 0 ? "TEE" : "trust anchor");
 }
 
 static int token_timeout(struct luks_token *t, const struct json_value *v, struct error *e)
@@ -190,11 +152,11 @@ static const struct token_member {
 } token_members[] = {
 	{ "type", true, token_type },
 	{ "keyslots", true, token_keyslots },
-	{ "mrboot-kbs-url", true, token_urls },
+	{ "mrboot-kbs-url", false, token_urls },
 	{ "mrboot-resource", true, token_resource },
-	{ "mrboot-trust-anchor", true, token_anchor },
-	{ "mrboot-tee", false, token_tee },
 	{ "mrboot-timeout", false, token_timeout },
+	{ "mrboot-trust-anchor", false, token_old },
+	{ "mrboot-tee", false, token_old },
 };
 
 static const struct token_member *token_member_find(const struct json_value *v)
@@ -255,19 +217,15 @@ void luks_token_write(const struct luks_token *t, struct json_writer *w)
 	json_writer_begin_array(w);
 	json_writer_string(w, slot);
 	json_writer_end_array(w);
-	json_writer_key(w, "mrboot-kbs-url");
-	json_writer_begin_array(w);
-	for (char *const *u = t->urls; *u; u++)
-		json_writer_string(w, *u);
-	json_writer_end_array(w);
+	if (t->urls[0]) {
+		json_writer_key(w, "mrboot-kbs-url");
+		json_writer_begin_array(w);
+		for (char *const *u = t->urls; *u; u++)
+			json_writer_string(w, *u);
+		json_writer_end_array(w);
+	}
 	json_writer_key(w, "mrboot-resource");
 	json_writer_string(w, t->resource);
-	json_writer_key(w, "mrboot-trust-anchor");
-	json_writer_string(w, t->trust_anchor);
-	if (t->has_tee) {
-		json_writer_key(w, "mrboot-tee");
-		json_writer_string(w, tee_name(t->tee));
-	}
 	if (t->timeout) {
 		json_writer_key(w, "mrboot-timeout");
 		json_writer_uint64(w, t->timeout);
@@ -275,14 +233,32 @@ void luks_token_write(const struct luks_token *t, struct json_writer *w)
 	json_writer_end_object(w);
 }
 
-int luks_token_load_anchors(const struct luks_token *t, const char *root, struct trust_anchors *ta,
-			    struct error *e)
+int luks_token_brokers(const struct luks_token *t, char *const *configured,
+		       char *out[KBS_URLS_MAX + 1], struct error *e)
 {
-	char path[PATH_MAX];
+	unsigned n = 0;
 
-	if (!luks_token_anchor_is_path(t->trust_anchor))
-		return trust_anchors_parse(ta, t->trust_anchor, strlen(t->trust_anchor), e);
-	if (path_join_root(path, sizeof(path), root, t->trust_anchor) < 0)
-		return error_set(e, -ENAMETOOLONG, "%s: path too long", t->trust_anchor);
-	return trust_anchors_load(ta, path, e);
+	if (!configured || !configured[0])
+		return error_set(e, -ENOENT, "the configuration names no broker ([kbs] url)");
+	if (!t->urls[0]) {
+		for (; configured[n] && n < KBS_URLS_MAX; n++)
+			out[n] = configured[n];
+		out[n] = NULL;
+		return 0;
+	}
+	for (char *const *u = t->urls; *u; u++) {
+		char *const *c = configured;
+
+		while (*c && strcmp(*c, *u) != 0)
+			c++;
+		if (!*c)
+			return error_set(
+				e, -ENOENT,
+				"the token names broker %s, which the configuration does "
+				"not list: a token chooses among the configured brokers only",
+				*u);
+		out[n++] = *c;
+	}
+	out[n] = NULL;
+	return 0;
 }

@@ -9,26 +9,26 @@
  * never writes what the plugin would refuse:
  *
  *   {"type":"mrboot","keyslots":["N"],
- *    "mrboot-kbs-url":["https://...", ...],      1..KBS_URLS_MAX brokers, https only
  *    "mrboot-resource":"repository/type/tag",
- *    "mrboot-trust-anchor":"-----BEGIN ..." | "/absolute/path.pem",
- *    "mrboot-tee":"tdx|snp|cca|tpm|sample",       optional: detected when absent
+ *    "mrboot-kbs-url":["https://...", ...],      optional: 1..KBS_URLS_MAX of the brokers the
+ *                                                initrd's configuration lists, to ask these only
  *    "mrboot-timeout":S}                          optional: seconds, 1..LUKS_TOKEN_TIMEOUT_MAX
  *
- * Every member is checked and any other member is refused: the header is not authenticated,
- * and a member the plugin silently ignored could not be reasoned about.
+ * The header is the host's (doc/trust-model.md): a token may say which key it needs and
+ * choose among the brokers the initrd trusts, never name a broker, trust anchor or TEE of its
+ * own. Brokers, anchors and the TEE come from /etc/mrboot.conf in the initrd. Every member is
+ * checked and any other member is refused; tokens of mrboot before this rule, which carried
+ * "mrboot-trust-anchor" and "mrboot-tee", are refused with a message that says to re-enroll.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "attest/tee.h"
 #include "kbs/release.h"
 
 struct error;
 struct json_arena;
 struct json_writer;
-struct trust_anchors;
 
 #define LUKS_TOKEN_TYPE "mrboot"
 #define LUKS_TOKEN_KEYSLOTS 32		 /* LUKS2 key slots are 0..31 */
@@ -38,18 +38,16 @@ struct trust_anchors;
 
 struct luks_token {
 	unsigned keyslot;
-	char *urls[KBS_URLS_MAX + 1]; /* NULL-terminated, as kbs_release_options takes them */
+	char *urls[KBS_URLS_MAX + 1]; /* NULL-terminated; empty: every configured broker */
 	const char *resource;	      /* repository/type/tag */
-	const char *trust_anchor;     /* PEM text, or the absolute path of a PEM file */
-	bool has_tee;		      /* false: the TEE is detected when the key is fetched */
-	enum tee_type tee;
-	unsigned timeout; /* seconds, 0 for LUKS_TOKEN_TIMEOUT_DEFAULT */
+	unsigned timeout;	      /* seconds, 0 for LUKS_TOKEN_TIMEOUT_DEFAULT */
 };
 
 /*
  * Parses and checks len bytes of token JSON into *t, whose strings then point into arena
  * (json_arena_init() it, json_arena_free() it when done with *t). Errors are -EINVAL (or
- * -ENOMEM) with a message that names the member and what is wrong with it.
+ * -ENOMEM) with a message that names the member and what is wrong with it; -EPROTO for a
+ * token of an older mrboot, which names its own trust anchor or TEE.
  */
 int luks_token_parse(struct luks_token *t, struct json_arena *arena, const char *json, size_t len,
 		     struct error *e);
@@ -57,11 +55,13 @@ int luks_token_parse(struct luks_token *t, struct json_arena *arena, const char 
 /* Writes *t as the token object; check the writer with json_writer_finish(). */
 void luks_token_write(const struct luks_token *t, struct json_writer *w);
 
-/* Whether the trust anchor member is a path rather than PEM text. */
-bool luks_token_anchor_is_path(const char *trust_anchor);
-
-/* The trust anchors of the token: its PEM text, or the file it names under root. */
-int luks_token_load_anchors(const struct luks_token *t, const char *root, struct trust_anchors *ta,
-			    struct error *e);
+/*
+ * The brokers to ask: the token's selection, each of which must be one of configured (a
+ * NULL-terminated list, the configuration's [kbs] url), or all of configured when the token
+ * makes none. -ENOENT naming the broker the configuration does not list, or when it lists
+ * none. *out is NULL-terminated and points into t or configured.
+ */
+int luks_token_brokers(const struct luks_token *t, char *const *configured,
+		       char *out[KBS_URLS_MAX + 1], struct error *e);
 
 #endif
