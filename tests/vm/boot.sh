@@ -13,6 +13,10 @@
 #  tampered   the same boot with init=/bin/sh added to the kernel command line: the broker
 #             refuses (PolicyDeny, naming kernel-cmdline), mrboot says so on the console, the
 #             unit fails, systemd-cryptsetup asks for the passphrase, the root stays locked.
+#  override   the good boot with weakening mrboot.* parameters added to the kernel command
+#             line by the host (plain HTTP to another broker, sample evidence): mrboot refuses
+#             the configuration naming the parameter, asks no broker, the unit fails, the
+#             passphrase prompt follows and the root stays locked.
 #  down       no broker: mrboot gives up at [kbs] timeout with a clear message, the passphrase
 #             prompt follows within a bounded time, and the passphrase typed there boots.
 #  initramfs-tools  the hook and boot scripts of hooks/ in an image bookworm's mkinitramfs
@@ -35,7 +39,7 @@
 #   ExecStart=/usr/sbin/mrboot, where meson installs the agent).
 # Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
 #   MRBOOT_VM_ARCH (x86_64, the default; aarch64),
-#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered down
+#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered override down
 #   initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down baseline"),
 #   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
 #   /var/cache/mrboot).
@@ -57,7 +61,7 @@ suite=${MRBOOT_VM_SUITE:-trixie}
 vm_arch=${MRBOOT_VM_ARCH:-x86_64}
 case $vm_arch in
 x86_64)
-	all_cases="good tampered down initramfs-tools dracut-ng baseline"
+	all_cases="good tampered override down initramfs-tools dracut-ng baseline"
 	console=ttyS0,115200
 	elf_machine=x86-64
 	;;
@@ -522,6 +526,30 @@ case " $cases " in *" tampered "*)
 	check "tampered: systemd-cryptsetup fell back to the passphrase prompt" [ $prompted -eq 0 ]
 	check "tampered: the disk stayed locked, the root was never reached" \
 		console_lacks tampered 'MRBOOT-VM: switch_root'
+	;;
+esac
+
+# ---- (b2) the host adds weakening mrboot.* parameters ------------------------------------------
+case " $cases " in *" override "*)
+	broker override || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	boot override "$vm_work/initrd.img" \
+		"$cmdline mrboot.kbs.insecure=yes mrboot.kbs.url=http://10.0.2.2:9/ mrboot.kbs.tee=sample"
+	vm_wait_console 'passphrase for disk' "$boot_timeout"
+	prompted=$?
+	sleep 5
+	vm_stop
+	kbs_stop
+	console_show override 'mrboot\[|mrboot:|Failed to start' 20
+	check "override: the console names the refused parameter" \
+		console_has override 'mrboot.kbs.insecure= may not be set here'
+	check "override: no broker was asked" [ ! -s "$vm_work/override.log" ]
+	check "override: the unit failed visibly" console_has override 'Failed to start.*mrboot|mrboot.service.*fail'
+	check "override: systemd-cryptsetup fell back to the passphrase prompt" [ $prompted -eq 0 ]
+	check "override: the disk stayed locked, the root was never reached" \
+		console_lacks override 'MRBOOT-VM: switch_root'
 	;;
 esac
 
