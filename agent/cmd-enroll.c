@@ -273,6 +273,7 @@ static int enroll_write(struct tool *tool, const struct enroll_args *a,
 static int enroll_run(struct tool *tool, int argc, char **argv)
 {
 	struct enroll_args a = { 0 };
+	char *brokers[KBS_URLS_MAX + 1];
 	_cleanup_secret_ struct secret key = { 0 };
 	struct json_writer token = { 0 };
 	struct settings s;
@@ -289,6 +290,12 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 	if (enroll_free_keyslot(a.device, &a.token.keyslot, &e) < 0 ||
 	    enroll_token_json(&a.token, &token, &e) < 0) {
 		log_error(&tool->log, &e, "enroll");
+		goto out;
+	}
+	/* A --kbs the configuration does not list would be refused at every boot: say so now. */
+	if (luks_token_brokers(&a.token, s.kbs_urls, brokers, &e) < 0) {
+		log_error(&tool->log, &e, "enroll");
+		r = EXIT_CONFIG;
 		goto out;
 	}
 	const struct luks_token_release_options o = {

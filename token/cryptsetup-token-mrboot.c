@@ -72,9 +72,11 @@ static int token_fetch(struct crypt_device *cd, int token, struct secret *key, s
 		return error_set_errno(e, r, "cannot read the token from the LUKS2 header");
 	r = luks_token_parse(&t, &arena, json, strlen(json), e);
 	if (r < 0) {
-		/* The header is the host's: a refusal is news only when it is an old token. */
-		crypt_logf(cd, r == -EPROTO ? CRYPT_LOG_ERROR : CRYPT_LOG_DEBUG,
-			   "mrboot token %d: refused: %s", token, e->msg);
+		/*
+		 * libcryptsetup 2.6 calls _validate first and never gets here for such a token;
+		 * another caller might. The refusal is said as _validate says it.
+		 */
+		crypt_logf(cd, CRYPT_LOG_ERROR, "mrboot token %d: refused: %s", token, e->msg);
 		json_arena_free(&arena);
 		*e = (struct error){ 0 };
 		return -ENOENT;
@@ -172,7 +174,8 @@ void cryptsetup_token_dump(struct crypt_device *cd, const char *json)
 		crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-kbs-url:      %s\n", *u);
 	if (!t.urls[0])
 		crypt_logf(cd, CRYPT_LOG_NORMAL,
-			   "\tmrboot-kbs-url:      the brokers of /etc/mrboot.conf\n");
+			   "\tmrboot-kbs-url:      the brokers of " MRBOOT_SYSCONFDIR
+			   "/mrboot.conf\n");
 	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-resource:     %s\n", t.resource);
 	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tmrboot-timeout:      %u s\n",
 		   t.timeout ? t.timeout : LUKS_TOKEN_TIMEOUT_DEFAULT);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * luks_token_parse() on any bytes as a LUKS2 header's token JSON, which nothing authenticates.
- * An accepted token keeps the documented bounds (a key slot 0..31, 1..KBS_URLS_MAX https
- * brokers, a timeout of 1..LUKS_TOKEN_TIMEOUT_MAX seconds or none) and is what enrolment could
- * have written: luks_token_write() of it parses back to the same token, and writing that
- * again gives the same text.
+ * luks_token_parse() on any bytes as a LUKS2 header's token JSON, which the host writes and
+ * nothing authenticates. An accepted token keeps the documented bounds (a key slot 0..31, a
+ * broker selection of none or 1..KBS_URLS_MAX https URLs, a timeout of 1..LUKS_TOKEN_TIMEOUT_MAX
+ * seconds or none) and is what enrolment could have written: luks_token_write() of it parses
+ * back to the same token, and writing that again gives the same text. A refusal says why;
+ * -EPROTO only for the members of an older mrboot's tokens (its own trust anchor or TEE). And
+ * luks_token_brokers() gives an accepted token only brokers of the configuration: its own
+ * selection when that is the configuration, -ENOENT when the configuration lists none of them.
  */
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,9 +45,45 @@ static void check_same(const struct luks_token *a, const struct luks_token *b)
 		fuzz_check(strcmp(a->urls[i], b->urls[i]) == 0, "the same URLs");
 	fuzz_check(!a->urls[i] && !b->urls[i], "as many URLs");
 	fuzz_check(strcmp(a->resource, b->resource) == 0, "the same resource");
-	fuzz_check(strcmp(a->trust_anchor, b->trust_anchor) == 0, "the same trust anchor");
-	fuzz_check(a->has_tee == b->has_tee && (!a->has_tee || a->tee == b->tee), "the same TEE");
 	fuzz_check(a->timeout == b->timeout, "the same timeout");
+}
+
+/* The brokers an accepted token may ask: never one the configuration does not list. */
+static void check_brokers(const struct luks_token *t)
+{
+	static char elsewhere[] = "https://configured.invalid";
+	char *only_elsewhere[] = { elsewhere, NULL };
+	char *out[KBS_URLS_MAX + 1];
+	struct error e = { 0 };
+	size_t i;
+	int r;
+
+	/* The configuration is the token's own selection: that, in the token's order. */
+	if (t->urls[0]) {
+		r = luks_token_brokers(t, t->urls, out, &e);
+		fuzz_check(r == 0, "a selection of configured brokers is taken");
+		for (i = 0; t->urls[i]; i++)
+			fuzz_check(out[i] && strcmp(out[i], t->urls[i]) == 0,
+				   "in the token's order");
+		fuzz_check(!out[i], "and no other");
+	}
+	/* A configuration of another broker: every configured one without a selection, else
+	 * a refusal unless the token chose exactly that one. */
+	e = (struct error){ 0 };
+	r = luks_token_brokers(t, only_elsewhere, out, &e);
+	if (!t->urls[0]) {
+		fuzz_check(r == 0 && out[0] == elsewhere && !out[1],
+			   "no selection: the configured");
+		return;
+	}
+	for (i = 0; t->urls[i]; i++)
+		if (strcmp(t->urls[i], elsewhere) != 0)
+			break;
+	if (t->urls[i])
+		fuzz_check(r == -ENOENT && e.code == r && strstr(e.msg, t->urls[i]),
+			   "a broker not configured is refused, by name");
+	else
+		fuzz_check(r == 0, "the configured broker chosen");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -58,6 +98,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = luks_token_parse(&t, &arena, (const char *)data, size, &e);
 	if (r < 0) {
 		fuzz_check(e.code == r && e.msg[0], "a refusal says why");
+		if (r == -EPROTO)
+			fuzz_check(strncmp(e.msg, "member 'mrboot-trust-anchor': ", 30) == 0 ||
+					   strncmp(e.msg, "member 'mrboot-tee': ", 21) == 0,
+				   "-EPROTO for an old token's anchor or TEE only");
+		if (strncmp(e.msg, "member 'mrboot-trust-anchor': ", 30) == 0 ||
+		    strncmp(e.msg, "member 'mrboot-tee': ", 21) == 0)
+			fuzz_check(r == -EPROTO && strstr(e.msg, "enroll the volume again"),
+				   "an old token: -EPROTO, saying to re-enroll");
 		json_arena_free(&arena);
 		return 0;
 	}
@@ -65,9 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (n = 0; t.urls[n]; n++)
 		/* RFC 3986 section 3.1: the scheme is case-insensitive. */
 		fuzz_check(strncasecmp(t.urls[n], "https://", 8) == 0, "https brokers only");
-	fuzz_check(n >= 1 && n <= KBS_URLS_MAX, "1..KBS_URLS_MAX brokers");
+	fuzz_check(n <= KBS_URLS_MAX, "no selection, or 1..KBS_URLS_MAX brokers");
 	fuzz_check(t.timeout <= LUKS_TOKEN_TIMEOUT_MAX, "a bounded timeout");
-	fuzz_check(t.resource && t.trust_anchor && t.trust_anchor[0], "the required members");
+	fuzz_check(t.resource && t.resource[0], "the required members");
+	check_brokers(&t);
 
 	text = token_text(&t, &len);
 	r = luks_token_parse(&again, &again_arena, text, len, &e);
