@@ -851,7 +851,13 @@ def parse_tpms_attest(data):
 
 
 class TpmTrust:
-    """Which attestation keys the broker trusts: a list of PEM public keys, or first use."""
+    """Which attestation keys the broker trusts: a list of PEM public keys, or first use.
+
+    Trustee 78962cd4, attestation-service/src/ear_token/ear_default_policy_cpu.rego (since
+    2f87a432): `input.tpm.ak_public in query_reference_value("trusted_aks")`, the evidence's
+    ak_public string (standard base64 of the DER SubjectPublicKeyInfo) compared as a string
+    with the registered values. The broker registers base64(DER) of each allowed PEM key and
+    compares ak_public as sent; the openanolis layout (no ak_public) by its PEM key's DER."""
 
     def __init__(self, allow_files, tofu):
         self.tofu = tofu
@@ -868,16 +874,21 @@ class TpmTrust:
                 found += 1
             if not found:
                 raise ValueError(f"{path}: no PEM public key")
+        self.trusted_aks = {base64.b64encode(der).decode() for der in self.allowed}
 
-    def check(self, key):
+    def check(self, key, ak_public=None):
         der = _spki(key)
         fingerprint = hashlib.sha256(der).hexdigest()
-        if der in self.allowed:
+        if ak_public is not None and ak_public in self.trusted_aks:
+            return fingerprint, "trusted_aks"
+        if ak_public is None and der in self.allowed:
             return fingerprint, "allow-list"
         if self.tofu:
             return fingerprint, "trusted on first use"
         raise EvidenceError(f"the attestation key (SHA-256 of its SubjectPublicKeyInfo "
-                            f"{fingerprint}) is not trusted")
+                            f"{fingerprint}) is not trusted" +
+                            (" (ak_public is not, as a string, one of trusted_aks)"
+                             if ak_public is not None else ""))
 
 
 def _verify_tpm_signature(key, sig, message, what):
@@ -937,13 +948,20 @@ def _spki(key):
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+# Trustee 78962cd4, deps/verifier/src/tpm/mod.rs: TPM_REPORT_DATA_SIZE = 32 (64 until 7c390d7a,
+# 2025-10-30; both in v0.16.0 first, so no release had 64). openanolis 531bcb0b, same path:
+# TPM_REPORT_DATA_SIZE = 32 too.
+TPM_REPORT_DATA_SIZE = 32
+TPM_INITDATA_PCR = 8
+
+
 def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
-    """Trustee's layout (deps/verifier/src/tpm/mod.rs): ak_public, base64 of the AK's DER
-    SubjectPublicKeyInfo; tpm_quote {signature: a marshalled TPMT_SIGNATURE (RSASSA only),
-    message: the TPMS_ATTEST, pcrs: SHA-256 PCR values}; extraData the hash zero-padded to 64;
-    PCR 8 the init-data digest extended once."""
+    """confidential-containers/trustee 78962cd4, deps/verifier/src/tpm/mod.rs: Evidence
+    {ak_public, tpm_quote {signature, message, pcrs}}."""
     if "ak_public" not in ev or "tpm_quote" not in ev:
         raise EvidenceError("tpm evidence has one of ak_public and tpm_quote without the other")
+    # Trustee 78962cd4, tpm/mod.rs verify_signature(): ak_public is standard base64 of DER
+    # (PKey::public_key_from_der); the quote is an RSASSA signature, so an RSA key.
     try:
         key = serialization.load_der_public_key(b64std_decode(ev["ak_public"], "tpm ak_public"))
     except ValueError as e:
@@ -957,36 +975,63 @@ def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
         message = b64std_decode(q["message"], "tpm_quote message")
     except ValueError as e:
         raise EvidenceError(str(e)) from None
+    # Trustee 78962cd4, tpm/mod.rs extract_raw_signature_bytes(): signature is a marshalled
+    # TPMT_SIGNATURE and must be Signature::RsaSsa ("Unsupported signature type, expected
+    # RSA-SSA"); the bare signature is verified with SHA-256 (az-cvm-vtpm), so the scheme's hash
+    # must be SHA-256 for it to verify. Nothing may follow it.
     if len(sig_blob) < 6:
         raise EvidenceError("TPMT_SIGNATURE too short")
     sig_alg, hash_alg, size = struct.unpack_from(">HHH", sig_blob, 0)
-    if sig_alg != TPM_ALG_RSASSA or hash_alg != 0x000B or len(sig_blob) != 6 + size:
+    if sig_alg != TPM_ALG_RSASSA:
+        raise EvidenceError(f"TPMT_SIGNATURE sigAlg {sig_alg:#06x} is not RSASSA "
+                            "(Trustee: Unsupported signature type, expected RSA-SSA)")
+    if hash_alg != 0x000B or len(sig_blob) != 6 + size:
         raise EvidenceError("TPMT_SIGNATURE is not one RSASSA-SHA256 signature")
     _verify_tpm_signature(key, sig_blob[6:], message, "tpm_quote")
     att = parse_tpms_attest(message)
-    if att["extra_data"] != regularize(report_hash, 64):
-        raise EvidenceError("tpm_quote: extraData is not the runtime data hash zero-padded to "
-                            "64 bytes")
-    if ev.get("report_data") is not None:
-        try:
-            rd = b64std_decode(ev["report_data"], "tpm report_data")
-        except ValueError as e:
-            raise EvidenceError(str(e)) from None
-        if rd != regularize(report_hash, 64):
-            raise EvidenceError("tpm report_data is not the padded runtime data hash")
-    pcrs = _tpm_pcr_values(att, 0x000B, q["pcrs"], "tpm_quote")
+    # Trustee 78962cd4, tpm/mod.rs parse_pcr_values(): every PCR exactly 64 hex characters.
+    pcr_hex = q["pcrs"]
+    if not isinstance(pcr_hex, list) or not all(isinstance(v, str) and len(v) == 64
+                                                for v in pcr_hex):
+        raise EvidenceError("tpm_quote pcrs: every PCR must be 64 hex characters (32 bytes)")
+    # Trustee 78962cd4, tpm/mod.rs verify_pcrs() (az-cvm-vtpm Quote::verify_pcrs): pcrDigest is
+    # SHA-256 of the listed values in order. Trustee reads the list by position (pcrs[8] is
+    # the init-data PCR, the claims are pcr00.. by position) and looks at no selection; the
+    # broker requires the selection to be SHA-256 PCRs 0..N-1 so that position = PCR number,
+    # and N >= 9 (Trustee indexes pcrs[8] unconditionally and fails without it).
+    pcrs = _tpm_pcr_values(att, 0x000B, pcr_hex, "tpm_quote")
+    if sorted(pcrs) != list(range(len(pcrs))) or len(pcrs) <= TPM_INITDATA_PCR:
+        raise EvidenceError("tpm_quote does not select SHA-256 PCRs 0..N-1 with N >= 9 (its "
+                            "pcrs are read by position)")
+    # Trustee 78962cd4, tpm/mod.rs verify_nonce(): extraData == the expected report data resized
+    # to TPM_REPORT_DATA_SIZE (32) with zeros: the first 32 bytes of the SHA-384 hash. A 64-byte
+    # (zero-padded) or 48-byte extraData is refused ("TPM quote nonce doesn't match expected
+    # report_data").
+    expected = regularize(report_hash, TPM_REPORT_DATA_SIZE)
+    if att["extra_data"] != expected:
+        raise EvidenceError(
+            f"tpm_quote: TPM quote nonce doesn't match expected report_data: extraData is "
+            f"{len(att['extra_data'])} bytes {att['extra_data'].hex()}, Trustee wants the "
+            f"runtime data hash resized to {TPM_REPORT_DATA_SIZE} bytes, {expected.hex()}")
+    # Trustee 78962cd4, tpm/mod.rs verify_init_data(): PCR 8 == SHA-256(32 zero bytes ||
+    # init-data digest); the digest must be 32 bytes (copy_from_slice into 32 bytes).
     if init_digest is not None:
-        if len(init_digest) != 32 or 8 not in pcrs:
-            raise EvidenceError("init-data for a TPM needs a SHA-256 digest and PCR 8")
-        if pcrs[8] != hashlib.sha256(bytes(32) + init_digest).digest():
-            raise EvidenceError("PCR 8 is not the init-data digest extended once")
-        claims["init_data"] = "bound to PCR 8"
+        if len(init_digest) != 32:
+            raise EvidenceError("init-data for a TPM needs a SHA-256 digest (32 bytes)")
+        if pcrs[TPM_INITDATA_PCR] != hashlib.sha256(bytes(32) + init_digest).digest():
+            raise EvidenceError("TPM PCR[8] doesn't match expected initdata hash")
+    # Trustee 78962cd4, tpm/mod.rs parse_tee_evidence() and extend_claim(): init_data (PCR 8,
+    # hex), report_data (extraData, hex), ak_public (as sent), pcr00.. (hex, by position).
+    claims["init_data"] = pcrs[TPM_INITDATA_PCR].hex()
+    claims["report_data"] = att["extra_data"].hex()
+    claims["ak_public"] = ev["ak_public"]
     return key, pcrs
 
 
 def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
-    """The openanolis layout: ak_pubkey (PEM), quote {BANK: {attest_body, attest_sig (the bare
-    signature), pcrs}}, ek_cert (PEM or null); extraData compared on its first 32 bytes."""
+    """openanolis/trustee 531bcb0b, deps/verifier/src/tpm/mod.rs: TpmEvidence {ek_pubkey?,
+    ek_cert (PEM or null), ak_pubkey (PEM), keylime_agent_uuid?, quote {BANK: {attest_body,
+    attest_sig (the bare signature), pcrs}}, eventlog?, aa_eventlog?}."""
     if "ak_pubkey" not in ev or "quote" not in ev:
         raise EvidenceError("tpm evidence has one of ak_pubkey and quote without the other")
     if not isinstance(ev["ak_pubkey"], str):
@@ -1000,7 +1045,12 @@ def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
             cert = x509.load_pem_x509_certificate(ev["ek_cert"].encode())
         except (ValueError, AttributeError) as e:
             raise EvidenceError(f"tpm ek_cert is not a PEM certificate: {e}") from None
-        claims["ek_cert_issuer"] = cert.issuer.rfc4514_string()
+        claims["EK_cert_issuer"] = cert.issuer.rfc4514_string()
+    if ev.get("keylime_agent_uuid") is not None:
+        # openanolis 531bcb0b, tpm/mod.rs: the AK and EK are compared with a Keylime
+        # registrar's; there is none here.
+        raise EvidenceError("keylime_agent_uuid given, and this broker has no Keylime "
+                            "registrar to compare the AK and EK with")
     quotes = ev["quote"]
     if not isinstance(quotes, dict) or not quotes:
         raise EvidenceError("tpm quote is not a non-empty object of banks")
@@ -1014,25 +1064,38 @@ def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
             sig = b64std_decode(q["attest_sig"], f"tpm quote {bank} attest_sig")
         except ValueError as e:
             raise EvidenceError(str(e)) from None
+        # openanolis 531bcb0b, tpm/mod.rs verify_signature(): OpenSSL's SHA-256 verifier with
+        # ak_pubkey over attest_body.
         _verify_tpm_signature(key, sig, body, f"tpm quote {bank}")
         att = parse_tpms_attest(body)
-        # That Trustee compares the first 32 bytes (its attester truncates the hash to 32
-        # bytes); any bytes after them must still be the hash's own, zero-padded.
+        # openanolis 531bcb0b, tpm/mod.rs check_report_data(): the expected report data and
+        # extraData are each cut to TPM_REPORT_DATA_SIZE (32) and compared on the expected
+        # value's length; bytes of extraData after 32 are ignored, fewer than 32 fail.
         extra = att["extra_data"]
-        if not 32 <= len(extra) <= 64 or extra != regularize(report_hash, len(extra)):
-            raise EvidenceError(f"tpm quote {bank}: extraData is not the runtime data hash "
-                                "(its first 32 bytes, the rest zero-padded)")
+        want = report_hash[:TPM_REPORT_DATA_SIZE]
+        if len(extra) < len(want) or extra[:len(want)] != want:
+            raise EvidenceError(f"tpm quote {bank}: extraData's first {len(want)} bytes are "
+                                "not the runtime data hash's (Expected REPORT_DATA is "
+                                "different from that in TPM Quote)")
+        # openanolis 531bcb0b, tpm/mod.rs check_pcrs(): pcrDigest is the SHA-256 of the listed
+        # values; the broker also requires the selection to be the bank named.
         bank_values[bank] = _tpm_pcr_values(att, TPM_BANKS[bank], q["pcrs"],
                                             f"tpm quote {bank}")
+        if bank == "SHA256":
+            claims["quote.signer"] = att["signer"].hex()
+            claims["quote.clock_info"] = str(att["clock"])
+            claims["quote.firmware_version"] = str(att["firmware"])
+            claims.setdefault("report_data", extra.hex())
     if "SHA256" not in bank_values:
         raise EvidenceError("tpm quote has no SHA256 bank")
     if init_digest is not None and "init_data" not in claims:
-        claims["init_data"] = "not checked (the ak_pubkey layout has no init-data binding)"
+        claims["init_data_note"] = ("not checked: openanolis' TPM verifier ignores the "
+                                    "init-data hash")
     return key, bank_values["SHA256"]
 
 
-TPM_MEMBERS = ("ak_public", "tpm_quote", "report_data", "ak_pubkey", "quote", "ek_cert",
-               "ek_pubkey", "keylime_agent_uuid", "eventlog", "aa_eventlog")
+TPM_MEMBERS = ("ak_public", "tpm_quote", "ak_pubkey", "quote", "ek_cert", "ek_pubkey",
+               "keylime_agent_uuid", "eventlog", "aa_eventlog")
 
 
 def verify_tpm(ev, report_hash, init_digest, trust, digest_convention):
@@ -1054,7 +1117,8 @@ def verify_tpm(ev, report_hash, init_digest, trust, digest_convention):
             raise EvidenceError("tpm_quote and quote.SHA256 quote different PCR values")
     claims["layouts"] = [name for name, _key, _pcrs in found]
     key, pcrs = found[0][1], found[0][2]
-    claims["ak"], claims["ak_trust"] = trust.check(key)
+    claims["ak"], claims["ak_trust"] = trust.check(key, ev.get("ak_public")
+                                                   if found[0][0] == "ak_public" else None)
     registers = {f"pcr{i}": v for i, v in pcrs.items()}
     for i, v in sorted(pcrs.items()):
         claims[f"pcr{i:02d}"] = v.hex()

@@ -475,9 +475,13 @@ def load_ak(workdir):
         return serialization.load_pem_private_key(f.read(), None)
 
 
-def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra_lie=False):
+def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra_lie=False,
+                 extra=None):
     """A TPM quote over PCR 0..23 (SHA-256) whose PCR 12 holds mrboot's events, with the
-    runtime log as aa_eventlog (TCG2, SHA-256, digests of "domain operation content")."""
+    runtime log as aa_eventlog (TCG2, SHA-256, digests of "domain operation content").
+    Layout "A" is openanolis' (ak_pubkey, quote), "B" confidential-containers' (ak_public,
+    tpm_quote), "AB" both over one quote. The quote's extraData is the hash's first 32 bytes
+    (both verifiers' TPM_REPORT_DATA_SIZE), or extra when given."""
     ak = ak or load_ak(args.workdir)
     log = spec_id_event(["sha256"])
     regs = [bytes(32)] * 24
@@ -491,8 +495,9 @@ def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra
     if pcr_lie:
         regs[12] = hashlib.sha256(b"something else").digest()
     selected = list(range(24))
+    if extra is None:
+        extra = rhash[:32] if not extra_lie else bytes(32)
     if layout == "A":
-        extra = (rhash[:32] if not extra_lie else bytes(32))
         body = tpms_attest(extra, regs, selected)
         sig = ak.sign(body, padding.PKCS1v15(), hashes.SHA256())
         pem = ak.public_key().public_bytes(serialization.Encoding.PEM,
@@ -501,14 +506,13 @@ def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra
                 "quote": {"SHA256": {"attest_body": b64(body), "attest_sig": b64(sig),
                                      "pcrs": [r.hex() for r in regs]}},
                 "eventlog": None, "aa_eventlog": b64(log)}
-    extra = rhash.ljust(64, b"\0") if not extra_lie else bytes(64)
     message = tpms_attest(extra, regs, selected)
     if layout == "AB":
-        # One quote in both layouts, as the agent sends it (qualifyingData: the padded hash).
-        a = tpm_evidence(args, rhash, "A", case, ak, pcr_lie, extra_lie)
+        # One quote in both layouts, as the agent sends it.
+        a = tpm_evidence(args, rhash, "A", case, ak, pcr_lie, extra_lie, extra)
         sig = ak.sign(message, padding.PKCS1v15(), hashes.SHA256())
         a["quote"]["SHA256"].update(attest_body=b64(message), attest_sig=b64(sig))
-        b = tpm_evidence(args, rhash, "B", case, ak, pcr_lie, extra_lie)
+        b = tpm_evidence(args, rhash, "B", case, ak, pcr_lie, extra_lie, extra)
         b["tpm_quote"].update(message=b64(message), signature=b64(
             struct.pack(">HHH", 0x0014, 0x000B, len(sig)) + sig))
         return {**a, **b}
@@ -516,7 +520,7 @@ def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra
     tpmt = struct.pack(">HHH", 0x0014, 0x000B, len(sig)) + sig
     der = ak.public_key().public_bytes(serialization.Encoding.DER,
                                        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return {"ak_public": b64(der), "report_data": b64(rhash.ljust(64, b"\0")),
+    return {"ak_public": b64(der),
             "tpm_quote": {"signature": b64(tpmt), "message": b64(message),
                           "pcrs": [r.hex() for r in regs]},
             "aa_eventlog": b64(log)}
@@ -1043,6 +1047,35 @@ def _(args):
         ev["quote"]["SHA256"]["attest_body"] = b64(bytes(body))
         return ev
     attest_refused(args, "tpm", bad_sig, "signature")
+
+
+@register("tpm-report-data-size")
+def _(args):
+    """Trustee 78962cd4 deps/verifier/src/tpm/mod.rs verify_nonce(): extraData == the hash
+    resized to 32; openanolis 531bcb0b check_report_data(): the first 32 bytes compared."""
+    def good(layout, extra_of):
+        c = Rcar(args, tee="tpm")
+        check(c.auth().status == 200, "auth failed")
+        rhash = c.runtime_hash()
+        r = c.attest(tpm_evidence(args, rhash, layout, extra=extra_of(rhash)))
+        check(r.status == 200, f"layout {layout}: attest: HTTP {r.status} {r.body[:300]!r}")
+        return r
+    good("B", lambda h: h[:32])
+    good("AB", lambda h: h[:32])
+    good("A", lambda h: h[:32])
+    # openanolis ignores extraData after its first 32 bytes.
+    good("A", lambda h: h.ljust(64, b"\0"))
+    for layout in ("B", "AB"):
+        # The rule before Trustee 7c390d7a: the hash zero-padded to 64 bytes. No more.
+        attest_refused(args, "tpm", lambda c: tpm_evidence(
+            args, c.runtime_hash(), layout, extra=c.runtime_hash().ljust(64, b"\0")),
+            "TPM quote nonce doesn't match expected report_data")
+        attest_refused(args, "tpm", lambda c: tpm_evidence(
+            args, c.runtime_hash(), layout, extra=c.runtime_hash()), "extraData is 48 bytes")
+        attest_refused(args, "tpm", lambda c: tpm_evidence(
+            args, c.runtime_hash(), layout, extra=c.runtime_hash()[16:48]), "nonce")
+    attest_refused(args, "tpm", lambda c: tpm_evidence(
+        args, c.runtime_hash(), "A", extra=c.runtime_hash()[:31]), "first 32 bytes")
 
 
 @register("tpm-policy-unknown")

@@ -129,9 +129,11 @@ run "tdx: CCEL ending in all-FF or all-00 padding is accepted" tdx-log-terminato
 run "tdx: truncated quote, non-TDX TEE type -> 401" tdx-quote-malformed
 run "tdx: init-data bound to MRCONFIGID" tdx-init-data
 run "tpm: ak_pubkey layout (quote map, aa_eventlog) replayed to PCR 12" tpm-a-good
-run "tpm: ak_public layout (TPMT_SIGNATURE, 64-byte extraData)" tpm-b-good
+run "tpm: ak_public layout (TPMT_SIGNATURE, 32-byte extraData)" tpm-b-good
 run "tpm: both layouts in one object (as the agent sends), same key required" tpm-both-layouts
 run "tpm: untrusted AK, PCR lie, extraData, bad signature -> 401" tpm-refused
+run "tpm: extraData the hash's first 32 bytes; 64 (zero-padded) and 48 refused (Trustee 78962cd4)" \
+	tpm-report-data-size
 run "tpm: policy applies to the aa_eventlog" tpm-policy-unknown
 run "snp: report_data binding" snp-binding
 run "cca: realm challenge binding (COSE_Sign1 realm token)" cca-binding
