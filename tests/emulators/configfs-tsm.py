@@ -17,10 +17,13 @@ configfs-tsm-report and the configfs rules that matter to a client:
   - nothing is cached by the page cache (direct_io): binary attributes have a size of 0, so a
     cached read would see an empty file where configfs returns the blob.
 The reports are shaped like the real ones where a verifier looks (TDX quote v4: REPORTDATA at
-offset 568 and the RTMRs from the fixture's tsm-mr files; SEV-SNP report: REPORT_DATA at 0x50,
-VMPL at 0x30, and an auxblob holding a GHCB certificate table with VCEK, ASK and ARK entries;
-Arm CCA: the challenge inside a CBOR realm token) but are not signed. Any other provider name
-plays a driver mrboot does not know, whose outblob echoes the inblob.
+offset 568, the RTMRs from the fixture's tsm-mr files, and signature data framed as DCAP's,
+signed by a self-made PCK chain, not Intel's: dcap_quote.py; SEV-SNP report: version 5 of a
+Milan CPU (CPUID family 0x19, model 0x01), REPORT_DATA at 0x50, VMPL at 0x30, and an auxblob
+holding a GHCB certificate table with VCEK, ASK and ARK entries; Arm CCA: the challenge inside
+a CBOR realm token). Only the TDX quote carries signatures, and no verifier with the vendors'
+keys accepts any of them. Any other provider name plays a driver mrboot does not know, whose
+outblob echoes the inblob.
 
 Faults for the tests of a client:
   --race once|always      another writer bumps the report's generation when outblob is opened
@@ -45,6 +48,12 @@ import time
 import uuid
 
 import fusepy as fuse
+
+# The TDX quote's signature data needs python3-cryptography; other providers do without.
+try:
+    import dcap_quote
+except ImportError:
+    dcap_quote = None
 
 INBLOB_MAX = 64
 PRIVLEVEL_MAX = 3
@@ -94,6 +103,7 @@ class ConfigfsTsm(fuse.Operations):
         self.privlevel_floor = privlevel_floor
         self.empty_outblob = empty_outblob
         self.reports = {}
+        self.pck_chain = None  # made on the first TDX quote
         self.pending = {}  # fh -> (report name, attr, bytearray)
         self.outblobs = {}  # fh -> bytes, made on the first read
         self.next_fh = 1
@@ -131,18 +141,23 @@ class ConfigfsTsm(fuse.Operations):
         if self.empty_outblob:
             return b""
         if self.provider == "tdx_guest":
-            # Quote v4: 48-byte header, 584-byte TD report body (REPORTDATA last), then the
-            # signature data length and a (fake) signature.
-            header = struct.pack("<HHI", 4, 2, 0x81) + bytes(40)
-            body = bytearray(584)
+            # Quote v4: 48-byte header, 584-byte TD report body (RTMRs at 328, REPORTDATA
+            # last), then the signature data as DCAP frames it (dcap_quote.py).
+            if dcap_quote is None:
+                raise fuse.FuseOSError(errno.EIO)  # no python3-cryptography to sign with
+            if self.pck_chain is None:
+                self.pck_chain = dcap_quote.PckChain()
+            body = bytearray(dcap_quote.TD_REPORT_BODY_SIZE)
             for i, v in enumerate(self.rtmrs()):
                 body[328 + 48 * i : 376 + 48 * i] = v
             body[520:584] = data.ljust(64, b"\0")
-            sig = b"emulated quote signature"
-            return header + bytes(body) + struct.pack("<I", len(sig)) + sig
+            return dcap_quote.quote_v4(bytes(body), self.pck_chain)
         if self.provider == "sev_guest":
             report = bytearray(0x4A0)
             struct.pack_into("<I", report, 0, 5)
+            # CPUID_FAM_ID, CPUID_MOD_ID (version 3 and later): a Milan CPU, which Trustee's
+            # verifier (78962cd4 snp/mod.rs get_processor_generation) needs to know.
+            report[0x188:0x18A] = b"\x19\x01"
             struct.pack_into("<I", report, 0x30, int(r.options.get("privlevel", "0")))
             report[0x50:0x90] = data.ljust(64, b"\0")
             return bytes(report)

@@ -28,6 +28,8 @@ import sys
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "emulators"))
+import dcap_quote  # noqa: E402 (the tests' TD quote maker, shared with the configfs-tsm emulator)
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -439,17 +441,26 @@ def replay(records, alg, count=4, base=1):
     return regs
 
 
-def tdx_quote(report_data, rtmrs, mrtd=b"\x11" * 48, mrconfigid=bytes(48)):
-    """TDX quote v4 (Intel sgx_quote_4.h): header, TD report body, signature data."""
-    header = struct.pack("<HHI", 4, 2, 0x81) + bytes(40)
+PCK_CHAIN = None
+
+
+def tdx_quote(report_data, rtmrs, mrtd=b"\x11" * 48, mrconfigid=bytes(48), placeholder=False):
+    """TDX quote v4 (Intel sgx_quote_4.h): header, TD report body, signature data as DCAP
+    frames it (tests/emulators/dcap_quote.py, a self-made PCK chain), or with placeholder a
+    bare 64-byte filler where the signature data goes."""
+    global PCK_CHAIN
     body = bytearray(584)
     body[136:184] = mrtd
     body[184:232] = mrconfigid
     for i, v in enumerate(rtmrs):
         body[328 + 48 * i:376 + 48 * i] = v
     body[520:584] = report_data.ljust(64, b"\0")
-    sig = b"\x5a" * 64
-    return header + bytes(body) + struct.pack("<I", len(sig)) + sig
+    if placeholder:
+        sig = b"\x5a" * 64
+        return dcap_quote.td_header() + bytes(body) + struct.pack("<I", len(sig)) + sig
+    if PCK_CHAIN is None:
+        PCK_CHAIN = dcap_quote.PckChain()
+    return dcap_quote.quote_v4(bytes(body), PCK_CHAIN)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -908,7 +919,8 @@ def _(args):
     events = claims["evaluation-report"]["events"]
     check([e["operation"] for e in events] == ["kernel-cmdline", "config", "separator"],
           f"token events {events}")
-    check(claims["tcb-status"]["mr_td"] == "11" * 48, "token MRTD")
+    check(claims["tcb-status"]["quote"]["body"]["mr_td"] == "11" * 48, "token MRTD")
+    check(claims["tcb-status"]["init_data"] == "00" * 48, "token init_data (MRCONFIGID)")
 
 
 @register("tdx-p521-two-banks")
@@ -943,7 +955,7 @@ def _(args):
 
 @register("tdx-reportdata-mismatch")
 def _(args):
-    tdx_refused(args, "REPORTDATA", quote_change=lambda h, r: (bytes(48), r))
+    tdx_refused(args, "REPORT_DATA is different", quote_change=lambda h, r: (bytes(48), r))
 
 
 @register("tdx-log-malformed")
@@ -968,14 +980,28 @@ def _(args):
         log, records = ccel("good")
         q = tdx_quote(c.runtime_hash(), replay(records, "sha384"))
         return {"cc_eventlog": b64(log), "quote": b64(q[:-1])}
-    attest_refused(args, "tdx", truncated, "signature data")
+    attest_refused(args, "tdx", truncated, "signature data length")
 
     def sgx(c):
         log, records = ccel("good")
         q = bytearray(tdx_quote(c.runtime_hash(), replay(records, "sha384")))
         q[4] = 0
         return {"cc_eventlog": b64(log), "quote": b64(bytes(q))}
-    attest_refused(args, "tdx", sgx, "not TDX")
+    attest_refused(args, "tdx", sgx, "tee_type")
+
+    # Trustee 78962cd4 intel_dcap/quote.rs: a bare filler is no ECDSA signature data.
+    def placeholder(c):
+        log, records = ccel("good")
+        q = tdx_quote(c.runtime_hash(), replay(records, "sha384"), placeholder=True)
+        return {"cc_eventlog": b64(log), "quote": b64(q)}
+    attest_refused(args, "tdx", placeholder, "signature data")
+
+    def forged(c):
+        log, records = ccel("good")
+        q = bytearray(tdx_quote(c.runtime_hash(), replay(records, "sha384")))
+        q[48 + 136] ^= 1  # MRTD, after the attestation key signed it
+        return {"cc_eventlog": b64(log), "quote": b64(bytes(q))}
+    attest_refused(args, "tdx", forged, "quote signature")
 
 
 @register("tdx-init-data")

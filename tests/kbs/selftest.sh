@@ -126,7 +126,8 @@ run "tdx: RTMR that the log does not replay to -> 401" tdx-rtmr-mismatch
 run "tdx: REPORTDATA mismatch -> 401" tdx-reportdata-mismatch
 run "tdx: SHA-1 digest, trailing bytes, EV_NO_ACTION at an RTMR -> 401" tdx-log-malformed
 run "tdx: CCEL ending in all-FF or all-00 padding is accepted" tdx-log-terminators
-run "tdx: truncated quote, non-TDX TEE type -> 401" tdx-quote-malformed
+run "tdx: truncated quote, non-TDX TEE type, placeholder signature data, forged body -> 401" \
+	tdx-quote-malformed
 run "tdx: init-data bound to MRCONFIGID" tdx-init-data
 run "tpm: ak_pubkey layout (quote map, aa_eventlog) replayed to PCR 12" tpm-a-good
 run "tpm: ak_public layout (TPMT_SIGNATURE, 32-byte extraData)" tpm-b-good
