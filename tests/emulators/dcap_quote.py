@@ -131,12 +131,12 @@ def _cert(subject, key, issuer, issuer_key, ca, extensions=()):
 class PckChain:
     """A root, a PCK Processor CA and a PCK leaf with the SGX extensions, made once."""
 
-    def __init__(self, fmspc=bytes.fromhex("00906ed50000")):
+    def __init__(self, fmspc=bytes.fromhex("00906ed50000"), ca_cn=PCK_PROCESSOR_CA_CN):
         self.root_key = ec.generate_private_key(ec.SECP256R1())
         self.ca_key = ec.generate_private_key(ec.SECP256R1())
         self.pck_key = ec.generate_private_key(ec.SECP256R1())
         root_name = _name("mrboot test SGX Root CA")
-        ca_name = _name(PCK_PROCESSOR_CA_CN)
+        ca_name = _name(ca_cn)
         self.root = _cert(root_name, self.root_key, root_name, self.root_key, True)
         self.ca = _cert(ca_name, self.ca_key, root_name, self.root_key, True)
         ext = x509.UnrecognizedExtension(x509.ObjectIdentifier(SGX_EXTENSIONS_OID),

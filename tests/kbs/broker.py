@@ -670,27 +670,40 @@ def parse_init_data(init_data):
         doc = tomllib.loads(body)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"init-data body is not TOML: {e}") from None
+    # Trustee 78962cd4, attestation-service/src/lib.rs Initdata {version: String, algorithm:
+    # HashAlgorithm, data: HashMap<String, String>}; parse_init_data(): the digest is that
+    # algorithm over the TOML text's bytes as sent.
     alg = doc.get("algorithm")
+    data = doc.get("data")
     if alg not in HASHES or not isinstance(doc.get("version"), str) \
-            or not isinstance(doc.get("data"), dict):
-        raise ValueError("init-data needs version, algorithm (sha256|sha384|sha512) and data")
+            or not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError("init-data needs version, algorithm (sha256|sha384|sha512) and data "
+                         "(a table of strings)")
     return HASHES[alg](body.encode()).digest()
 
 
 def verify_sample(ev, report_hash, init_digest):
+    """Trustee 78962cd4, deps/verifier/src/sample/mod.rs: SampleTeeEvidence {svn: String,
+    report_data: String (default "")}."""
     expect_members(ev, "sample evidence", ("svn", "report_data"), ("cc_eventlog",))
     if not isinstance(ev["svn"], str):
         raise EvidenceError("sample evidence svn is not a string")
+    # Trustee 78962cd4, sample/mod.rs verify_tee_evidence(): report_data, standard base64,
+    # decodes to exactly the expected report data: the raw hash (48 bytes for SHA-384), no
+    # padding.
     try:
         report_data = b64std_decode(ev["report_data"], "sample report_data")
     except ValueError as e:
         raise EvidenceError(str(e)) from None
     if report_data != report_hash:
-        raise EvidenceError("sample report_data is not the hash of the runtime data "
+        raise EvidenceError("REPORT_DATA is different from that in Sample Quote "
                             f"(got {report_data.hex()}, expected {report_hash.hex()})")
-    claims = {"svn": ev["svn"], "report_data": report_data.hex(), "debug": False}
+    # Trustee 78962cd4, sample/mod.rs parse_tee_evidence(): these claims, report_data as sent
+    # (base64); init-data is not checked, its digest (base64) becomes the init_data claim.
+    claims = {"svn": ev["svn"], "report_data": ev["report_data"], "launch_digest": "abcde",
+              "platform_version": {"major": 1, "minor": 4}, "debug": False}
     if init_digest is not None:
-        claims["init_data"] = "not checked: the sample TEE has no init-data binding"
+        claims["init_data"] = base64.b64encode(init_digest).decode()
     records = None
     if ev.get("cc_eventlog") is not None:
         # A broker extension (Trustee's sample verifier ignores the member): the log is
@@ -1417,31 +1430,110 @@ def _byte_array(value, what, size=None):
     return bytes(value)
 
 
+def _json_uint(value, what, bits):
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << bits:
+        raise EvidenceError(f"{what} is not a u{bits}")
+    return value
+
+
+# Trustee 78962cd4, deps/verifier/src/snp/mod.rs: REPORT_VERSION_MIN 3, REPORT_VERSION_MAX 5.
+SNP_REPORT_VERSIONS = range(3, 6)
+
+
+def snp_generation(fam, mod):
+    """Trustee 78962cd4, snp/mod.rs get_processor_generation(): the CPUID family and model of a
+    version 3+ report name the processor, and only these are known."""
+    if fam == 0x19:
+        if 0x00 <= mod <= 0x0F:
+            return "Milan"
+        if 0x10 <= mod <= 0x1F or 0xA0 <= mod < 0xAF:
+            return "Genoa"
+        raise EvidenceError("Processor model not supported")
+    if fam == 0x1A:
+        if 0x00 <= mod <= 0x11:
+            return "Turin"
+        raise EvidenceError("Processor model not supported")
+    raise EvidenceError("Processor family not supported")
+
+
+SNP_CERT_TYPES = ("ARK", "ASK", "VCEK", "VLEK", "CRL")
+
+
 def verify_snp(ev, report_hash, init_digest):
-    """Only the binding: attestation_report.report_data (the sev crate's serde layout, an array
-    of 64 numbers) or a raw 1184-byte report as an array (REPORT_DATA at 0x50)."""
+    """Trustee 78962cd4, deps/verifier/src/snp/mod.rs Snp::evaluate(): SnpEvidence
+    {attestation_report (the sev crate's AttestationReport, serde), cert_chain:
+    Option<Vec<CertTableEntry>>}. What needs AMD's keys (the ARK, the VCEK/VLEK chain, the
+    report's signature, the TCB values against the VEK's extensions) is not done here: the
+    claims say so. The members read are checked; the rest of the sev crate's layout is not."""
     expect_members(ev, "snp evidence", ("attestation_report",), ("cert_chain",))
     report = ev["attestation_report"]
-    if isinstance(report, list):
-        raw = _byte_array(report, "snp attestation_report")
-        if len(raw) != 0x4A0:
-            raise EvidenceError(f"raw SNP report is {len(raw)} bytes, not 1184")
-        report_data, host_data = raw[0x50:0x90], raw[0xC0:0xE0]
-    elif isinstance(report, dict):
-        report_data = _byte_array(report.get("report_data"), "snp report_data", 64)
-        host_data = (_byte_array(report["host_data"], "snp host_data", 32)
-                     if "host_data" in report else None)
-    else:
-        raise EvidenceError("snp attestation_report is neither an object nor an array")
-    if ev.get("cert_chain") is not None and not isinstance(ev["cert_chain"], list):
-        raise EvidenceError("snp cert_chain is neither an array nor null")
+    if not isinstance(report, dict):
+        raise EvidenceError("snp attestation_report is not an object (the sev crate's layout)")
+    version = _json_uint(report.get("version"), "snp attestation_report.version", 32)
+    # Trustee 78962cd4, snp/mod.rs: "Attestation Report version is too old" below 3,
+    # "Unexpected attestation report version" above 5.
+    if version not in SNP_REPORT_VERSIONS:
+        raise EvidenceError(f"Attestation Report version {version} is not 3..5 (Trustee "
+                            "needs 3 to tell the processor)")
+    fam, mod = report.get("cpuid_fam_id"), report.get("cpuid_mod_id")
+    if fam is None or mod is None:
+        raise EvidenceError("Attestation report version 3+ is missing CPU family or model ID")
+    generation = snp_generation(_json_uint(fam, "cpuid_fam_id", 8),
+                                _json_uint(mod, "cpuid_mod_id", 8))
+    # Trustee 78962cd4, snp/mod.rs: a cert_chain given must hold a VCEK or VLEK ("If a cert
+    # chain is provided, it must include a VCEK/VLEK"); an empty array fails so too. null:
+    # Trustee fetches the VCEK from AMD's KDS.
+    chain = ev.get("cert_chain")
+    if chain is not None:
+        if not isinstance(chain, list):
+            raise EvidenceError("snp cert_chain is neither an array nor null")
+        kinds = []
+        for i, entry in enumerate(chain):
+            try:
+                expect_members(entry, f"snp cert_chain[{i}]", ("cert_type", "data"))
+            except ValueError as e:
+                raise EvidenceError(str(e)) from None
+            kind = entry["cert_type"]
+            if not (kind in SNP_CERT_TYPES or isinstance(kind, dict) and list(kind) == ["OTHER"]):
+                raise EvidenceError(f"snp cert_chain[{i}].cert_type {kind!r}")
+            _byte_array(entry["data"], f"snp cert_chain[{i}].data")
+            kinds.append(kind)
+        if "VCEK" not in kinds and "VLEK" not in kinds:
+            raise EvidenceError("If a cert chain is provided, it must include a VCEK/VLEK")
+    # Trustee 78962cd4, snp/mod.rs: "VMPL Check Failed" unless VMPL 0.
+    if _json_uint(report.get("vmpl"), "snp vmpl", 32) != 0:
+        raise EvidenceError("VMPL Check Failed")
+    # Trustee 78962cd4, snp/mod.rs: REPORT_DATA == regularize_data(expected, 64).
+    report_data = _byte_array(report.get("report_data"), "snp report_data", 64)
     if report_data != regularize(report_hash, 64):
-        raise EvidenceError("SNP REPORT_DATA is not the hash of the runtime data")
-    claims = {"report_data": report_data.hex(), "signature": "not checked (no AMD keys here)"}
-    if init_digest is not None:
-        if host_data is None or host_data != regularize(init_digest, 32):
-            raise EvidenceError("SNP HOST_DATA is not the init-data digest")
-        claims["init_data"] = "bound to HOST_DATA"
+        raise EvidenceError("Report Data Mismatch (SNP REPORT_DATA is not the runtime data "
+                            "hash zero-padded to 64 bytes)")
+    host_data = _byte_array(report.get("host_data"), "snp host_data", 32)
+    # Trustee 78962cd4, snp/mod.rs: HOST_DATA == regularize_data(init-data digest, 32).
+    if init_digest is not None and host_data != regularize(init_digest, 32):
+        raise EvidenceError("Host Data Mismatch (HOST_DATA is not the init-data digest)")
+    policy = _json_uint(report.get("policy"), "snp policy", 64)
+    plat = _json_uint(report.get("plat_info"), "snp plat_info", 64)
+    tcb = report.get("reported_tcb")
+    if not isinstance(tcb, dict):
+        raise EvidenceError("snp reported_tcb is not an object")
+    # Trustee 78962cd4, snp/mod.rs parse_tee_evidence(): these claims, bit fields of the
+    # policy (SEV-SNP ABI GUEST_POLICY) and platform info (PLATFORM_INFO).
+    claims = {"policy_abi_major": policy >> 8 & 0xFF, "policy_abi_minor": policy & 0xFF,
+              "policy_smt_allowed": bool(policy >> 16 & 1),
+              "policy_migrate_ma": bool(policy >> 18 & 1),
+              "policy_debug_allowed": bool(policy >> 19 & 1),
+              "policy_single_socket": bool(policy >> 20 & 1),
+              "platform_tsme_enabled": bool(plat >> 1 & 1),
+              "platform_smt_enabled": bool(plat & 1),
+              "measurement": _byte_array(report.get("measurement"), "snp measurement", 48).hex(),
+              "report_data": report_data.hex(), "init_data": host_data.hex(),
+              "chip_id": _byte_array(report.get("chip_id"), "snp chip_id", 64).hex()}
+    for part in ("bootloader", "tee", "snp", "microcode"):
+        claims[f"reported_tcb_{part}"] = _json_uint(tcb.get(part), f"snp reported_tcb.{part}", 8)
+    claims["processor_generation"] = generation
+    claims["signature"] = ("not checked: no AMD keys here (ARK/ASK, VCEK or VLEK from the "
+                           "chain or KDS, the report signature and the TCB against the VEK)")
     return Verified(claims)
 
 
@@ -1501,32 +1593,77 @@ def _cbor_whole(data, what):
     return value
 
 
+def _cose_sign1_payload(data, what):
+    """The claims map of a COSE_Sign1 (RFC 9052: [protected bstr, unprotected map, payload bstr,
+    signature bstr], tag 18 optional). The signature is not checked (no Arm keys here)."""
+    value = _cbor_whole(data, what)
+    if isinstance(value, tuple) and value[1] == 18:
+        value = value[2]
+    if not (isinstance(value, list) and len(value) == 4 and isinstance(value[0], bytes)
+            and isinstance(value[1], dict) and isinstance(value[2], bytes)
+            and isinstance(value[3], bytes)):
+        raise EvidenceError(f"{what} is not a COSE_Sign1")
+    claims = _cbor_whole(value[2], f"{what} payload")
+    if not isinstance(claims, dict):
+        raise EvidenceError(f"{what} payload is not a claims map")
+    return claims
+
+
+# Arm CCA realm claims (RMM specification, "Realm claims") and platform claims (the CCA
+# platform token profile): the keys Trustee 78962cd4 deps/verifier/src/cca/local.rs reports.
+CCA_REALM_CHALLENGE = 10
+CCA_REALM_PERSONALIZATION = 44235
+CCA_REALM_HASH_ALGO = 44236
+CCA_REALM_RIM = 44238
+CCA_REALM_REMS = 44239
+CCA_PLATFORM_INSTANCE_ID = 256
+CCA_PLATFORM_IMPLEMENTATION_ID = 2396
+
+
 def verify_cca(ev, report_hash, init_digest):
-    """Only the binding: the realm token's challenge (key 10) in the CCA token (CMW collection,
-    tag 399, realm token under 44241, a COSE_Sign1 whose payload is the claims map)."""
+    """Trustee 78962cd4, deps/verifier/src/cca/{mod,local}.rs: CcaEvidence {token: Vec<u8>} (a
+    JSON array of numbers), the CCA attestation token: a CBOR tag-399 collection holding the
+    platform token (44234) and the realm token (44241), each a COSE_Sign1. Trustee's local
+    verifier checks both signatures against its trust-anchor store, appraises them against its
+    reference values and requires the realm key's attestation to be affirming; none of that is
+    possible here (no Arm CCA trust anchors), and the claims say so."""
     expect_members(ev, "cca evidence", ("token",))
     token = _cbor_whole(_byte_array(ev["token"], "cca token"), "CCA token")
     if not (isinstance(token, tuple) and token[1] == 399 and isinstance(token[2], dict)):
         raise EvidenceError("CCA token is not a tag-399 collection")
-    realm = token[2].get(44241)
-    if not isinstance(realm, bytes):
-        raise EvidenceError("CCA token has no realm token (44241)")
-    realm = _cbor_whole(realm, "realm token")
-    if isinstance(realm, tuple) and realm[1] == 18:
-        realm = realm[2]
-    if isinstance(realm, list):
-        if len(realm) != 4 or not isinstance(realm[2], bytes):
-            raise EvidenceError("realm token is not a COSE_Sign1")
-        realm = _cbor_whole(realm[2], "realm claims")
-    if not isinstance(realm, dict) or not isinstance(realm.get(10), bytes):
-        raise EvidenceError("realm claims have no challenge (10)")
-    if realm[10] != regularize(report_hash, 64):
-        raise EvidenceError("the realm challenge is not the hash of the runtime data")
-    claims = {"challenge": realm[10].hex(), "signature": "not checked (no Arm keys here)"}
-    if init_digest is not None:
-        if realm.get(44235) != init_digest:
-            raise EvidenceError("the realm personalization value is not the init-data digest")
-        claims["init_data"] = "bound to the personalization value"
+    platform, realm = token[2].get(44234), token[2].get(44241)
+    if not isinstance(platform, bytes) or not isinstance(realm, bytes):
+        raise EvidenceError("CCA token lacks the platform (44234) or realm (44241) token")
+    platform = _cose_sign1_payload(platform, "platform token")
+    realm = _cose_sign1_payload(realm, "realm token")
+    challenge = realm.get(CCA_REALM_CHALLENGE)
+    perso = realm.get(CCA_REALM_PERSONALIZATION)
+    if not isinstance(challenge, bytes) or not isinstance(perso, bytes):
+        raise EvidenceError("realm claims lack the challenge (10) or personalization value "
+                            "(44235)")
+    # Trustee 78962cd4, cca/mod.rs and local.rs: the realm challenge == regularize_data(expected,
+    # 64) ("realm token challenge claim does not match expected_report_data").
+    if challenge != regularize(report_hash, 64):
+        raise EvidenceError("realm token challenge claim does not match expected_report_data")
+    # Trustee 78962cd4, cca/mod.rs: the init-data digest == the personalization value, exactly
+    # (no padding: only a 64-byte digest, SHA-512, can equal a 64-byte value).
+    if init_digest is not None and perso != init_digest:
+        raise EvidenceError("init data hash is different from that in CCA token")
+    b64 = lambda v: base64.b64encode(v).decode() if isinstance(v, bytes) else None  # noqa: E731
+    rems = realm.get(CCA_REALM_REMS)
+    # Trustee 78962cd4, cca/mod.rs EvidenceClaimsSet: realm and platform claims as base64,
+    # report_data and init_data as hex.
+    claims = {"realm": {"cca-realm-personalization-value": b64(perso),
+                        "cca-realm-initial-measurement": b64(realm.get(CCA_REALM_RIM)),
+                        "cca-realm-extensible-measurements":
+                            [b64(v) for v in rems] if isinstance(rems, list) else None,
+                        "cca-realm-hash-algo-id": realm.get(CCA_REALM_HASH_ALGO),
+                        "cca-realm-challenge": b64(challenge)},
+              "platform": {"cca-platform-instance-id": b64(platform.get(CCA_PLATFORM_INSTANCE_ID)),
+                           "cca-platform-implementation-id":
+                               b64(platform.get(CCA_PLATFORM_IMPLEMENTATION_ID))},
+              "report_data": challenge.hex(), "init_data": perso.hex(),
+              "signature": "not checked: no Arm CCA trust anchors or reference values here"}
     return Verified(claims)
 
 

@@ -566,11 +566,17 @@ def cbor(v):
     raise ValueError(type(v))
 
 
-def cca_token(challenge):
-    payload = cbor({10: challenge, 44235: bytes(64), 44238: b"\x33" * 32})
-    realm = cbor((18, [cbor({1: -7}), {}, payload, b"\x44" * 64]))
-    platform = cbor((18, [cbor({1: -7}), {}, cbor({10: b"\x55" * 32}), b"\x66" * 64]))
-    return list(cbor((399, {44234: platform, 44241: realm})))
+def cca_token(challenge, perso=bytes(64), bare_realm=False, platform=True):
+    """An Arm CCA token: tag 399 {44234: platform COSE_Sign1, 44241: realm COSE_Sign1}, with
+    the realm's challenge (10), personalization value (44235) and RIM (44238); bare_realm puts
+    the realm claims map there without COSE_Sign1, platform=False leaves the platform out."""
+    payload = cbor({10: challenge, 44235: perso, 44238: b"\x33" * 32})
+    realm = payload if bare_realm else cbor((18, [cbor({1: -7}), {}, payload, b"\x44" * 64]))
+    collection = {44241: realm}
+    if platform:
+        collection[44234] = cbor((18, [cbor({1: -7}), {}, cbor({10: b"\x55" * 32}),
+                                       b"\x66" * 64]))
+    return list(cbor((399, collection)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,12 +626,30 @@ def build_evidence(args, c, tee, case, **kw):
     if tee == "tpm":
         return tpm_evidence(args, rhash, "A", case)
     if tee == "snp":
-        return {"attestation_report": {"version": 2, "guest_svn": 0,
-                                       "report_data": list(rhash.ljust(64, b"\0"))},
-                "cert_chain": None}
+        return snp_evidence(rhash)
     if tee == "cca":
         return {"token": cca_token(rhash.ljust(64, b"\0"))}
     raise ValueError(tee)
+
+
+def snp_evidence(rhash, **change):
+    """The members of the sev crate's AttestationReport (serde) that Trustee's SNP verifier
+    reads, for a version 5 report of a Milan CPU at VMPL 0; change replaces members."""
+    tcb = {"fmc": None, "bootloader": 4, "tee": 0, "snp": 22, "microcode": 213}
+    report = {"version": 5, "guest_svn": 0, "policy": 0x30000, "family_id": [0] * 16,
+              "image_id": [0] * 16, "vmpl": 0, "sig_algo": 1, "current_tcb": tcb,
+              "plat_info": 3, "key_info": 0, "report_data": list(rhash.ljust(64, b"\0")),
+              "measurement": [0x11] * 48, "host_data": [0] * 32, "id_key_digest": [0] * 48,
+              "author_key_digest": [0] * 48, "report_id": [0] * 32, "report_id_ma": [0] * 32,
+              "reported_tcb": tcb, "cpuid_fam_id": 0x19, "cpuid_mod_id": 0x01,
+              "cpuid_step": 1, "chip_id": [0x22] * 64, "committed_tcb": tcb,
+              "current": {"major": 1, "minor": 55, "build": 21},
+              "committed": {"major": 1, "minor": 55, "build": 21}, "launch_tcb": tcb,
+              "launch_mit_vector": 0, "current_mit_vector": 0,
+              "signature": {"r": [0] * 72, "s": [0] * 72}}
+    chain = change.pop("cert_chain", None)
+    report.update(change)
+    return {"attestation_report": report, "cert_chain": chain}
 
 
 def policy_denied(args, tee, case, needle, at="resource", status=401):
@@ -782,12 +806,15 @@ def _(args):
 @register("attest-report-data-mismatch")
 def _(args):
     attest_refused(args, "sample", lambda c: sample_evidence(hashlib.sha384(b"x").digest()),
-                   "report_data")
+                   "REPORT_DATA is different")
+    # Trustee 78962cd4 sample/mod.rs: the raw hash, not padded as for the hardware TEEs.
+    attest_refused(args, "sample", lambda c: sample_evidence(c.runtime_hash().ljust(64, b"\0")),
+                   "REPORT_DATA is different")
     # The hash over a runtime data with another member order or spacing is another hash.
     def spaced(c):
         text = json.dumps({"tee-pubkey": c.jwk, "nonce": c.nonce, "additional-evidence": ""})
         return sample_evidence(hashlib.sha384(text.encode()).digest())
-    attest_refused(args, "sample", spaced, "report_data")
+    attest_refused(args, "sample", spaced, "REPORT_DATA is different")
     attest_refused(args, "sample", lambda c: {"svn": "1", "report_data":
                                               b64(c.runtime_hash()) + "="}, "base64")
 
@@ -1111,15 +1138,58 @@ def _(args):
 
 @register("snp-binding")
 def _(args):
-    full_flow(args, tee="snp")
-    attest_refused(args, "snp", lambda c: {"attestation_report": {"report_data": [0] * 64},
-                                           "cert_chain": None}, "REPORT_DATA")
+    c = full_flow(args, tee="snp")
+    claims = token_claims(c.token)["tcb-status"]
+    check(claims["measurement"] == "11" * 48 and claims["policy_smt_allowed"] is True
+          and claims["platform_smt_enabled"] is True and claims["reported_tcb_snp"] == 22,
+          f"token claims {claims}")
+    # Trustee 78962cd4 deps/verifier/src/snp/mod.rs, each refusal.
+    for needle, change in (("REPORT_DATA", {"report_data": [0] * 64}),
+                           ("version 2", {"version": 2}),
+                           ("version 6", {"version": 6}),
+                           ("VMPL", {"vmpl": 1}),
+                           ("family not supported", {"cpuid_fam_id": 0x17}),
+                           ("model not supported", {"cpuid_mod_id": 0x20}),
+                           ("missing CPU family", {"cpuid_fam_id": None}),
+                           ("VCEK/VLEK", {"cert_chain": []}),
+                           ("VCEK/VLEK", {"cert_chain": [{"cert_type": "ARK", "data": [1]}]})):
+        attest_refused(args, "snp", lambda c: snp_evidence(c.runtime_hash(), **change), needle)
+    # With init-data, HOST_DATA must be its digest, padded or cut to 32 bytes.
+    toml = 'version = "0.1.0"\nalgorithm = "sha256"\n[data]\n"a" = "b"\n'
+    digest = hashlib.sha256(toml.encode()).digest()
+    for good in (True, False):
+        c = Rcar(args, tee="snp")
+        check(c.auth().status == 200, "auth failed")
+        r = c.attest(snp_evidence(c.runtime_hash(), host_data=list(digest if good else bytes(32))),
+                     init_data={"format": "toml", "body": toml})
+        if good:
+            check(r.status == 200, f"init-data bound to HOST_DATA refused: {r.body[:200]!r}")
+        else:
+            expect_problem(r, 401, "AttestationError", "Host Data Mismatch")
 
 
 @register("cca-binding")
 def _(args):
     full_flow(args, tee="cca")
     attest_refused(args, "cca", lambda c: {"token": cca_token(bytes(64))}, "challenge")
+    padded = lambda c: c.runtime_hash().ljust(64, b"\0")  # noqa: E731
+    attest_refused(args, "cca", lambda c: {"token": cca_token(padded(c), bare_realm=True)},
+                   "COSE_Sign1")
+    attest_refused(args, "cca", lambda c: {"token": cca_token(padded(c), platform=False)},
+                   "platform (44234)")
+    # Trustee 78962cd4 cca/mod.rs: the init-data digest equals the 64-byte personalization
+    # value exactly: a SHA-512 digest binds, a SHA-384 one padded to 64 does not.
+    for alg, good in (("sha512", True), ("sha384", False)):
+        toml = f'version = "0.1.0"\nalgorithm = "{alg}"\n[data]\n"a" = "b"\n'
+        digest = hashlib.new(alg, toml.encode()).digest()
+        c = Rcar(args, tee="cca")
+        check(c.auth().status == 200, "auth failed")
+        r = c.attest({"token": cca_token(padded(c), perso=digest.ljust(64, b"\0"))},
+                     init_data={"format": "toml", "body": toml})
+        if good:
+            check(r.status == 200, f"{alg} init-data refused: {r.body[:200]!r}")
+        else:
+            expect_problem(r, 401, "AttestationError", "init data hash is different")
 
 
 @register("hash-negotiated")

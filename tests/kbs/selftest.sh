@@ -136,8 +136,10 @@ run "tpm: untrusted AK, PCR lie, extraData, bad signature -> 401" tpm-refused
 run "tpm: extraData the hash's first 32 bytes; 64 (zero-padded) and 48 refused (Trustee 78962cd4)" \
 	tpm-report-data-size
 run "tpm: policy applies to the aa_eventlog" tpm-policy-unknown
-run "snp: report_data binding" snp-binding
-run "cca: realm challenge binding (COSE_Sign1 realm token)" cca-binding
+run "snp: REPORT_DATA, version 3..5, known CPU, VMPL 0, a chain with a VEK, HOST_DATA (Trustee 78962cd4)" \
+	snp-binding
+run "cca: realm challenge, COSE_Sign1 realm and platform tokens, init-data = personalization value" \
+	cca-binding
 kbs_stop
 
 start_broker deny-at-attest --deny-at attest --deny-status 403
