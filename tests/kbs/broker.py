@@ -688,8 +688,8 @@ def verify_sample(ev, report_hash, init_digest):
     expect_members(ev, "sample evidence", ("svn", "report_data"), ("cc_eventlog",))
     if not isinstance(ev["svn"], str):
         raise EvidenceError("sample evidence svn is not a string")
-    # Trustee 78962cd4, sample/mod.rs verify_tee_evidence(): report_data, standard base64,
-    # decodes to exactly the expected report data: the raw hash (48 bytes for SHA-384), no
+    # Trustee 78962cd4, deps/verifier/src/sample/mod.rs verify_tee_evidence(): report_data, standard
+    # base64, decodes to exactly the expected report data: the raw hash (48 bytes for SHA-384), no
     # padding.
     try:
         report_data = b64std_decode(ev["report_data"], "sample report_data")
@@ -698,8 +698,9 @@ def verify_sample(ev, report_hash, init_digest):
     if report_data != report_hash:
         raise EvidenceError("REPORT_DATA is different from that in Sample Quote "
                             f"(got {report_data.hex()}, expected {report_hash.hex()})")
-    # Trustee 78962cd4, sample/mod.rs parse_tee_evidence(): these claims, report_data as sent
-    # (base64); init-data is not checked, its digest (base64) becomes the init_data claim.
+    # Trustee 78962cd4, deps/verifier/src/sample/mod.rs parse_tee_evidence(): these claims,
+    # report_data as sent (base64); init-data is not checked, its digest (base64) becomes the
+    # init_data claim.
     claims = {"svn": ev["svn"], "report_data": ev["report_data"], "launch_digest": "abcde",
               "platform_version": {"major": 1, "minor": 4}, "debug": False}
     if init_digest is not None:
@@ -1031,13 +1032,14 @@ def verify_tdx(ev, report_hash, init_digest):
     except ValueError as e:
         raise EvidenceError(str(e)) from None
     q = parse_tdx_quote(quote_bytes)
-    # Trustee 78962cd4, tdx/mod.rs: REPORT_DATA == regularize_data(expected, 64): the
-    # SHA-384 hash zero-padded to 64 bytes.
+    # Trustee 78962cd4, deps/verifier/src/tdx/mod.rs: REPORT_DATA == regularize_data(expected, 64):
+    # the SHA-384 hash zero-padded to 64 bytes.
     expected = regularize(report_hash, 64)
     if q["report_data"] != expected:
         raise EvidenceError("REPORT_DATA is different from that in TDX Quote (quote "
                             f"{q['report_data'].hex()}, expected {expected.hex()})")
-    # Trustee 78962cd4, tdx/mod.rs: MRCONFIGID == regularize_data(init-data digest, 48).
+    # Trustee 78962cd4, deps/verifier/src/tdx/mod.rs: MRCONFIGID == regularize_data(init-data
+    # digest, 48).
     if init_digest is not None:
         if q["mr_config_id"] != regularize(init_digest, 48):
             raise EvidenceError("MRCONFIGID is different from that in TDX Quote")
@@ -1045,8 +1047,8 @@ def verify_tdx(ev, report_hash, init_digest):
     for i in range(4):
         registers[f"rtmr{i}"] = q[f"rtmr_{i}"]
     records = None
-    # Trustee 78962cd4, tdx/mod.rs: a cc_eventlog that is absent or "" is no log; else
-    # CcEventLog::try_from, replayed at CC indices 1..4 with SHA-384 against RTMR0..3.
+    # Trustee 78962cd4, deps/verifier/src/tdx/mod.rs: a cc_eventlog that is absent or "" is no log;
+    # else CcEventLog::try_from, replayed at CC indices 1..4 with SHA-384 against RTMR0..3.
     if ev.get("cc_eventlog"):
         try:
             log = b64std_decode(ev["cc_eventlog"], "tdx cc_eventlog")
@@ -1243,8 +1245,8 @@ def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
     {ak_public, tpm_quote {signature, message, pcrs}}."""
     if "ak_public" not in ev or "tpm_quote" not in ev:
         raise EvidenceError("tpm evidence has one of ak_public and tpm_quote without the other")
-    # Trustee 78962cd4, tpm/mod.rs verify_signature(): ak_public is standard base64 of DER
-    # (PKey::public_key_from_der); the quote is an RSASSA signature, so an RSA key.
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_signature(): ak_public is standard
+    # base64 of DER (PKey::public_key_from_der); the quote is an RSASSA signature, so an RSA key.
     try:
         key = serialization.load_der_public_key(b64std_decode(ev["ak_public"], "tpm ak_public"))
     except ValueError as e:
@@ -1258,8 +1260,8 @@ def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
         message = b64std_decode(q["message"], "tpm_quote message")
     except ValueError as e:
         raise EvidenceError(str(e)) from None
-    # Trustee 78962cd4, tpm/mod.rs extract_raw_signature_bytes(): signature is a marshalled
-    # TPMT_SIGNATURE and must be Signature::RsaSsa ("Unsupported signature type, expected
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs extract_raw_signature_bytes(): signature is a
+    # marshalled TPMT_SIGNATURE and must be Signature::RsaSsa ("Unsupported signature type, expected
     # RSA-SSA"); the bare signature is verified with SHA-256 (az-cvm-vtpm), so the scheme's hash
     # must be SHA-256 for it to verify. Nothing may follow it.
     if len(sig_blob) < 6:
@@ -1272,39 +1274,41 @@ def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
         raise EvidenceError("TPMT_SIGNATURE is not one RSASSA-SHA256 signature")
     _verify_tpm_signature(key, sig_blob[6:], message, "tpm_quote")
     att = parse_tpms_attest(message)
-    # Trustee 78962cd4, tpm/mod.rs parse_pcr_values(): every PCR exactly 64 hex characters.
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs parse_pcr_values(): every PCR exactly 64 hex
+    # characters.
     pcr_hex = q["pcrs"]
     if not isinstance(pcr_hex, list) or not all(isinstance(v, str) and len(v) == 64
                                                 for v in pcr_hex):
         raise EvidenceError("tpm_quote pcrs: every PCR must be 64 hex characters (32 bytes)")
-    # Trustee 78962cd4, tpm/mod.rs verify_pcrs() (az-cvm-vtpm Quote::verify_pcrs): pcrDigest is
-    # SHA-256 of the listed values in order. Trustee reads the list by position (pcrs[8] is
-    # the init-data PCR, the claims are pcr00.. by position) and looks at no selection; the
-    # broker requires the selection to be SHA-256 PCRs 0..N-1 so that position = PCR number,
-    # and N >= 9 (Trustee indexes pcrs[8] unconditionally and fails without it).
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_pcrs() (az-cvm-vtpm Quote::verify_pcrs):
+    # pcrDigest is SHA-256 of the listed values in order. Trustee reads the list by position
+    # (pcrs[8] is the init-data PCR, the claims are pcr00.. by position) and looks at no selection;
+    # the broker requires the selection to be SHA-256 PCRs 0..N-1 so that position = PCR number, and
+    # N >= 9 (Trustee indexes pcrs[8] unconditionally and fails without it).
     pcrs = _tpm_pcr_values(att, 0x000B, pcr_hex, "tpm_quote")
     if sorted(pcrs) != list(range(len(pcrs))) or len(pcrs) <= TPM_INITDATA_PCR:
         raise EvidenceError("tpm_quote does not select SHA-256 PCRs 0..N-1 with N >= 9 (its "
                             "pcrs are read by position)")
-    # Trustee 78962cd4, tpm/mod.rs verify_nonce(): extraData == the expected report data resized
-    # to TPM_REPORT_DATA_SIZE (32) with zeros: the first 32 bytes of the SHA-384 hash. A 64-byte
-    # (zero-padded) or 48-byte extraData is refused ("TPM quote nonce doesn't match expected
-    # report_data").
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_nonce(): extraData == the expected
+    # report data resized to TPM_REPORT_DATA_SIZE (32) with zeros: the first 32 bytes of the SHA-384
+    # hash. A 64-byte (zero-padded) or 48-byte extraData is refused ("TPM quote nonce doesn't match
+    # expected report_data").
     expected = regularize(report_hash, TPM_REPORT_DATA_SIZE)
     if att["extra_data"] != expected:
         raise EvidenceError(
             f"tpm_quote: TPM quote nonce doesn't match expected report_data: extraData is "
             f"{len(att['extra_data'])} bytes {att['extra_data'].hex()}, Trustee wants the "
             f"runtime data hash resized to {TPM_REPORT_DATA_SIZE} bytes, {expected.hex()}")
-    # Trustee 78962cd4, tpm/mod.rs verify_init_data(): PCR 8 == SHA-256(32 zero bytes ||
-    # init-data digest); the digest must be 32 bytes (copy_from_slice into 32 bytes).
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_init_data(): PCR 8 == SHA-256(32 zero
+    # bytes || init-data digest); the digest must be 32 bytes (copy_from_slice into 32 bytes).
     if init_digest is not None:
         if len(init_digest) != 32:
             raise EvidenceError("init-data for a TPM needs a SHA-256 digest (32 bytes)")
         if pcrs[TPM_INITDATA_PCR] != hashlib.sha256(bytes(32) + init_digest).digest():
             raise EvidenceError("TPM PCR[8] doesn't match expected initdata hash")
-    # Trustee 78962cd4, tpm/mod.rs parse_tee_evidence() and extend_claim(): init_data (PCR 8,
-    # hex), report_data (extraData, hex), ak_public (as sent), pcr00.. (hex, by position).
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs parse_tee_evidence() and extend_claim():
+    # init_data (PCR 8, hex), report_data (extraData, hex), ak_public (as sent), pcr00.. (hex, by
+    # position).
     claims["init_data"] = pcrs[TPM_INITDATA_PCR].hex()
     claims["report_data"] = att["extra_data"].hex()
     claims["ak_public"] = ev["ak_public"]
@@ -1330,8 +1334,8 @@ def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
             raise EvidenceError(f"tpm ek_cert is not a PEM certificate: {e}") from None
         claims["EK_cert_issuer"] = cert.issuer.rfc4514_string()
     if ev.get("keylime_agent_uuid") is not None:
-        # openanolis 531bcb0b, tpm/mod.rs: the AK and EK are compared with a Keylime
-        # registrar's; there is none here.
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs: the AK and EK are compared with a
+        # Keylime registrar's; there is none here.
         raise EvidenceError("keylime_agent_uuid given, and this broker has no Keylime "
                             "registrar to compare the AK and EK with")
     quotes = ev["quote"]
@@ -1347,12 +1351,12 @@ def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
             sig = b64std_decode(q["attest_sig"], f"tpm quote {bank} attest_sig")
         except ValueError as e:
             raise EvidenceError(str(e)) from None
-        # openanolis 531bcb0b, tpm/mod.rs verify_signature(): OpenSSL's SHA-256 verifier with
-        # ak_pubkey over attest_body.
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs verify_signature(): OpenSSL's SHA-256
+        # verifier with ak_pubkey over attest_body.
         _verify_tpm_signature(key, sig, body, f"tpm quote {bank}")
         att = parse_tpms_attest(body)
-        # openanolis 531bcb0b, tpm/mod.rs check_report_data(): the expected report data and
-        # extraData are each cut to TPM_REPORT_DATA_SIZE (32) and compared on the expected
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs check_report_data(): the expected report
+        # data and extraData are each cut to TPM_REPORT_DATA_SIZE (32) and compared on the expected
         # value's length; bytes of extraData after 32 are ignored, fewer than 32 fail.
         extra = att["extra_data"]
         want = report_hash[:TPM_REPORT_DATA_SIZE]
@@ -1360,8 +1364,8 @@ def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
             raise EvidenceError(f"tpm quote {bank}: extraData's first {len(want)} bytes are "
                                 "not the runtime data hash's (Expected REPORT_DATA is "
                                 "different from that in TPM Quote)")
-        # openanolis 531bcb0b, tpm/mod.rs check_pcrs(): pcrDigest is the SHA-256 of the listed
-        # values; the broker also requires the selection to be the bank named.
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs check_pcrs(): pcrDigest is the SHA-256
+        # of the listed values; the broker also requires the selection to be the bank named.
         bank_values[bank] = _tpm_pcr_values(att, TPM_BANKS[bank], q["pcrs"],
                                             f"tpm quote {bank}")
         if bank == "SHA256":
@@ -1441,8 +1445,8 @@ SNP_REPORT_VERSIONS = range(3, 6)
 
 
 def snp_generation(fam, mod):
-    """Trustee 78962cd4, snp/mod.rs get_processor_generation(): the CPUID family and model of a
-    version 3+ report name the processor, and only these are known."""
+    """Trustee 78962cd4, deps/verifier/src/snp/mod.rs get_processor_generation(): the CPUID
+    family and model of a version 3+ report name the processor, and only these are known."""
     if fam == 0x19:
         if 0x00 <= mod <= 0x0F:
             return "Milan"
@@ -1470,8 +1474,8 @@ def verify_snp(ev, report_hash, init_digest):
     if not isinstance(report, dict):
         raise EvidenceError("snp attestation_report is not an object (the sev crate's layout)")
     version = _json_uint(report.get("version"), "snp attestation_report.version", 32)
-    # Trustee 78962cd4, snp/mod.rs: "Attestation Report version is too old" below 3,
-    # "Unexpected attestation report version" above 5.
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: "Attestation Report version is too old" below
+    # 3, "Unexpected attestation report version" above 5.
     if version not in SNP_REPORT_VERSIONS:
         raise EvidenceError(f"Attestation Report version {version} is not 3..5 (Trustee "
                             "needs 3 to tell the processor)")
@@ -1480,9 +1484,9 @@ def verify_snp(ev, report_hash, init_digest):
         raise EvidenceError("Attestation report version 3+ is missing CPU family or model ID")
     generation = snp_generation(_json_uint(fam, "cpuid_fam_id", 8),
                                 _json_uint(mod, "cpuid_mod_id", 8))
-    # Trustee 78962cd4, snp/mod.rs: a cert_chain given must hold a VCEK or VLEK ("If a cert
-    # chain is provided, it must include a VCEK/VLEK"); an empty array fails so too. null:
-    # Trustee fetches the VCEK from AMD's KDS.
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: a cert_chain given must hold a VCEK or VLEK
+    # ("If a cert chain is provided, it must include a VCEK/VLEK"); an empty array fails so too.
+    # null: Trustee fetches the VCEK from AMD's KDS.
     chain = ev.get("cert_chain")
     if chain is not None:
         if not isinstance(chain, list):
@@ -1500,16 +1504,17 @@ def verify_snp(ev, report_hash, init_digest):
             kinds.append(kind)
         if "VCEK" not in kinds and "VLEK" not in kinds:
             raise EvidenceError("If a cert chain is provided, it must include a VCEK/VLEK")
-    # Trustee 78962cd4, snp/mod.rs: "VMPL Check Failed" unless VMPL 0.
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: "VMPL Check Failed" unless VMPL 0.
     if _json_uint(report.get("vmpl"), "snp vmpl", 32) != 0:
         raise EvidenceError("VMPL Check Failed")
-    # Trustee 78962cd4, snp/mod.rs: REPORT_DATA == regularize_data(expected, 64).
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: REPORT_DATA == regularize_data(expected, 64).
     report_data = _byte_array(report.get("report_data"), "snp report_data", 64)
     if report_data != regularize(report_hash, 64):
         raise EvidenceError("Report Data Mismatch (SNP REPORT_DATA is not the runtime data "
                             "hash zero-padded to 64 bytes)")
     host_data = _byte_array(report.get("host_data"), "snp host_data", 32)
-    # Trustee 78962cd4, snp/mod.rs: HOST_DATA == regularize_data(init-data digest, 32).
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: HOST_DATA == regularize_data(init-data digest,
+    # 32).
     if init_digest is not None and host_data != regularize(init_digest, 32):
         raise EvidenceError("Host Data Mismatch (HOST_DATA is not the init-data digest)")
     policy = _json_uint(report.get("policy"), "snp policy", 64)
@@ -1517,8 +1522,8 @@ def verify_snp(ev, report_hash, init_digest):
     tcb = report.get("reported_tcb")
     if not isinstance(tcb, dict):
         raise EvidenceError("snp reported_tcb is not an object")
-    # Trustee 78962cd4, snp/mod.rs parse_tee_evidence(): these claims, bit fields of the
-    # policy (SEV-SNP ABI GUEST_POLICY) and platform info (PLATFORM_INFO).
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs parse_tee_evidence(): these claims, bit fields
+    # of the policy (SEV-SNP ABI GUEST_POLICY) and platform info (PLATFORM_INFO).
     claims = {"policy_abi_major": policy >> 8 & 0xFF, "policy_abi_minor": policy & 0xFF,
               "policy_smt_allowed": bool(policy >> 16 & 1),
               "policy_migrate_ma": bool(policy >> 18 & 1),
@@ -1641,18 +1646,19 @@ def verify_cca(ev, report_hash, init_digest):
     if not isinstance(challenge, bytes) or not isinstance(perso, bytes):
         raise EvidenceError("realm claims lack the challenge (10) or personalization value "
                             "(44235)")
-    # Trustee 78962cd4, cca/mod.rs and local.rs: the realm challenge == regularize_data(expected,
-    # 64) ("realm token challenge claim does not match expected_report_data").
+    # Trustee 78962cd4, deps/verifier/src/cca/mod.rs and local.rs: the realm challenge ==
+    # regularize_data(expected, 64) ("realm token challenge claim does not match
+    # expected_report_data").
     if challenge != regularize(report_hash, 64):
         raise EvidenceError("realm token challenge claim does not match expected_report_data")
-    # Trustee 78962cd4, cca/mod.rs: the init-data digest == the personalization value, exactly
-    # (no padding: only a 64-byte digest, SHA-512, can equal a 64-byte value).
+    # Trustee 78962cd4, deps/verifier/src/cca/mod.rs: the init-data digest == the personalization
+    # value, exactly (no padding: only a 64-byte digest, SHA-512, can equal a 64-byte value).
     if init_digest is not None and perso != init_digest:
         raise EvidenceError("init data hash is different from that in CCA token")
     b64 = lambda v: base64.b64encode(v).decode() if isinstance(v, bytes) else None  # noqa: E731
     rems = realm.get(CCA_REALM_REMS)
-    # Trustee 78962cd4, cca/mod.rs EvidenceClaimsSet: realm and platform claims as base64,
-    # report_data and init_data as hex.
+    # Trustee 78962cd4, deps/verifier/src/cca/mod.rs EvidenceClaimsSet: realm and platform claims as
+    # base64, report_data and init_data as hex.
     claims = {"realm": {"cca-realm-personalization-value": b64(perso),
                         "cca-realm-initial-measurement": b64(realm.get(CCA_REALM_RIM)),
                         "cca-realm-extensible-measurements":
