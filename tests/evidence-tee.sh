@@ -126,11 +126,36 @@ elif kind == "snp":
 elif kind == "cca":
     keys(doc, ["token"], "cca evidence")
     token = byte_array(doc["token"], "token")
-    # CBOR tag 399 { 44241: bstr(realm token { 10: bstr(challenge) }) }, as the emulator's.
-    if token[:3] != b"\xd9\x01\x8f" or token[3:7] != b"\xa1\x19\xac\xd1":
-        fail("the token is not a CCA collection holding a realm token")
-    realm = token[9:9 + token[8]]
-    if realm[:4] != b"\xa1\x0a\x58\x40" or realm[4:68] != padded:
+    # The emulator's token, passed through: CBOR (RFC 8949) tag 399 {44234: platform token,
+    # 44241: realm token}, each a COSE_Sign1, tag 18 [protected, unprotected, payload, sig].
+    def cbor(b, i=0):
+        major, info = b[i] >> 5, b[i] & 31
+        i += 1
+        v = info
+        if info >= 24:
+            size = {24: 1, 25: 2, 26: 4, 27: 8}[info]
+            v, i = int.from_bytes(b[i:i + size], "big"), i + size
+        if major in (0, 1):
+            return (v if major == 0 else -1 - v), i
+        if major in (2, 3):
+            return b[i:i + v], i + v
+        if major in (4, 5):
+            items = []
+            for _ in range(v * (major - 3)):
+                item, i = cbor(b, i)
+                items.append(item)
+            return (items if major == 4 else dict(zip(items[::2], items[1::2]))), i
+        if major == 6:
+            inner, i = cbor(b, i)
+            return ("tag", v, inner), i
+        raise ValueError(f"CBOR major type {major}")
+    top, end = cbor(token)
+    if end != len(token) or top[:2] != ("tag", 399) or 44234 not in top[2]:
+        fail("the token is not a CCA collection of a platform and a realm token")
+    realm, _ = cbor(top[2][44241])
+    if realm[:2] != ("tag", 18) or len(realm[2]) != 4:
+        fail("the realm token is not a COSE_Sign1")
+    if cbor(realm[2][2])[0].get(10) != padded:
         fail("the realm challenge is not the padded hash")
 EOF
 

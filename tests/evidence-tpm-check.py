@@ -164,10 +164,15 @@ def check_quote(name, q_attest, q_sig_raw, q_pcrs, alg, pcrs_file, key, hash_):
     check(len(want) == 24 * size, f"{name}: tpm2_pcrread gave 24 {alg} PCRs")
     check(a["magic"] == 0xFF544347 and a["type"] == 0x8018 and a["trailing"] == 0,
           f"{name}: TPMS_ATTEST is a whole quote (TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE)")
-    check(a["extra"] == hash_ + bytes(64 - len(hash_)),
-          f"{name}: extraData is the hash zero-padded to 64 bytes (Trustee's check)")
-    check(a["extra"][:32] == (hash_ + bytes(32))[:32],
-          f"{name}: extraData's first 32 bytes are the hash's (openanolis' check)")
+    # confidential-containers/trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_nonce():
+    # the expected report data resized to TPM_REPORT_DATA_SIZE = 32 and compared with ==
+    # (64, the hash zero-padded, before 7c390d7a; no release had that rule).
+    check(a["extra"] == (hash_ + bytes(32))[:32],
+          f"{name}: extraData is exactly the hash's first 32 bytes (Trustee's verify_nonce)")
+    # openanolis/trustee 531bcb0b, deps/verifier/src/tpm/mod.rs check_report_data(): both
+    # sides cut to 32 bytes, then compared.
+    check(len(a["extra"]) >= 32 and a["extra"][:32] == (hash_ + bytes(32))[:32],
+          f"{name}: extraData's first 32 bytes are the hash's (openanolis' check_report_data)")
     check(a["selections"] == [(ALG_IDS[alg], b"\xff\xff\xff")],
           f"{name}: the quote selects {alg} PCRs 0..23")
     ok = isinstance(q_pcrs, list) and len(q_pcrs) == 24 and all(
@@ -221,9 +226,11 @@ def cmd_check(args):
         trusted = serialization.load_pem_public_key(open(args.trusted_ak, "rb").read())
         trusted_der = trusted.public_bytes(serialization.Encoding.DER,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-        check(hashlib.sha256(der).digest() == hashlib.sha256(trusted_der).digest(),
-              "SHA-256 of ak_public is that of tpm2-tools' key from the same template "
-              "(Trustee's trusted_ak_keys_dir check)")
+        # Trustee 2f87a432: `input.tpm.ak_public in query_reference_value("trusted_aks")`,
+        # the string as sent against the registered one (base64 of the DER).
+        check(ev["ak_public"] == base64.b64encode(trusted_der).decode(),
+              "ak_public is, as a string, the base64 DER of tpm2-tools' key from the same "
+              "template (the trusted_aks reference value Trustee's policy compares)")
 
     # confidential-containers/trustee: tpm_quote.
     tq = ev["tpm_quote"]

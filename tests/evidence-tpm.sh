@@ -89,10 +89,16 @@ checkquote() { # QUALIFYING_HEX: tpm2-tools checks the signature and the qualify
 	tpm2_checkquote -u "$tmp/ak.pem" -m "$tmp/message" -s "$tmp/signature" -g sha256 \
 		-q "$1" >/dev/null 2>&1
 }
-check "tpm2_checkquote: the signature and the qualifying data (the hash padded to 64 bytes)" \
-	checkquote "$hash1$(printf '00%.0s' $(seq 16))"
+# Trustee's TPM_REPORT_DATA_SIZE (78962cd4, deps/verifier/src/tpm/mod.rs): the hash's first 32
+# bytes; the zero-padded 64 bytes sent before must now fail.
+hash1_32=$(printf '%.64s' "$hash1")
+hash1_64=$hash1$(printf '00%.0s' $(seq 16))
+check "tpm2_checkquote: the signature and the qualifying data (the hash's first 32 bytes)" \
+	checkquote "$hash1_32"
+check "tpm2_checkquote refuses the quote for the hash zero-padded to 64 bytes" \
+	eval '! checkquote "$hash1_64"'
 check "tpm2_checkquote refuses the quote for other qualifying data" \
-	eval '! checkquote "$(random_hex 64)"'
+	eval '! checkquote "$(random_hex 32)"'
 
 # ---- a boot: firmware log, mrboot's measurements, an extend no log explains --------------
 root=$tmp/root

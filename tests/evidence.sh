@@ -39,8 +39,16 @@ def cbor(b, i=0):
         i += size
     if major == 0:
         return v, i
-    if major == 2:
+    if major == 1:
+        return -1 - v, i
+    if major in (2, 3):
         return b[i:i + v], i + v
+    if major == 4:
+        items = []
+        for _ in range(v):
+            item, i = cbor(b, i)
+            items.append(item)
+        return items, i
     if major == 5:
         m = {}
         for _ in range(v):
@@ -67,9 +75,12 @@ elif kind == "snp-certs":
     ok = (entries[0][0] == "63da758d-e664-4564-adc5-f4b93be8accd" and
           all(i + 24 <= o and o + l <= len(aux) for _, o, l in entries))
 elif kind == "cca":
+    # tag 399 {44234: platform, 44241: realm}, each COSE_Sign1 (tag 18 [p, u, payload, sig]).
     token, _ = cbor(out)
     realm, _ = cbor(token[2][44241])
-    ok = token[:2] == ("tag", 399) and realm[10] == inblob
+    claims, _ = cbor(realm[2][2])
+    ok = (token[:2] == ("tag", 399) and 44234 in token[2] and realm[:2] == ("tag", 18)
+          and claims[10] == inblob)
 elif kind == "echo":
     ok = out == inblob
 sys.exit(0 if ok else 1)

@@ -5,13 +5,14 @@
  * that is what Trustee's verifier deserialises.
  *
  * Checked against:
- *  - confidential-containers/trustee deps/verifier/src/snp/mod.rs: SnpEvidence {
- *    attestation_report: sev::firmware::guest::AttestationReport, cert_chain:
- *    Option<Vec<sev::firmware::host::CertTableEntry>> }, an empty or null chain fetched from
- *    AMD's KDS by newer versions; report versions 2..5 accepted, VMPL must be 0, REPORT_DATA
- *    compared with the expected value padded to 64 bytes. The report's signed bytes are
- *    re-encoded from the deserialised fields, so the JSON must carry every byte the signature
- *    covers.
+ *  - confidential-containers/trustee at 78962cd4 (2026-08-21) deps/verifier/src/snp/mod.rs:
+ *    SnpEvidence { attestation_report: sev::firmware::guest::AttestationReport, cert_chain:
+ *    Option<Vec<sev::firmware::host::CertTableEntry>> }; a null chain makes it fetch the VCEK
+ *    from AMD's KDS, while a chain given must hold a VCEK or VLEK ("If a cert chain is
+ *    provided, it must include a VCEK/VLEK"), so an empty one is refused; report versions 3..5
+ *    (the CPUID family and model name the processor), VMPL must be 0, REPORT_DATA compared with
+ *    the expected value padded to 64 bytes. The report's signed bytes are re-encoded from the
+ *    deserialised fields, so the JSON must carry every byte the signature covers.
  *  - Trustee's Cargo.toml: sev 7 (features snp, serde, openssl), patched to a virtee/sev git
  *    revision; guest-components' attester (which makes this JSON with serde_json) uses sev 6.
  *  - virtee/sev src/firmware/guest/types/snp.rs, src/firmware/host/types/snp.rs,
@@ -376,8 +377,11 @@ int evidence_snp_format(struct json_writer *w, const uint8_t *report, size_t rep
 	json_writer_key(w, "attestation_report");
 	snp_report_write(w, report);
 	json_writer_key(w, "cert_chain");
-	/* No table is None; a table of no entries is Some(vec![]), as the sev crate reads it. */
-	if (certs_len == 0)
+	/*
+	 * No table, or one of no entries, is None: Trustee refuses Some(vec![]) (see the top of
+	 * the file) and fetches the VCEK itself for None.
+	 */
+	if (certs_len == 0 || count == 0)
 		json_writer_null(w);
 	else
 		snp_certs_write(w, certs, count);

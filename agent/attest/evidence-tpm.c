@@ -3,13 +3,16 @@
  * TPM evidence in the shape Trustee's TPM verifiers read. Two lineages exist, and one object
  * carries what each needs (serde ignores members a struct does not name, in both):
  *
- * confidential-containers/trustee, deps/verifier/src/tpm/mod.rs (with its README.md, and the
- * reference attester guest-components attestation-agent/attester/src/tpm/{mod,utils}.rs):
+ * confidential-containers/trustee at 78962cd4 (2026-08-21), deps/verifier/src/tpm/mod.rs (with
+ * its README.md, and the reference attester guest-components
+ * attestation-agent/attester/src/tpm/{mod,utils}.rs):
  *  - Evidence { ak_public: String, tpm_quote: { signature, message: String, pcrs: Vec<String> } }.
- *  - ak_public is base64 (standard) of a DER SubjectPublicKeyInfo. It is trusted when the
- *    SHA-256 of those exact bytes is the SHA-256 of the DER that OpenSSL re-encodes from a PEM
- *    "*.pub" file in trusted_ak_keys_dir (default /etc/tpm/trusted_ak_keys): so the DER must be
- *    OpenSSL's canonical encoding (rsaEncryption with NULL parameters, minimal INTEGERs).
+ *  - ak_public is base64 (standard) of a DER SubjectPublicKeyInfo. The verifier checks the
+ *    quote with it; whether it is trusted is the attestation policy's, comparing the string with
+ *    reference values (`input.tpm.ak_public in query_reference_value("trusted_aks")`, Trustee
+ *    2f87a432; before it, a directory of PEM keys). So the same key must always give the same
+ *    bytes: OpenSSL's canonical encoding (rsaEncryption with NULL parameters, minimal
+ *    INTEGERs), which is also what `openssl pkey -pubin -outform DER` registers.
  *  - signature is base64 of a marshalled TPMT_SIGNATURE; it must unmarshal as RSASSA (any
  *    other scheme is refused), and its bare signature is checked with OpenSSL's SHA-256
  *    verifier (PKCS #1 v1.5 for an RSA key) over message, the marshalled TPMS_ATTEST
@@ -18,12 +21,17 @@
  *    concatenation in list order must be TPMS_QUOTE_INFO.pcrDigest (Quote::verify_pcrs), and
  *    the list is indexed by PCR number (pcrs[8] is the init-data PCR, the claims are
  *    pcr00..pcr23): PCRs 0..23 of the SHA-256 bank, in order, as the attester quotes them.
- *  - extraData must equal the expected report data (the runtime-data hash) zero-padded to 64
- *    bytes; with an init-data hash, PCR 8 must be SHA-256(32 zero bytes || that hash).
+ *  - extraData must equal the expected report data (the runtime-data hash, SHA-384 of the
+ *    JCS runtime data) resized to TPM_REPORT_DATA_SIZE = 32 bytes, compared with ==: the
+ *    first 32 bytes of the hash, so a 64-byte extraData is refused. (Trustee 7c390d7a,
+ *    2025-10-30, changed 64 to 32; the verifier came in 45e7c3a2 and both first shipped in
+ *    v0.16.0, so no release ever wanted 64.) With an init-data hash, PCR 8 must be
+ *    SHA-256(32 zero bytes || that hash).
+ *  - Claims: init_data (PCR 8), report_data (extraData), ak_public, pcr00..pcr23.
  *  - No event log is read.
  *
- * openanolis/trustee, deps/verifier/src/tpm/mod.rs (Alibaba's fork; its attester is
- * attestation-agent/attester/src/tpm in openanolis/guest-components):
+ * openanolis/trustee at 531bcb0b (2026-08-20), deps/verifier/src/tpm/mod.rs (Alibaba's fork;
+ * its attester is attestation-agent/attester/src/tpm in openanolis/guest-components):
  *  - TpmEvidence { ek_pubkey (optional), ek_cert: Option<String> (PEM certificate),
  *    ak_pubkey: String (PEM public key), keylime_agent_uuid (optional),
  *    quote: HashMap<String, TpmQuote>, eventlog, aa_eventlog: Option<String> } with
@@ -31,20 +39,22 @@
  *    "SHA1".
  *  - Every quote's attest_sig (the bare signature) is checked with OpenSSL's SHA-256 verifier
  *    and ak_pubkey over attest_body; the SHA-256 of its pcrs concatenated must be pcrDigest;
- *    extraData and the expected report data are compared on their first 32 bytes. The AK is
- *    trusted only through a Keylime registrar, when keylime_agent_uuid is given.
+ *    extraData and the expected report data are compared on their first 32 bytes
+ *    (TPM_REPORT_DATA_SIZE = 32; bytes after them are ignored). The AK is trusted only through
+ *    a Keylime registrar, when keylime_agent_uuid is given.
  *  - eventlog (the firmware's TCG log) and then aa_eventlog (a TCG2 log: a Spec ID event, then
  *    TCG_PCR_EVENT2 records, 8 bytes of 0xFF; the Confidential Containers attestation agent
  *    writes its AAEL events there at the PCR they extended) are replayed from zero, SHA-1 and
  *    SHA-256 digests into their banks, aa_eventlog's SHA-256 only; each replayed PCR must equal
  *    pcrs[index] of the quote of its bank, and a bank replayed without a quote is refused.
  *
- * So: PCRs 0..23 of the SHA-256 bank, quoted with qualifyingData = the hash padded to 64
- * bytes (which TPM2B_DATA takes on TPMs with SHA-512; TPM_RC_SIZE elsewhere), by an RSA-2048
- * RSASSA-SHA-256 key; a SHA-1 quote too when the firmware log goes along and the TPM keeps a
- * SHA-1 bank, since such a log carries SHA-1 digests. mrboot's records carry only their SHA-256
- * digest in aa_eventlog: it is the bank both verifiers read, and a SHA-1 digest makes some
- * Trustee log parsers refuse a whole log (evlog/ccel.h).
+ * So: PCRs 0..23 of the SHA-256 bank, quoted with qualifyingData = the first 32 bytes of the
+ * hash (what both lineages compare; 32 bytes fit the TPM2B_DATA of every TPM with SHA-256,
+ * where 64 needed SHA-512 and gave TPM_RC_SIZE elsewhere), by an RSA-2048 RSASSA-SHA-256 key;
+ * a SHA-1 quote too when the firmware log goes along and the TPM keeps a SHA-1 bank, since
+ * such a log carries SHA-1 digests. mrboot's records carry only their SHA-256 digest in
+ * aa_eventlog: it is the bank both verifiers read, and a SHA-1 digest makes some Trustee log
+ * parsers refuse a whole log (evlog/ccel.h).
  */
 #include "attest/evidence-tpm.h"
 
@@ -75,6 +85,9 @@
 #define EVIDENCE_TPM_PCRS 0x00ffffffu /* PCRs 0..23 */
 /* Another extend between reading the PCRs and quoting them makes the two disagree. */
 #define EVIDENCE_TPM_QUOTE_ATTEMPTS 3
+/* qualifyingData: Trustee's TPM_REPORT_DATA_SIZE (see the top of the file). */
+#define EVIDENCE_TPM_QUALIFYING_SIZE 32
+_Static_assert(EVIDENCE_TPM_QUALIFYING_SIZE <= TEE_REPORT_DATA_SIZE, "a prefix of the report data");
 /* SubjectPublicKeyInfo of an RSA-2048 key with a small exponent: 294 bytes. */
 #define EVIDENCE_TPM_SPKI_MAX 300
 
@@ -120,7 +133,7 @@ static int quote_bank(struct tpm2 *t, const struct tpm2_ak *ak, const uint8_t *q
 		k = read_pcrs(t, q, e);
 		if (k == 0)
 			k = tpm2_quote(t, ak, q->alg_id, EVIDENCE_TPM_PCRS, qualifying,
-				       TEE_REPORT_DATA_SIZE, &q->quote, e);
+				       EVIDENCE_TPM_QUALIFYING_SIZE, &q->quote, e);
 		if (k < 0)
 			return k;
 		/* Part 3, TPM2_Quote: the signing scheme's hash of the values, in order. */
@@ -541,6 +554,7 @@ static int write_json(struct json_writer *w, const struct evidence_tpm *ev, stru
 int evidence_tpm_write(struct json_writer *w, const struct tee_evidence_input *in, struct error *e)
 {
 	struct evidence_tpm *ev = NULL;
+	/* The hash zero-padded to 64; its first EVIDENCE_TPM_QUALIFYING_SIZE bytes are quoted. */
 	uint8_t qualifying[TEE_REPORT_DATA_SIZE];
 	struct tpm2_ak ak;
 	int k;

@@ -17,10 +17,13 @@ configfs-tsm-report and the configfs rules that matter to a client:
   - nothing is cached by the page cache (direct_io): binary attributes have a size of 0, so a
     cached read would see an empty file where configfs returns the blob.
 The reports are shaped like the real ones where a verifier looks (TDX quote v4: REPORTDATA at
-offset 568 and the RTMRs from the fixture's tsm-mr files; SEV-SNP report: REPORT_DATA at 0x50,
-VMPL at 0x30, and an auxblob holding a GHCB certificate table with VCEK, ASK and ARK entries;
-Arm CCA: the challenge inside a CBOR realm token) but are not signed. Any other provider name
-plays a driver mrboot does not know, whose outblob echoes the inblob.
+offset 568, the RTMRs from the fixture's tsm-mr files, and signature data framed as DCAP's,
+signed by a self-made PCK chain, not Intel's: dcap_quote.py; SEV-SNP report: version 5 of a
+Milan CPU (CPUID family 0x19, model 0x01), REPORT_DATA at 0x50, VMPL at 0x30, and an auxblob
+holding a GHCB certificate table with VCEK, ASK and ARK entries; Arm CCA: the challenge inside
+a realm token, COSE_Sign1 beside a platform token in the tag-399 collection). Only the TDX quote
+carries real signatures, and no verifier with the vendors' keys accepts any of them. Any other provider name plays a driver mrboot does not know, whose
+outblob echoes the inblob.
 
 Faults for the tests of a client:
   --race once|always      another writer bumps the report's generation when outblob is opened
@@ -37,6 +40,7 @@ Usage: configfs-tsm.py MOUNTPOINT --provider tdx_guest|sev_guest|arm_cca_guest|n
 """
 import argparse
 import errno
+import hashlib
 import os
 import stat
 import struct
@@ -45,6 +49,12 @@ import time
 import uuid
 
 import fusepy as fuse
+
+# The TDX quote's signature data needs python3-cryptography; other providers do without.
+try:
+    import dcap_quote
+except ImportError:
+    dcap_quote = None
 
 INBLOB_MAX = 64
 PRIVLEVEL_MAX = 3
@@ -72,6 +82,26 @@ SNP_ATTRS = {
 }
 
 
+def _cbor(v):
+    """Definite-length CBOR (RFC 8949) of ints, bytes, text, lists, maps and ("tag", n, v)."""
+    def head(major, n):
+        if n < 24:
+            return bytes([major << 5 | n])
+        size = next(k for k in (1, 2, 4, 8) if n < 1 << 8 * k)
+        return bytes([major << 5 | {1: 24, 2: 25, 4: 26, 8: 27}[size]]) + n.to_bytes(size, "big")
+    if isinstance(v, int):
+        return head(0, v) if v >= 0 else head(1, -1 - v)
+    if isinstance(v, bytes):
+        return head(2, len(v)) + v
+    if isinstance(v, str):
+        return head(3, len(v.encode())) + v.encode()
+    if isinstance(v, list):
+        return head(4, len(v)) + b"".join(_cbor(x) for x in v)
+    if isinstance(v, dict):
+        return head(5, len(v)) + b"".join(_cbor(k) + _cbor(x) for k, x in v.items())
+    return head(6, v[1]) + _cbor(v[2])
+
+
 class Report:
     def __init__(self, provider):
         self.attrs = dict(ATTRS)
@@ -94,6 +124,7 @@ class ConfigfsTsm(fuse.Operations):
         self.privlevel_floor = privlevel_floor
         self.empty_outblob = empty_outblob
         self.reports = {}
+        self.pck_chain = None  # made on the first TDX quote
         self.pending = {}  # fh -> (report name, attr, bytearray)
         self.outblobs = {}  # fh -> bytes, made on the first read
         self.next_fh = 1
@@ -131,26 +162,38 @@ class ConfigfsTsm(fuse.Operations):
         if self.empty_outblob:
             return b""
         if self.provider == "tdx_guest":
-            # Quote v4: 48-byte header, 584-byte TD report body (REPORTDATA last), then the
-            # signature data length and a (fake) signature.
-            header = struct.pack("<HHI", 4, 2, 0x81) + bytes(40)
-            body = bytearray(584)
+            # Quote v4: 48-byte header, 584-byte TD report body (RTMRs at 328, REPORTDATA
+            # last), then the signature data as DCAP frames it (dcap_quote.py).
+            if dcap_quote is None:
+                raise fuse.FuseOSError(errno.EIO)  # no python3-cryptography to sign with
+            if self.pck_chain is None:
+                self.pck_chain = dcap_quote.PckChain()
+            body = bytearray(dcap_quote.TD_REPORT_BODY_SIZE)
             for i, v in enumerate(self.rtmrs()):
                 body[328 + 48 * i : 376 + 48 * i] = v
             body[520:584] = data.ljust(64, b"\0")
-            sig = b"emulated quote signature"
-            return header + bytes(body) + struct.pack("<I", len(sig)) + sig
+            return dcap_quote.quote_v4(bytes(body), self.pck_chain)
         if self.provider == "sev_guest":
             report = bytearray(0x4A0)
             struct.pack_into("<I", report, 0, 5)
+            # CPUID_FAM_ID, CPUID_MOD_ID (version 3 and later): a Milan CPU, which Trustee's
+            # verifier (78962cd4 snp/mod.rs get_processor_generation) needs to know.
+            report[0x188:0x18A] = b"\x19\x01"
             struct.pack_into("<I", report, 0x30, int(r.options.get("privlevel", "0")))
             report[0x50:0x90] = data.ljust(64, b"\0")
             return bytes(report)
         if self.provider == "arm_cca_guest":
-            # CBOR: tag 399 { 44241: bstr(realm token) }, the realm token a map holding
-            # 10 (challenge) -> bstr. Enough for a client that passes the bytes through.
-            realm = b"\xa1\x0a\x58" + bytes([len(data)]) + data
-            return (b"\xd9\x01\x8f\xa1\x19\xac\xd1\x58" + bytes([len(realm)]) + realm)
+            # The CCA attestation token: CBOR tag 399 {44234: platform token, 44241: realm
+            # token}, each a COSE_Sign1 [protected, unprotected, payload, signature] (RFC 9052,
+            # tag 18) whose payload is its claims map; the realm's challenge (10) is the inblob
+            # as written. The signatures are zeros: no verifier with Arm's keys accepts it.
+            def sign1(claims, sig_size):
+                return _cbor(("tag", 18, [_cbor({1: -35}), {}, _cbor(claims), bytes(sig_size)]))
+            platform = sign1({10: hashlib.sha256(data).digest(), 256: b"\x01" + bytes(32),
+                              2396: bytes(32)}, 64)
+            realm = sign1({10: data, 44235: bytes(64), 44236: "sha-256",
+                           44238: bytes(32), 44239: [bytes(32)] * 4}, 96)
+            return _cbor(("tag", 399, {44234: platform, 44241: realm}))
         return data
 
     def make_auxblob(self, r):

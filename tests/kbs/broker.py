@@ -670,27 +670,41 @@ def parse_init_data(init_data):
         doc = tomllib.loads(body)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"init-data body is not TOML: {e}") from None
+    # Trustee 78962cd4, attestation-service/src/lib.rs Initdata {version: String, algorithm:
+    # HashAlgorithm, data: HashMap<String, String>}; parse_init_data(): the digest is that
+    # algorithm over the TOML text's bytes as sent.
     alg = doc.get("algorithm")
+    data = doc.get("data")
     if alg not in HASHES or not isinstance(doc.get("version"), str) \
-            or not isinstance(doc.get("data"), dict):
-        raise ValueError("init-data needs version, algorithm (sha256|sha384|sha512) and data")
+            or not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError("init-data needs version, algorithm (sha256|sha384|sha512) and data "
+                         "(a table of strings)")
     return HASHES[alg](body.encode()).digest()
 
 
 def verify_sample(ev, report_hash, init_digest):
+    """Trustee 78962cd4, deps/verifier/src/sample/mod.rs: SampleTeeEvidence {svn: String,
+    report_data: String (default "")}."""
     expect_members(ev, "sample evidence", ("svn", "report_data"), ("cc_eventlog",))
     if not isinstance(ev["svn"], str):
         raise EvidenceError("sample evidence svn is not a string")
+    # Trustee 78962cd4, deps/verifier/src/sample/mod.rs verify_tee_evidence(): report_data, standard
+    # base64, decodes to exactly the expected report data: the raw hash (48 bytes for SHA-384), no
+    # padding.
     try:
         report_data = b64std_decode(ev["report_data"], "sample report_data")
     except ValueError as e:
         raise EvidenceError(str(e)) from None
     if report_data != report_hash:
-        raise EvidenceError("sample report_data is not the hash of the runtime data "
+        raise EvidenceError("REPORT_DATA is different from that in Sample Quote "
                             f"(got {report_data.hex()}, expected {report_hash.hex()})")
-    claims = {"svn": ev["svn"], "report_data": report_data.hex(), "debug": False}
+    # Trustee 78962cd4, deps/verifier/src/sample/mod.rs parse_tee_evidence(): these claims,
+    # report_data as sent (base64); init-data is not checked, its digest (base64) becomes the
+    # init_data claim.
+    claims = {"svn": ev["svn"], "report_data": ev["report_data"], "launch_digest": "abcde",
+              "platform_version": {"major": 1, "minor": 4}, "debug": False}
     if init_digest is not None:
-        claims["init_data"] = "not checked: the sample TEE has no init-data binding"
+        claims["init_data"] = base64.b64encode(init_digest).decode()
     records = None
     if ev.get("cc_eventlog") is not None:
         # A broker extension (Trustee's sample verifier ignores the member): the log is
@@ -705,72 +719,336 @@ def verify_sample(ev, report_hash, init_digest):
     return Verified(claims, records)
 
 
+TDX_HEADER_FIELDS = (("version", 0, 2), ("att_key_type", 2, 2), ("tee_type", 4, 4),
+                     ("reserved", 8, 4), ("vendor_id", 12, 16), ("user_data", 28, 20))
 TDX_BODY_FIELDS = (("tcb_svn", 0, 16), ("mr_seam", 16, 48), ("mrsigner_seam", 64, 48),
                    ("seam_attributes", 112, 8), ("td_attributes", 120, 8), ("xfam", 128, 8),
                    ("mr_td", 136, 48), ("mr_config_id", 184, 48), ("mr_owner", 232, 48),
                    ("mr_owner_config", 280, 48), ("rtmr_0", 328, 48), ("rtmr_1", 376, 48),
                    ("rtmr_2", 424, 48), ("rtmr_3", 472, 48), ("report_data", 520, 64))
+TDX15_BODY_FIELDS = (("tee_tcb_svn2", 584, 16), ("mr_servicetd", 600, 48))
+# Trustee 78962cd4, deps/verifier/src/tdx/claims.rs TdAttributesFlags: bit -> claim name.
+TD_ATTRIBUTE_FLAGS = (("debug", 0), ("septve_disable", 28), ("protection_keys", 30),
+                      ("key_locker", 31), ("perfmon", 63))
+# Trustee 78962cd4, deps/verifier/src/intel_dcap/quote.rs: ATT_KEY_TYPE_ECDSA_P256,
+# TEE_TYPE_TDX, QE_REPORT_CERT_DATA_TYPE, PCK_CERT_CHAIN_CERT_DATA_TYPE; pck.rs: the SGX
+# extensions' OID and the intermediate CA names.
+DCAP_ATT_KEY_TYPE_ECDSA_P256 = 2
+DCAP_TEE_TYPE_TDX = 0x81
+DCAP_QE_REPORT_CERT_DATA_TYPE = 6
+DCAP_PCK_CERT_CHAIN_CERT_DATA_TYPE = 5
+DCAP_QE_REPORT_SIZE = 384          # sgx_report_body_t
+DCAP_SGX_EXTENSIONS_OID = "1.2.840.113741.1.13.1"
+DCAP_PCK_CA_NAMES = {"Intel SGX PCK Platform CA": True, "Intel SGX PCK Processor CA": False}
+
+
+class Cursor:
+    """Little-endian fields off a byte string; running off the end is an EvidenceError."""
+
+    def __init__(self, data, what):
+        self.data, self.pos, self.what = data, 0, what
+
+    def take(self, n, field):
+        if n > len(self.data) - self.pos:
+            raise EvidenceError(f"{self.what}: {field} needs {n} bytes at offset {self.pos}, "
+                                f"{len(self.data) - self.pos} left")
+        b = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def u16(self, field):
+        return struct.unpack("<H", self.take(2, field))[0]
+
+    def u32(self, field):
+        return struct.unpack("<I", self.take(4, field))[0]
+
+    def left(self):
+        return len(self.data) - self.pos
+
+
+def _der_items(data, what):
+    """The TLV items of DER content: [(tag, content)], definite lengths only."""
+    items, pos = [], 0
+    while pos < len(data):
+        if pos + 2 > len(data):
+            raise EvidenceError(f"{what}: DER truncated")
+        tag, n = data[pos], data[pos + 1]
+        pos += 2
+        if n & 0x80:
+            k = n & 0x7F
+            if not 1 <= k <= 3 or pos + k > len(data):
+                raise EvidenceError(f"{what}: DER length")
+            n = int.from_bytes(data[pos:pos + k], "big")
+            pos += k
+        if pos + n > len(data):
+            raise EvidenceError(f"{what}: DER item runs past its container")
+        items.append((tag, data[pos:pos + n]))
+        pos += n
+    return items
+
+
+def _der_pair(item, value_tag, what):
+    """SEQUENCE { OBJECT IDENTIFIER, value } -> the value's content (pck.rs OidAnd*)."""
+    tag, content = item
+    inner = _der_items(content, what) if tag == 0x30 else []
+    if len(inner) != 2 or inner[0][0] != 0x06 or inner[1][0] != value_tag:
+        raise EvidenceError(f"{what} is not SEQUENCE {{OID, tag {value_tag:#x}}}")
+    return inner[1][1]
+
+
+def parse_pck_chain(pem, what="PCK certificate chain"):
+    """Trustee 78962cd4, deps/verifier/src/intel_dcap/pck.rs parse_platform_info(): exactly
+    three PEM certificates (leaf, intermediate CA, root CA); the intermediate's CN is "Intel SGX
+    PCK Platform CA" or "Intel SGX PCK Processor CA"; the leaf has exactly one SGX extension
+    (1.2.840.113741.1.13.1) that parses whole as SEQUENCE {ppid, tcb {16 u8 components,
+    pcesvn u16, cpusvn}, pceid, fmspc, sgxtype, platform_instance?, configuration?}, FMSPC 6
+    bytes, PCE-ID 2, CPUSVN 16; platform_instance (16 bytes) and configuration exactly when
+    the intermediate is the Platform CA. Returns the claims Trustee takes from it and the
+    certificates."""
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    try:
+        certs = [x509.load_pem_x509_certificate(b) for b in blocks]
+    except ValueError as e:
+        raise EvidenceError(f"{what}: failed to parse PCK PEM certificate chain: {e}") from None
+    if len(certs) != 3:
+        raise EvidenceError(f"{what}: PCK cert chain must contain exactly 3 certificates "
+                            f"(leaf, intermediate CA, root CA), got {len(certs)}")
+    leaf, ca, _root = certs
+    cns = ca.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    if not cns or cns[0].value not in DCAP_PCK_CA_NAMES:
+        raise EvidenceError(f"{what}: unexpected PCK intermediate CA CN "
+                            f"{cns[0].value if cns else None!r}")
+    platform_ca = DCAP_PCK_CA_NAMES[cns[0].value]
+    exts = [e for e in leaf.extensions
+            if e.oid.dotted_string == DCAP_SGX_EXTENSIONS_OID]
+    if len(exts) != 1:
+        raise EvidenceError(f"{what}: SGX extensions OID not found in PCK leaf cert")
+    top = _der_items(exts[0].value.value, "SGX extension")
+    if len(top) != 1 or top[0][0] != 0x30:
+        raise EvidenceError("SGX extension is not one SEQUENCE (trailing bytes?)")
+    parts = _der_items(top[0][1], "SGX extension")
+    if len(parts) not in (5, 7):
+        raise EvidenceError(f"SGX extension has {len(parts)} members, not 5 or 7")
+    _ppid = _der_pair(parts[0], 0x04, "SGX extension ppid")
+    tcb = _der_items(_der_pair(parts[1], 0x30, "SGX extension tcb"), "SGX tcb")
+    if len(tcb) != 18:
+        raise EvidenceError(f"SGX extension tcb has {len(tcb)} members, not 18")
+    comps = []
+    for i in range(16):
+        v = _der_pair(tcb[i], 0x02, f"SGX tcb comp{i + 1}")
+        if len(v) > 2 or int.from_bytes(v, "big", signed=True) not in range(256):
+            raise EvidenceError(f"SGX tcb comp{i + 1} is not a u8")
+        comps.append(int.from_bytes(v, "big"))
+    pcesvn = _der_pair(tcb[16], 0x02, "SGX tcb pcesvn")
+    if len(pcesvn) > 3 or int.from_bytes(pcesvn, "big", signed=True) not in range(65536):
+        raise EvidenceError("SGX tcb pcesvn is not a u16")
+    cpusvn = _der_pair(tcb[17], 0x04, "SGX tcb cpusvn")
+    pceid = _der_pair(parts[2], 0x04, "SGX extension pceid")
+    fmspc = _der_pair(parts[3], 0x04, "SGX extension fmspc")
+    _der_pair(parts[4], 0x0A, "SGX extension sgxtype")
+    if len(fmspc) != 6 or len(pceid) != 2 or len(cpusvn) != 16:
+        raise EvidenceError("SGX extension: fmspc is not 6 bytes, pceid 2 or cpusvn 16")
+    info = {"fmspc": fmspc.hex(), "is_platform_ca": platform_ca}
+    if platform_ca:
+        if len(parts) != 7:
+            raise EvidenceError("Platform PCK cert is missing platform_instance or "
+                                "configuration")
+        pi = _der_pair(parts[5], 0x04, "SGX extension platform_instance")
+        if len(pi) != 16:
+            raise EvidenceError("platform_instance is not 16 bytes")
+        cfg = _der_items(_der_pair(parts[6], 0x30, "SGX extension configuration"),
+                         "SGX configuration")
+        if len(cfg) != 3:
+            raise EvidenceError("SGX configuration has not 3 members")
+        for i, item in enumerate(cfg):
+            _der_pair(item, 0x01, f"SGX configuration {i + 1}")
+        # pck.rs: the GUID is stored little-endian; the claim is its big-endian form.
+        info["platform_instance_id"] = pi[::-1].hex()
+    elif len(parts) != 5:
+        raise EvidenceError("Processor CA cert unexpectedly contains platform_instance or "
+                            "configuration")
+    return info, certs
+
+
+def _ecdsa_p256_raw(pub_xy, sig, data, what):
+    """An ECDSA P-256 SHA-256 signature r || s (32 bytes each) over data by the key x || y."""
+    try:
+        key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + pub_xy)
+    except ValueError:
+        raise EvidenceError(f"{what}: the key is not a point on P-256") from None
+    _ecdsa_p256_key(key, sig, data, what)
+
+
+def _ecdsa_p256_key(key, sig, data, what):
+    der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+    try:
+        key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise EvidenceError(f"{what} does not verify") from None
+
+
+def parse_tdx_signature_data(sig_data, signed):
+    """The signature data of a TD quote v4/v5 (Intel sgx_quote_4.h sgx_ecdsa_sig_data_v4_t),
+    framed as Trustee 78962cd4 deps/verifier/src/intel_dcap/quote.rs parse_certification_data()
+    reads it: signature (64), attestation key (64), u16 type == 6 (QE report certification
+    data), u32 size, QE report (384), QE report signature (64), u16 QE auth data size and the
+    data, u16 type == 5 (PCK certificate chain), u32 size and the PEM chain (then pck.rs).
+    Trustee skips the type-6 size and ignores bytes after the chain; this broker requires the
+    size to be exactly what it frames and nothing after (a bare placeholder signature fails
+    here, as in Trustee, for want of the framing). Then what can be checked without Intel's
+    keys: the quote signature by the attestation key over header || body, the QE report's
+    REPORTDATA = SHA-256(attestation key || QE auth data) || 32 zero bytes, the QE report
+    signature by the PCK leaf's key, and the chain's own signatures (leaf by the
+    intermediate, intermediate by the root, the root by itself). The root is not Intel's and no
+    collateral (TCB info, QE identity, CRLs) is fetched: the claims say so."""
+    c = Cursor(sig_data, "TDX quote signature data")
+    sig = c.take(64, "quote signature")
+    att_key = c.take(64, "attestation key")
+    cert_type = c.u16("certification data type")
+    if cert_type != DCAP_QE_REPORT_CERT_DATA_TYPE:
+        raise EvidenceError(f"TDX quote signature data: expected cert data type "
+                            f"{DCAP_QE_REPORT_CERT_DATA_TYPE}, got {cert_type}")
+    size = c.u32("QE report certification data size")
+    if size != c.left():
+        raise EvidenceError(f"TDX quote signature data: the QE report certification data "
+                            f"says {size} bytes, {c.left()} follow")
+    qe_report = c.take(DCAP_QE_REPORT_SIZE, "QE report")
+    qe_sig = c.take(64, "QE report signature")
+    qe_auth = c.take(c.u16("QE authentication data size"), "QE authentication data")
+    chain_type = c.u16("PCK certification data type")
+    if chain_type != DCAP_PCK_CERT_CHAIN_CERT_DATA_TYPE:
+        raise EvidenceError(f"TDX quote signature data: expected cert chain type "
+                            f"{DCAP_PCK_CERT_CHAIN_CERT_DATA_TYPE}, got {chain_type}")
+    pem = c.take(c.u32("PCK certificate chain size"), "PCK certificate chain")
+    if c.left():
+        raise EvidenceError(f"TDX quote signature data: {c.left()} bytes after the PCK "
+                            "certificate chain")
+    info, (leaf, ca, root) = parse_pck_chain(pem)
+    _ecdsa_p256_raw(att_key, sig, signed, "the quote signature (attestation key over header "
+                    "and body)")
+    if qe_report[320:384] != hashlib.sha256(att_key + qe_auth).digest() + bytes(32):
+        raise EvidenceError("the QE report's REPORTDATA is not SHA-256(attestation key || QE "
+                            "authentication data) || 32 zero bytes")
+    if not isinstance(leaf.public_key(), ec.EllipticCurvePublicKey):
+        raise EvidenceError("the PCK leaf's key is not an EC key")
+    _ecdsa_p256_key(leaf.public_key(), qe_sig, qe_report, "the QE report signature (PCK key)")
+    for child, parent, name in ((leaf, ca, "PCK leaf"), (ca, root, "PCK intermediate CA"),
+                                (root, root, "root CA")):
+        key = parent.public_key()
+        if child.issuer != parent.subject or not isinstance(key, ec.EllipticCurvePublicKey):
+            raise EvidenceError(f"PCK certificate chain: the {name}'s issuer is not the next "
+                                "certificate, or its key is not EC")
+        try:
+            key.verify(child.signature, child.tbs_certificate_bytes,
+                       ec.ECDSA(child.signature_hash_algorithm))
+        except InvalidSignature:
+            raise EvidenceError(f"PCK certificate chain: the {name} is not signed by its "
+                                "issuer") from None
+    return info
 
 
 def parse_tdx_quote(q):
-    """A TDX quote, v4 (48-byte header, 584-byte TD report body) or v5 (a body type and size
-    after the header, then the TDX 1.0 or 1.5 body), then the signature data length and the
-    signature data, which must end the quote. Offsets: Intel's sgx_quote_4.h / sgx_quote_5.h,
-    as Trustee's deps/verifier/src/tdx/quote.rs reads them. The signature is not checked."""
+    """A TDX quote as Trustee 78962cd4 deps/verifier/src/intel_dcap/quote.rs parse_quote()
+    takes it: the 48-byte header with att_key_type 2 (ECDSA-256 with P-256); (4, 0x81) -> the
+    584-byte TD report body; (5, 0x81) -> u16 body type 2 (TDX 1.0, 584 bytes) or 3 (TDX 1.5,
+    648), u32 size, the body; (3, 0) is an SGX quote, refused for TDX ("expected TDX quote
+    (v4/v5), got SGX quote (v3)"). Then u32 signature data length and the signature data
+    (parse_tdx_signature_data()). Stricter than Trustee's parser: the v5 size must be the
+    body's, and the signature data must end the quote."""
     if len(q) < 48:
-        raise EvidenceError("TDX quote shorter than its header")
-    version, _att_key_type, tee_type = struct.unpack_from("<HHI", q, 0)
-    if tee_type != 0x81:
-        raise EvidenceError(f"quote TEE type {tee_type:#x} is not TDX (0x81)")
+        raise EvidenceError("TDX quote shorter than its header (parse quote header failed)")
+    version, att_key_type, tee_type = struct.unpack_from("<HHI", q, 0)
+    if att_key_type != DCAP_ATT_KEY_TYPE_ECDSA_P256:
+        raise EvidenceError(f"unsupported att_key_type {att_key_type}, expected 2 "
+                            "(ECDSA-256-with-P-256)")
+    if (version, tee_type) == (3, 0):
+        raise EvidenceError("expected TDX quote (v4/v5), got SGX quote (v3)")
+    if tee_type != DCAP_TEE_TYPE_TDX or version not in (4, 5):
+        raise EvidenceError(f"unsupported quote version {version} / tee_type {tee_type:#010x}")
+    extra_fields = ()
+    v5 = None
     if version == 4:
         body_at, body_size = 48, 584
-    elif version == 5:
+    else:
         if len(q) < 54:
             raise EvidenceError("TDX quote v5 truncated in the body descriptor")
         body_type, declared = struct.unpack_from("<HI", q, 48)
         body_size = {2: 584, 3: 648}.get(body_type)
-        if body_size is None or declared != body_size:
-            raise EvidenceError(f"TDX quote v5 body type {body_type} size {declared}")
+        if body_size is None:
+            raise EvidenceError(f"parse QuoteV5 Type failed. {body_type} not defined.")
+        if declared != body_size:
+            raise EvidenceError(f"TDX quote v5 body type {body_type} says {declared} bytes, "
+                                f"not {body_size}")
+        if body_type == 3:
+            extra_fields = TDX15_BODY_FIELDS
         body_at = 54
-    else:
-        raise EvidenceError(f"TDX quote version {version} (4 or 5 expected)")
+        v5 = (body_type, q[50:54])
     end = body_at + body_size
     if len(q) < end + 4:
         raise EvidenceError(f"TDX quote of {len(q)} bytes is truncated in the TD report body")
     sig_len = struct.unpack_from("<I", q, end)[0]
+    if len(q) < end + 4 + sig_len:
+        raise EvidenceError(f"quote too short for declared signature data length ({sig_len})")
     if len(q) != end + 4 + sig_len:
-        raise EvidenceError(f"TDX quote is {len(q)} bytes, its signature data says "
+        raise EvidenceError(f"TDX quote is {len(q)} bytes, its signature data ends at "
                             f"{end + 4 + sig_len}")
+    platform = parse_tdx_signature_data(q[end + 4:], q[:end])
     body = q[body_at:end]
-    fields = {name: body[off:off + size] for name, off, size in TDX_BODY_FIELDS}
-    fields["version"] = version
-    return fields
+    fields = {name: body[off:off + size]
+              for name, off, size in TDX_BODY_FIELDS + extra_fields}
+    header = {name: q[off:off + size] for name, off, size in TDX_HEADER_FIELDS}
+    return {"version": version, "header": header, "body": fields, "v5": v5,
+            "platform": platform, **fields}
+
+
+def tdx_claims(q, log_records):
+    """Trustee 78962cd4, deps/verifier/src/tdx/claims.rs generate_parsed_claim(): quote
+    {header, body (hex), and for v5 type and size}, td_attributes (flags), report_data and
+    init_data (MRCONFIGID), hex; platform_instance_id from a Platform CA PCK certificate;
+    uefi_event_logs when a log was sent (here: the count of records, not Trustee's list)."""
+    quote = {"header": {k: v.hex() for k, v in q["header"].items()},
+             "body": {k: v.hex() for k, v in q["body"].items()}}
+    if q["v5"] is not None:
+        quote["type"] = q["v5"][0].to_bytes(2, "little").hex()
+        quote["size"] = q["v5"][1].hex()
+    attrs = int.from_bytes(q["td_attributes"], "little")
+    claims = {"quote": quote,
+              "td_attributes": {name: bool(attrs >> bit & 1) for name, bit in TD_ATTRIBUTE_FLAGS},
+              "report_data": q["report_data"].hex(), "init_data": q["mr_config_id"].hex()}
+    if "platform_instance_id" in q["platform"]:
+        claims["platform_instance_id"] = q["platform"]["platform_instance_id"]
+    if log_records is not None:
+        claims["uefi_event_logs"] = f"{len(log_records)} records"
+    return claims
 
 
 def verify_tdx(ev, report_hash, init_digest):
+    """Trustee 78962cd4, deps/verifier/src/tdx/mod.rs verify_evidence()."""
     expect_members(ev, "tdx evidence", ("quote",), ("cc_eventlog",))
+    if ev["quote"] == "":
+        raise EvidenceError("TDX Quote is empty.")
     try:
         quote_bytes = b64std_decode(ev["quote"], "tdx quote")
     except ValueError as e:
         raise EvidenceError(str(e)) from None
-    if not quote_bytes:
-        raise EvidenceError("TDX quote is empty")
     q = parse_tdx_quote(quote_bytes)
+    # Trustee 78962cd4, deps/verifier/src/tdx/mod.rs: REPORT_DATA == regularize_data(expected, 64):
+    # the SHA-384 hash zero-padded to 64 bytes.
     expected = regularize(report_hash, 64)
     if q["report_data"] != expected:
-        raise EvidenceError("REPORTDATA is not the hash of the runtime data (quote "
+        raise EvidenceError("REPORT_DATA is different from that in TDX Quote (quote "
                             f"{q['report_data'].hex()}, expected {expected.hex()})")
-    claims = {"quote_version": q["version"]}
-    for name, _off, _size in TDX_BODY_FIELDS:
-        claims[name] = q[name].hex()
+    # Trustee 78962cd4, deps/verifier/src/tdx/mod.rs: MRCONFIGID == regularize_data(init-data
+    # digest, 48).
     if init_digest is not None:
         if q["mr_config_id"] != regularize(init_digest, 48):
-            raise EvidenceError("MRCONFIGID is not the init-data digest")
-        claims["init_data"] = "bound to MRCONFIGID"
+            raise EvidenceError("MRCONFIGID is different from that in TDX Quote")
     registers = {"mrtd": q["mr_td"], "mrconfigid": q["mr_config_id"]}
     for i in range(4):
         registers[f"rtmr{i}"] = q[f"rtmr_{i}"]
     records = None
+    # Trustee 78962cd4, deps/verifier/src/tdx/mod.rs: a cc_eventlog that is absent or "" is no log;
+    # else CcEventLog::try_from, replayed at CC indices 1..4 with SHA-384 against RTMR0..3.
     if ev.get("cc_eventlog"):
         try:
             log = b64std_decode(ev["cc_eventlog"], "tdx cc_eventlog")
@@ -786,6 +1064,13 @@ def verify_tdx(ev, report_hash, init_digest):
                 raise EvidenceError(
                     f"the event log replays RTMR{i - 1} to {replayed[i].hex()}, the quote "
                     f"holds {q[f'rtmr_{i - 1}'].hex()}")
+    claims = tdx_claims(q, records)
+    claims["signature"] = ("framing, attestation-key, QE report and PCK chain signatures "
+                           "checked; the chain's root is not checked to be Intel's and no "
+                           "DCAP collateral (TCB info, QE identity, CRLs) is used: no Intel "
+                           "keys here, so tcb_status and the QVL's custom claims are absent")
+    claims["fmspc"] = q["platform"]["fmspc"]
+    if records is not None:
         claims["eventlog"] = "replayed to RTMR0..3"
     return Verified(claims, records, registers)
 
@@ -851,7 +1136,13 @@ def parse_tpms_attest(data):
 
 
 class TpmTrust:
-    """Which attestation keys the broker trusts: a list of PEM public keys, or first use."""
+    """Which attestation keys the broker trusts: a list of PEM public keys, or first use.
+
+    Trustee 78962cd4, attestation-service/src/ear_token/ear_default_policy_cpu.rego (since
+    2f87a432): `input.tpm.ak_public in query_reference_value("trusted_aks")`, the evidence's
+    ak_public string (standard base64 of the DER SubjectPublicKeyInfo) compared as a string
+    with the registered values. The broker registers base64(DER) of each allowed PEM key and
+    compares ak_public as sent; the openanolis layout (no ak_public) by its PEM key's DER."""
 
     def __init__(self, allow_files, tofu):
         self.tofu = tofu
@@ -868,16 +1159,21 @@ class TpmTrust:
                 found += 1
             if not found:
                 raise ValueError(f"{path}: no PEM public key")
+        self.trusted_aks = {base64.b64encode(der).decode() for der in self.allowed}
 
-    def check(self, key):
+    def check(self, key, ak_public=None):
         der = _spki(key)
         fingerprint = hashlib.sha256(der).hexdigest()
-        if der in self.allowed:
+        if ak_public is not None and ak_public in self.trusted_aks:
+            return fingerprint, "trusted_aks"
+        if ak_public is None and der in self.allowed:
             return fingerprint, "allow-list"
         if self.tofu:
             return fingerprint, "trusted on first use"
         raise EvidenceError(f"the attestation key (SHA-256 of its SubjectPublicKeyInfo "
-                            f"{fingerprint}) is not trusted")
+                            f"{fingerprint}) is not trusted" +
+                            (" (ak_public is not, as a string, one of trusted_aks)"
+                             if ak_public is not None else ""))
 
 
 def _verify_tpm_signature(key, sig, message, what):
@@ -937,13 +1233,20 @@ def _spki(key):
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+# Trustee 78962cd4, deps/verifier/src/tpm/mod.rs: TPM_REPORT_DATA_SIZE = 32 (64 until 7c390d7a,
+# 2025-10-30; both in v0.16.0 first, so no release had 64). openanolis 531bcb0b, same path:
+# TPM_REPORT_DATA_SIZE = 32 too.
+TPM_REPORT_DATA_SIZE = 32
+TPM_INITDATA_PCR = 8
+
+
 def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
-    """Trustee's layout (deps/verifier/src/tpm/mod.rs): ak_public, base64 of the AK's DER
-    SubjectPublicKeyInfo; tpm_quote {signature: a marshalled TPMT_SIGNATURE (RSASSA only),
-    message: the TPMS_ATTEST, pcrs: SHA-256 PCR values}; extraData the hash zero-padded to 64;
-    PCR 8 the init-data digest extended once."""
+    """confidential-containers/trustee 78962cd4, deps/verifier/src/tpm/mod.rs: Evidence
+    {ak_public, tpm_quote {signature, message, pcrs}}."""
     if "ak_public" not in ev or "tpm_quote" not in ev:
         raise EvidenceError("tpm evidence has one of ak_public and tpm_quote without the other")
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_signature(): ak_public is standard
+    # base64 of DER (PKey::public_key_from_der); the quote is an RSASSA signature, so an RSA key.
     try:
         key = serialization.load_der_public_key(b64std_decode(ev["ak_public"], "tpm ak_public"))
     except ValueError as e:
@@ -957,36 +1260,65 @@ def _verify_tpm_ak_public(ev, report_hash, init_digest, claims):
         message = b64std_decode(q["message"], "tpm_quote message")
     except ValueError as e:
         raise EvidenceError(str(e)) from None
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs extract_raw_signature_bytes(): signature is a
+    # marshalled TPMT_SIGNATURE and must be Signature::RsaSsa ("Unsupported signature type, expected
+    # RSA-SSA"); the bare signature is verified with SHA-256 (az-cvm-vtpm), so the scheme's hash
+    # must be SHA-256 for it to verify. Nothing may follow it.
     if len(sig_blob) < 6:
         raise EvidenceError("TPMT_SIGNATURE too short")
     sig_alg, hash_alg, size = struct.unpack_from(">HHH", sig_blob, 0)
-    if sig_alg != TPM_ALG_RSASSA or hash_alg != 0x000B or len(sig_blob) != 6 + size:
+    if sig_alg != TPM_ALG_RSASSA:
+        raise EvidenceError(f"TPMT_SIGNATURE sigAlg {sig_alg:#06x} is not RSASSA "
+                            "(Trustee: Unsupported signature type, expected RSA-SSA)")
+    if hash_alg != 0x000B or len(sig_blob) != 6 + size:
         raise EvidenceError("TPMT_SIGNATURE is not one RSASSA-SHA256 signature")
     _verify_tpm_signature(key, sig_blob[6:], message, "tpm_quote")
     att = parse_tpms_attest(message)
-    if att["extra_data"] != regularize(report_hash, 64):
-        raise EvidenceError("tpm_quote: extraData is not the runtime data hash zero-padded to "
-                            "64 bytes")
-    if ev.get("report_data") is not None:
-        try:
-            rd = b64std_decode(ev["report_data"], "tpm report_data")
-        except ValueError as e:
-            raise EvidenceError(str(e)) from None
-        if rd != regularize(report_hash, 64):
-            raise EvidenceError("tpm report_data is not the padded runtime data hash")
-    pcrs = _tpm_pcr_values(att, 0x000B, q["pcrs"], "tpm_quote")
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs parse_pcr_values(): every PCR exactly 64 hex
+    # characters.
+    pcr_hex = q["pcrs"]
+    if not isinstance(pcr_hex, list) or not all(isinstance(v, str) and len(v) == 64
+                                                for v in pcr_hex):
+        raise EvidenceError("tpm_quote pcrs: every PCR must be 64 hex characters (32 bytes)")
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_pcrs() (az-cvm-vtpm Quote::verify_pcrs):
+    # pcrDigest is SHA-256 of the listed values in order. Trustee reads the list by position
+    # (pcrs[8] is the init-data PCR, the claims are pcr00.. by position) and looks at no selection;
+    # the broker requires the selection to be SHA-256 PCRs 0..N-1 so that position = PCR number, and
+    # N >= 9 (Trustee indexes pcrs[8] unconditionally and fails without it).
+    pcrs = _tpm_pcr_values(att, 0x000B, pcr_hex, "tpm_quote")
+    if sorted(pcrs) != list(range(len(pcrs))) or len(pcrs) <= TPM_INITDATA_PCR:
+        raise EvidenceError("tpm_quote does not select SHA-256 PCRs 0..N-1 with N >= 9 (its "
+                            "pcrs are read by position)")
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_nonce(): extraData == the expected
+    # report data resized to TPM_REPORT_DATA_SIZE (32) with zeros: the first 32 bytes of the SHA-384
+    # hash. A 64-byte (zero-padded) or 48-byte extraData is refused ("TPM quote nonce doesn't match
+    # expected report_data").
+    expected = regularize(report_hash, TPM_REPORT_DATA_SIZE)
+    if att["extra_data"] != expected:
+        raise EvidenceError(
+            f"tpm_quote: TPM quote nonce doesn't match expected report_data: extraData is "
+            f"{len(att['extra_data'])} bytes {att['extra_data'].hex()}, Trustee wants the "
+            f"runtime data hash resized to {TPM_REPORT_DATA_SIZE} bytes, {expected.hex()}")
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs verify_init_data(): PCR 8 == SHA-256(32 zero
+    # bytes || init-data digest); the digest must be 32 bytes (copy_from_slice into 32 bytes).
     if init_digest is not None:
-        if len(init_digest) != 32 or 8 not in pcrs:
-            raise EvidenceError("init-data for a TPM needs a SHA-256 digest and PCR 8")
-        if pcrs[8] != hashlib.sha256(bytes(32) + init_digest).digest():
-            raise EvidenceError("PCR 8 is not the init-data digest extended once")
-        claims["init_data"] = "bound to PCR 8"
+        if len(init_digest) != 32:
+            raise EvidenceError("init-data for a TPM needs a SHA-256 digest (32 bytes)")
+        if pcrs[TPM_INITDATA_PCR] != hashlib.sha256(bytes(32) + init_digest).digest():
+            raise EvidenceError("TPM PCR[8] doesn't match expected initdata hash")
+    # Trustee 78962cd4, deps/verifier/src/tpm/mod.rs parse_tee_evidence() and extend_claim():
+    # init_data (PCR 8, hex), report_data (extraData, hex), ak_public (as sent), pcr00.. (hex, by
+    # position).
+    claims["init_data"] = pcrs[TPM_INITDATA_PCR].hex()
+    claims["report_data"] = att["extra_data"].hex()
+    claims["ak_public"] = ev["ak_public"]
     return key, pcrs
 
 
 def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
-    """The openanolis layout: ak_pubkey (PEM), quote {BANK: {attest_body, attest_sig (the bare
-    signature), pcrs}}, ek_cert (PEM or null); extraData compared on its first 32 bytes."""
+    """openanolis/trustee 531bcb0b, deps/verifier/src/tpm/mod.rs: TpmEvidence {ek_pubkey?,
+    ek_cert (PEM or null), ak_pubkey (PEM), keylime_agent_uuid?, quote {BANK: {attest_body,
+    attest_sig (the bare signature), pcrs}}, eventlog?, aa_eventlog?}."""
     if "ak_pubkey" not in ev or "quote" not in ev:
         raise EvidenceError("tpm evidence has one of ak_pubkey and quote without the other")
     if not isinstance(ev["ak_pubkey"], str):
@@ -1000,7 +1332,12 @@ def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
             cert = x509.load_pem_x509_certificate(ev["ek_cert"].encode())
         except (ValueError, AttributeError) as e:
             raise EvidenceError(f"tpm ek_cert is not a PEM certificate: {e}") from None
-        claims["ek_cert_issuer"] = cert.issuer.rfc4514_string()
+        claims["EK_cert_issuer"] = cert.issuer.rfc4514_string()
+    if ev.get("keylime_agent_uuid") is not None:
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs: the AK and EK are compared with a
+        # Keylime registrar's; there is none here.
+        raise EvidenceError("keylime_agent_uuid given, and this broker has no Keylime "
+                            "registrar to compare the AK and EK with")
     quotes = ev["quote"]
     if not isinstance(quotes, dict) or not quotes:
         raise EvidenceError("tpm quote is not a non-empty object of banks")
@@ -1014,25 +1351,38 @@ def _verify_tpm_ak_pubkey(ev, report_hash, init_digest, claims):
             sig = b64std_decode(q["attest_sig"], f"tpm quote {bank} attest_sig")
         except ValueError as e:
             raise EvidenceError(str(e)) from None
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs verify_signature(): OpenSSL's SHA-256
+        # verifier with ak_pubkey over attest_body.
         _verify_tpm_signature(key, sig, body, f"tpm quote {bank}")
         att = parse_tpms_attest(body)
-        # That Trustee compares the first 32 bytes (its attester truncates the hash to 32
-        # bytes); any bytes after them must still be the hash's own, zero-padded.
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs check_report_data(): the expected report
+        # data and extraData are each cut to TPM_REPORT_DATA_SIZE (32) and compared on the expected
+        # value's length; bytes of extraData after 32 are ignored, fewer than 32 fail.
         extra = att["extra_data"]
-        if not 32 <= len(extra) <= 64 or extra != regularize(report_hash, len(extra)):
-            raise EvidenceError(f"tpm quote {bank}: extraData is not the runtime data hash "
-                                "(its first 32 bytes, the rest zero-padded)")
+        want = report_hash[:TPM_REPORT_DATA_SIZE]
+        if len(extra) < len(want) or extra[:len(want)] != want:
+            raise EvidenceError(f"tpm quote {bank}: extraData's first {len(want)} bytes are "
+                                "not the runtime data hash's (Expected REPORT_DATA is "
+                                "different from that in TPM Quote)")
+        # openanolis 531bcb0b, deps/verifier/src/tpm/mod.rs check_pcrs(): pcrDigest is the SHA-256
+        # of the listed values; the broker also requires the selection to be the bank named.
         bank_values[bank] = _tpm_pcr_values(att, TPM_BANKS[bank], q["pcrs"],
                                             f"tpm quote {bank}")
+        if bank == "SHA256":
+            claims["quote.signer"] = att["signer"].hex()
+            claims["quote.clock_info"] = str(att["clock"])
+            claims["quote.firmware_version"] = str(att["firmware"])
+            claims.setdefault("report_data", extra.hex())
     if "SHA256" not in bank_values:
         raise EvidenceError("tpm quote has no SHA256 bank")
     if init_digest is not None and "init_data" not in claims:
-        claims["init_data"] = "not checked (the ak_pubkey layout has no init-data binding)"
+        claims["init_data_note"] = ("not checked: openanolis' TPM verifier ignores the "
+                                    "init-data hash")
     return key, bank_values["SHA256"]
 
 
-TPM_MEMBERS = ("ak_public", "tpm_quote", "report_data", "ak_pubkey", "quote", "ek_cert",
-               "ek_pubkey", "keylime_agent_uuid", "eventlog", "aa_eventlog")
+TPM_MEMBERS = ("ak_public", "tpm_quote", "ak_pubkey", "quote", "ek_cert", "ek_pubkey",
+               "keylime_agent_uuid", "eventlog", "aa_eventlog")
 
 
 def verify_tpm(ev, report_hash, init_digest, trust, digest_convention):
@@ -1054,7 +1404,8 @@ def verify_tpm(ev, report_hash, init_digest, trust, digest_convention):
             raise EvidenceError("tpm_quote and quote.SHA256 quote different PCR values")
     claims["layouts"] = [name for name, _key, _pcrs in found]
     key, pcrs = found[0][1], found[0][2]
-    claims["ak"], claims["ak_trust"] = trust.check(key)
+    claims["ak"], claims["ak_trust"] = trust.check(key, ev.get("ak_public")
+                                                   if found[0][0] == "ak_public" else None)
     registers = {f"pcr{i}": v for i, v in pcrs.items()}
     for i, v in sorted(pcrs.items()):
         claims[f"pcr{i:02d}"] = v.hex()
@@ -1083,31 +1434,111 @@ def _byte_array(value, what, size=None):
     return bytes(value)
 
 
+def _json_uint(value, what, bits):
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << bits:
+        raise EvidenceError(f"{what} is not a u{bits}")
+    return value
+
+
+# Trustee 78962cd4, deps/verifier/src/snp/mod.rs: REPORT_VERSION_MIN 3, REPORT_VERSION_MAX 5.
+SNP_REPORT_VERSIONS = range(3, 6)
+
+
+def snp_generation(fam, mod):
+    """Trustee 78962cd4, deps/verifier/src/snp/mod.rs get_processor_generation(): the CPUID
+    family and model of a version 3+ report name the processor, and only these are known."""
+    if fam == 0x19:
+        if 0x00 <= mod <= 0x0F:
+            return "Milan"
+        if 0x10 <= mod <= 0x1F or 0xA0 <= mod < 0xAF:
+            return "Genoa"
+        raise EvidenceError("Processor model not supported")
+    if fam == 0x1A:
+        if 0x00 <= mod <= 0x11:
+            return "Turin"
+        raise EvidenceError("Processor model not supported")
+    raise EvidenceError("Processor family not supported")
+
+
+SNP_CERT_TYPES = ("ARK", "ASK", "VCEK", "VLEK", "CRL")
+
+
 def verify_snp(ev, report_hash, init_digest):
-    """Only the binding: attestation_report.report_data (the sev crate's serde layout, an array
-    of 64 numbers) or a raw 1184-byte report as an array (REPORT_DATA at 0x50)."""
+    """Trustee 78962cd4, deps/verifier/src/snp/mod.rs Snp::evaluate(): SnpEvidence
+    {attestation_report (the sev crate's AttestationReport, serde), cert_chain:
+    Option<Vec<CertTableEntry>>}. What needs AMD's keys (the ARK, the VCEK/VLEK chain, the
+    report's signature, the TCB values against the VEK's extensions) is not done here: the
+    claims say so. The members read are checked; the rest of the sev crate's layout is not."""
     expect_members(ev, "snp evidence", ("attestation_report",), ("cert_chain",))
     report = ev["attestation_report"]
-    if isinstance(report, list):
-        raw = _byte_array(report, "snp attestation_report")
-        if len(raw) != 0x4A0:
-            raise EvidenceError(f"raw SNP report is {len(raw)} bytes, not 1184")
-        report_data, host_data = raw[0x50:0x90], raw[0xC0:0xE0]
-    elif isinstance(report, dict):
-        report_data = _byte_array(report.get("report_data"), "snp report_data", 64)
-        host_data = (_byte_array(report["host_data"], "snp host_data", 32)
-                     if "host_data" in report else None)
-    else:
-        raise EvidenceError("snp attestation_report is neither an object nor an array")
-    if ev.get("cert_chain") is not None and not isinstance(ev["cert_chain"], list):
-        raise EvidenceError("snp cert_chain is neither an array nor null")
+    if not isinstance(report, dict):
+        raise EvidenceError("snp attestation_report is not an object (the sev crate's layout)")
+    version = _json_uint(report.get("version"), "snp attestation_report.version", 32)
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: "Attestation Report version is too old" below
+    # 3, "Unexpected attestation report version" above 5.
+    if version not in SNP_REPORT_VERSIONS:
+        raise EvidenceError(f"Attestation Report version {version} is not 3..5 (Trustee "
+                            "needs 3 to tell the processor)")
+    fam, mod = report.get("cpuid_fam_id"), report.get("cpuid_mod_id")
+    if fam is None or mod is None:
+        raise EvidenceError("Attestation report version 3+ is missing CPU family or model ID")
+    generation = snp_generation(_json_uint(fam, "cpuid_fam_id", 8),
+                                _json_uint(mod, "cpuid_mod_id", 8))
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: a cert_chain given must hold a VCEK or VLEK
+    # ("If a cert chain is provided, it must include a VCEK/VLEK"); an empty array fails so too.
+    # null: Trustee fetches the VCEK from AMD's KDS.
+    chain = ev.get("cert_chain")
+    if chain is not None:
+        if not isinstance(chain, list):
+            raise EvidenceError("snp cert_chain is neither an array nor null")
+        kinds = []
+        for i, entry in enumerate(chain):
+            try:
+                expect_members(entry, f"snp cert_chain[{i}]", ("cert_type", "data"))
+            except ValueError as e:
+                raise EvidenceError(str(e)) from None
+            kind = entry["cert_type"]
+            if not (kind in SNP_CERT_TYPES or isinstance(kind, dict) and list(kind) == ["OTHER"]):
+                raise EvidenceError(f"snp cert_chain[{i}].cert_type {kind!r}")
+            _byte_array(entry["data"], f"snp cert_chain[{i}].data")
+            kinds.append(kind)
+        if "VCEK" not in kinds and "VLEK" not in kinds:
+            raise EvidenceError("If a cert chain is provided, it must include a VCEK/VLEK")
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: "VMPL Check Failed" unless VMPL 0.
+    if _json_uint(report.get("vmpl"), "snp vmpl", 32) != 0:
+        raise EvidenceError("VMPL Check Failed")
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: REPORT_DATA == regularize_data(expected, 64).
+    report_data = _byte_array(report.get("report_data"), "snp report_data", 64)
     if report_data != regularize(report_hash, 64):
-        raise EvidenceError("SNP REPORT_DATA is not the hash of the runtime data")
-    claims = {"report_data": report_data.hex(), "signature": "not checked (no AMD keys here)"}
-    if init_digest is not None:
-        if host_data is None or host_data != regularize(init_digest, 32):
-            raise EvidenceError("SNP HOST_DATA is not the init-data digest")
-        claims["init_data"] = "bound to HOST_DATA"
+        raise EvidenceError("Report Data Mismatch (SNP REPORT_DATA is not the runtime data "
+                            "hash zero-padded to 64 bytes)")
+    host_data = _byte_array(report.get("host_data"), "snp host_data", 32)
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs: HOST_DATA == regularize_data(init-data digest,
+    # 32).
+    if init_digest is not None and host_data != regularize(init_digest, 32):
+        raise EvidenceError("Host Data Mismatch (HOST_DATA is not the init-data digest)")
+    policy = _json_uint(report.get("policy"), "snp policy", 64)
+    plat = _json_uint(report.get("plat_info"), "snp plat_info", 64)
+    tcb = report.get("reported_tcb")
+    if not isinstance(tcb, dict):
+        raise EvidenceError("snp reported_tcb is not an object")
+    # Trustee 78962cd4, deps/verifier/src/snp/mod.rs parse_tee_evidence(): these claims, bit fields
+    # of the policy (SEV-SNP ABI GUEST_POLICY) and platform info (PLATFORM_INFO).
+    claims = {"policy_abi_major": policy >> 8 & 0xFF, "policy_abi_minor": policy & 0xFF,
+              "policy_smt_allowed": bool(policy >> 16 & 1),
+              "policy_migrate_ma": bool(policy >> 18 & 1),
+              "policy_debug_allowed": bool(policy >> 19 & 1),
+              "policy_single_socket": bool(policy >> 20 & 1),
+              "platform_tsme_enabled": bool(plat >> 1 & 1),
+              "platform_smt_enabled": bool(plat & 1),
+              "measurement": _byte_array(report.get("measurement"), "snp measurement", 48).hex(),
+              "report_data": report_data.hex(), "init_data": host_data.hex(),
+              "chip_id": _byte_array(report.get("chip_id"), "snp chip_id", 64).hex()}
+    for part in ("bootloader", "tee", "snp", "microcode"):
+        claims[f"reported_tcb_{part}"] = _json_uint(tcb.get(part), f"snp reported_tcb.{part}", 8)
+    claims["processor_generation"] = generation
+    claims["signature"] = ("not checked: no AMD keys here (ARK/ASK, VCEK or VLEK from the "
+                           "chain or KDS, the report signature and the TCB against the VEK)")
     return Verified(claims)
 
 
@@ -1167,32 +1598,78 @@ def _cbor_whole(data, what):
     return value
 
 
+def _cose_sign1_payload(data, what):
+    """The claims map of a COSE_Sign1 (RFC 9052: [protected bstr, unprotected map, payload bstr,
+    signature bstr], tag 18 optional). The signature is not checked (no Arm keys here)."""
+    value = _cbor_whole(data, what)
+    if isinstance(value, tuple) and value[1] == 18:
+        value = value[2]
+    if not (isinstance(value, list) and len(value) == 4 and isinstance(value[0], bytes)
+            and isinstance(value[1], dict) and isinstance(value[2], bytes)
+            and isinstance(value[3], bytes)):
+        raise EvidenceError(f"{what} is not a COSE_Sign1")
+    claims = _cbor_whole(value[2], f"{what} payload")
+    if not isinstance(claims, dict):
+        raise EvidenceError(f"{what} payload is not a claims map")
+    return claims
+
+
+# Arm CCA realm claims (RMM specification, "Realm claims") and platform claims (the CCA
+# platform token profile): the keys Trustee 78962cd4 deps/verifier/src/cca/local.rs reports.
+CCA_REALM_CHALLENGE = 10
+CCA_REALM_PERSONALIZATION = 44235
+CCA_REALM_HASH_ALGO = 44236
+CCA_REALM_RIM = 44238
+CCA_REALM_REMS = 44239
+CCA_PLATFORM_INSTANCE_ID = 256
+CCA_PLATFORM_IMPLEMENTATION_ID = 2396
+
+
 def verify_cca(ev, report_hash, init_digest):
-    """Only the binding: the realm token's challenge (key 10) in the CCA token (CMW collection,
-    tag 399, realm token under 44241, a COSE_Sign1 whose payload is the claims map)."""
+    """Trustee 78962cd4, deps/verifier/src/cca/{mod,local}.rs: CcaEvidence {token: Vec<u8>} (a
+    JSON array of numbers), the CCA attestation token: a CBOR tag-399 collection holding the
+    platform token (44234) and the realm token (44241), each a COSE_Sign1. Trustee's local
+    verifier checks both signatures against its trust-anchor store, appraises them against its
+    reference values and requires the realm key's attestation to be affirming; none of that is
+    possible here (no Arm CCA trust anchors), and the claims say so."""
     expect_members(ev, "cca evidence", ("token",))
     token = _cbor_whole(_byte_array(ev["token"], "cca token"), "CCA token")
     if not (isinstance(token, tuple) and token[1] == 399 and isinstance(token[2], dict)):
         raise EvidenceError("CCA token is not a tag-399 collection")
-    realm = token[2].get(44241)
-    if not isinstance(realm, bytes):
-        raise EvidenceError("CCA token has no realm token (44241)")
-    realm = _cbor_whole(realm, "realm token")
-    if isinstance(realm, tuple) and realm[1] == 18:
-        realm = realm[2]
-    if isinstance(realm, list):
-        if len(realm) != 4 or not isinstance(realm[2], bytes):
-            raise EvidenceError("realm token is not a COSE_Sign1")
-        realm = _cbor_whole(realm[2], "realm claims")
-    if not isinstance(realm, dict) or not isinstance(realm.get(10), bytes):
-        raise EvidenceError("realm claims have no challenge (10)")
-    if realm[10] != regularize(report_hash, 64):
-        raise EvidenceError("the realm challenge is not the hash of the runtime data")
-    claims = {"challenge": realm[10].hex(), "signature": "not checked (no Arm keys here)"}
-    if init_digest is not None:
-        if realm.get(44235) != init_digest:
-            raise EvidenceError("the realm personalization value is not the init-data digest")
-        claims["init_data"] = "bound to the personalization value"
+    platform, realm = token[2].get(44234), token[2].get(44241)
+    if not isinstance(platform, bytes) or not isinstance(realm, bytes):
+        raise EvidenceError("CCA token lacks the platform (44234) or realm (44241) token")
+    platform = _cose_sign1_payload(platform, "platform token")
+    realm = _cose_sign1_payload(realm, "realm token")
+    challenge = realm.get(CCA_REALM_CHALLENGE)
+    perso = realm.get(CCA_REALM_PERSONALIZATION)
+    if not isinstance(challenge, bytes) or not isinstance(perso, bytes):
+        raise EvidenceError("realm claims lack the challenge (10) or personalization value "
+                            "(44235)")
+    # Trustee 78962cd4, deps/verifier/src/cca/mod.rs and local.rs: the realm challenge ==
+    # regularize_data(expected, 64) ("realm token challenge claim does not match
+    # expected_report_data").
+    if challenge != regularize(report_hash, 64):
+        raise EvidenceError("realm token challenge claim does not match expected_report_data")
+    # Trustee 78962cd4, deps/verifier/src/cca/mod.rs: the init-data digest == the personalization
+    # value, exactly (no padding: only a 64-byte digest, SHA-512, can equal a 64-byte value).
+    if init_digest is not None and perso != init_digest:
+        raise EvidenceError("init data hash is different from that in CCA token")
+    b64 = lambda v: base64.b64encode(v).decode() if isinstance(v, bytes) else None  # noqa: E731
+    rems = realm.get(CCA_REALM_REMS)
+    # Trustee 78962cd4, deps/verifier/src/cca/mod.rs EvidenceClaimsSet: realm and platform claims as
+    # base64, report_data and init_data as hex.
+    claims = {"realm": {"cca-realm-personalization-value": b64(perso),
+                        "cca-realm-initial-measurement": b64(realm.get(CCA_REALM_RIM)),
+                        "cca-realm-extensible-measurements":
+                            [b64(v) for v in rems] if isinstance(rems, list) else None,
+                        "cca-realm-hash-algo-id": realm.get(CCA_REALM_HASH_ALGO),
+                        "cca-realm-challenge": b64(challenge)},
+              "platform": {"cca-platform-instance-id": b64(platform.get(CCA_PLATFORM_INSTANCE_ID)),
+                           "cca-platform-implementation-id":
+                               b64(platform.get(CCA_PLATFORM_IMPLEMENTATION_ID))},
+              "report_data": challenge.hex(), "init_data": perso.hex(),
+              "signature": "not checked: no Arm CCA trust anchors or reference values here"}
     return Verified(claims)
 
 

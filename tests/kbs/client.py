@@ -28,6 +28,8 @@ import sys
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "emulators"))
+import dcap_quote  # noqa: E402 (the tests' TD quote maker, shared with the configfs-tsm emulator)
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -439,17 +441,26 @@ def replay(records, alg, count=4, base=1):
     return regs
 
 
-def tdx_quote(report_data, rtmrs, mrtd=b"\x11" * 48, mrconfigid=bytes(48)):
-    """TDX quote v4 (Intel sgx_quote_4.h): header, TD report body, signature data."""
-    header = struct.pack("<HHI", 4, 2, 0x81) + bytes(40)
+PCK_CHAIN = None
+
+
+def tdx_quote(report_data, rtmrs, mrtd=b"\x11" * 48, mrconfigid=bytes(48), placeholder=False):
+    """TDX quote v4 (Intel sgx_quote_4.h): header, TD report body, signature data as DCAP
+    frames it (tests/emulators/dcap_quote.py, a self-made PCK chain), or with placeholder a
+    bare 64-byte filler where the signature data goes."""
+    global PCK_CHAIN
     body = bytearray(584)
     body[136:184] = mrtd
     body[184:232] = mrconfigid
     for i, v in enumerate(rtmrs):
         body[328 + 48 * i:376 + 48 * i] = v
     body[520:584] = report_data.ljust(64, b"\0")
-    sig = b"\x5a" * 64
-    return header + bytes(body) + struct.pack("<I", len(sig)) + sig
+    if placeholder:
+        sig = b"\x5a" * 64
+        return dcap_quote.td_header() + bytes(body) + struct.pack("<I", len(sig)) + sig
+    if PCK_CHAIN is None:
+        PCK_CHAIN = dcap_quote.PckChain()
+    return dcap_quote.quote_v4(bytes(body), PCK_CHAIN)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -475,9 +486,13 @@ def load_ak(workdir):
         return serialization.load_pem_private_key(f.read(), None)
 
 
-def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra_lie=False):
+def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra_lie=False,
+                 extra=None):
     """A TPM quote over PCR 0..23 (SHA-256) whose PCR 12 holds mrboot's events, with the
-    runtime log as aa_eventlog (TCG2, SHA-256, digests of "domain operation content")."""
+    runtime log as aa_eventlog (TCG2, SHA-256, digests of "domain operation content").
+    Layout "A" is openanolis' (ak_pubkey, quote), "B" confidential-containers' (ak_public,
+    tpm_quote), "AB" both over one quote. The quote's extraData is the hash's first 32 bytes
+    (both verifiers' TPM_REPORT_DATA_SIZE), or extra when given."""
     ak = ak or load_ak(args.workdir)
     log = spec_id_event(["sha256"])
     regs = [bytes(32)] * 24
@@ -491,8 +506,9 @@ def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra
     if pcr_lie:
         regs[12] = hashlib.sha256(b"something else").digest()
     selected = list(range(24))
+    if extra is None:
+        extra = rhash[:32] if not extra_lie else bytes(32)
     if layout == "A":
-        extra = (rhash[:32] if not extra_lie else bytes(32))
         body = tpms_attest(extra, regs, selected)
         sig = ak.sign(body, padding.PKCS1v15(), hashes.SHA256())
         pem = ak.public_key().public_bytes(serialization.Encoding.PEM,
@@ -501,14 +517,13 @@ def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra
                 "quote": {"SHA256": {"attest_body": b64(body), "attest_sig": b64(sig),
                                      "pcrs": [r.hex() for r in regs]}},
                 "eventlog": None, "aa_eventlog": b64(log)}
-    extra = rhash.ljust(64, b"\0") if not extra_lie else bytes(64)
     message = tpms_attest(extra, regs, selected)
     if layout == "AB":
-        # One quote in both layouts, as the agent sends it (qualifyingData: the padded hash).
-        a = tpm_evidence(args, rhash, "A", case, ak, pcr_lie, extra_lie)
+        # One quote in both layouts, as the agent sends it.
+        a = tpm_evidence(args, rhash, "A", case, ak, pcr_lie, extra_lie, extra)
         sig = ak.sign(message, padding.PKCS1v15(), hashes.SHA256())
         a["quote"]["SHA256"].update(attest_body=b64(message), attest_sig=b64(sig))
-        b = tpm_evidence(args, rhash, "B", case, ak, pcr_lie, extra_lie)
+        b = tpm_evidence(args, rhash, "B", case, ak, pcr_lie, extra_lie, extra)
         b["tpm_quote"].update(message=b64(message), signature=b64(
             struct.pack(">HHH", 0x0014, 0x000B, len(sig)) + sig))
         return {**a, **b}
@@ -516,7 +531,7 @@ def tpm_evidence(args, rhash, layout, case="good", ak=None, pcr_lie=False, extra
     tpmt = struct.pack(">HHH", 0x0014, 0x000B, len(sig)) + sig
     der = ak.public_key().public_bytes(serialization.Encoding.DER,
                                        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return {"ak_public": b64(der), "report_data": b64(rhash.ljust(64, b"\0")),
+    return {"ak_public": b64(der),
             "tpm_quote": {"signature": b64(tpmt), "message": b64(message),
                           "pcrs": [r.hex() for r in regs]},
             "aa_eventlog": b64(log)}
@@ -551,11 +566,17 @@ def cbor(v):
     raise ValueError(type(v))
 
 
-def cca_token(challenge):
-    payload = cbor({10: challenge, 44235: bytes(64), 44238: b"\x33" * 32})
-    realm = cbor((18, [cbor({1: -7}), {}, payload, b"\x44" * 64]))
-    platform = cbor((18, [cbor({1: -7}), {}, cbor({10: b"\x55" * 32}), b"\x66" * 64]))
-    return list(cbor((399, {44234: platform, 44241: realm})))
+def cca_token(challenge, perso=bytes(64), bare_realm=False, platform=True):
+    """An Arm CCA token: tag 399 {44234: platform COSE_Sign1, 44241: realm COSE_Sign1}, with
+    the realm's challenge (10), personalization value (44235) and RIM (44238); bare_realm puts
+    the realm claims map there without COSE_Sign1, platform=False leaves the platform out."""
+    payload = cbor({10: challenge, 44235: perso, 44238: b"\x33" * 32})
+    realm = payload if bare_realm else cbor((18, [cbor({1: -7}), {}, payload, b"\x44" * 64]))
+    collection = {44241: realm}
+    if platform:
+        collection[44234] = cbor((18, [cbor({1: -7}), {}, cbor({10: b"\x55" * 32}),
+                                       b"\x66" * 64]))
+    return list(cbor((399, collection)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -605,12 +626,30 @@ def build_evidence(args, c, tee, case, **kw):
     if tee == "tpm":
         return tpm_evidence(args, rhash, "A", case)
     if tee == "snp":
-        return {"attestation_report": {"version": 2, "guest_svn": 0,
-                                       "report_data": list(rhash.ljust(64, b"\0"))},
-                "cert_chain": None}
+        return snp_evidence(rhash)
     if tee == "cca":
         return {"token": cca_token(rhash.ljust(64, b"\0"))}
     raise ValueError(tee)
+
+
+def snp_evidence(rhash, **change):
+    """The members of the sev crate's AttestationReport (serde) that Trustee's SNP verifier
+    reads, for a version 5 report of a Milan CPU at VMPL 0; change replaces members."""
+    tcb = {"fmc": None, "bootloader": 4, "tee": 0, "snp": 22, "microcode": 213}
+    report = {"version": 5, "guest_svn": 0, "policy": 0x30000, "family_id": [0] * 16,
+              "image_id": [0] * 16, "vmpl": 0, "sig_algo": 1, "current_tcb": tcb,
+              "plat_info": 3, "key_info": 0, "report_data": list(rhash.ljust(64, b"\0")),
+              "measurement": [0x11] * 48, "host_data": [0] * 32, "id_key_digest": [0] * 48,
+              "author_key_digest": [0] * 48, "report_id": [0] * 32, "report_id_ma": [0] * 32,
+              "reported_tcb": tcb, "cpuid_fam_id": 0x19, "cpuid_mod_id": 0x01,
+              "cpuid_step": 1, "chip_id": [0x22] * 64, "committed_tcb": tcb,
+              "current": {"major": 1, "minor": 55, "build": 21},
+              "committed": {"major": 1, "minor": 55, "build": 21}, "launch_tcb": tcb,
+              "launch_mit_vector": 0, "current_mit_vector": 0,
+              "signature": {"r": [0] * 72, "s": [0] * 72}}
+    chain = change.pop("cert_chain", None)
+    report.update(change)
+    return {"attestation_report": report, "cert_chain": chain}
 
 
 def policy_denied(args, tee, case, needle, at="resource", status=401):
@@ -767,12 +806,15 @@ def _(args):
 @register("attest-report-data-mismatch")
 def _(args):
     attest_refused(args, "sample", lambda c: sample_evidence(hashlib.sha384(b"x").digest()),
-                   "report_data")
+                   "REPORT_DATA is different")
+    # Trustee 78962cd4 sample/mod.rs: the raw hash, not padded as for the hardware TEEs.
+    attest_refused(args, "sample", lambda c: sample_evidence(c.runtime_hash().ljust(64, b"\0")),
+                   "REPORT_DATA is different")
     # The hash over a runtime data with another member order or spacing is another hash.
     def spaced(c):
         text = json.dumps({"tee-pubkey": c.jwk, "nonce": c.nonce, "additional-evidence": ""})
         return sample_evidence(hashlib.sha384(text.encode()).digest())
-    attest_refused(args, "sample", spaced, "report_data")
+    attest_refused(args, "sample", spaced, "REPORT_DATA is different")
     attest_refused(args, "sample", lambda c: {"svn": "1", "report_data":
                                               b64(c.runtime_hash()) + "="}, "base64")
 
@@ -904,7 +946,8 @@ def _(args):
     events = claims["evaluation-report"]["events"]
     check([e["operation"] for e in events] == ["kernel-cmdline", "config", "separator"],
           f"token events {events}")
-    check(claims["tcb-status"]["mr_td"] == "11" * 48, "token MRTD")
+    check(claims["tcb-status"]["quote"]["body"]["mr_td"] == "11" * 48, "token MRTD")
+    check(claims["tcb-status"]["init_data"] == "00" * 48, "token init_data (MRCONFIGID)")
 
 
 @register("tdx-p521-two-banks")
@@ -939,7 +982,7 @@ def _(args):
 
 @register("tdx-reportdata-mismatch")
 def _(args):
-    tdx_refused(args, "REPORTDATA", quote_change=lambda h, r: (bytes(48), r))
+    tdx_refused(args, "REPORT_DATA is different", quote_change=lambda h, r: (bytes(48), r))
 
 
 @register("tdx-log-malformed")
@@ -964,14 +1007,28 @@ def _(args):
         log, records = ccel("good")
         q = tdx_quote(c.runtime_hash(), replay(records, "sha384"))
         return {"cc_eventlog": b64(log), "quote": b64(q[:-1])}
-    attest_refused(args, "tdx", truncated, "signature data")
+    attest_refused(args, "tdx", truncated, "signature data length")
 
     def sgx(c):
         log, records = ccel("good")
         q = bytearray(tdx_quote(c.runtime_hash(), replay(records, "sha384")))
         q[4] = 0
         return {"cc_eventlog": b64(log), "quote": b64(bytes(q))}
-    attest_refused(args, "tdx", sgx, "not TDX")
+    attest_refused(args, "tdx", sgx, "tee_type")
+
+    # Trustee 78962cd4 intel_dcap/quote.rs: a bare filler is no ECDSA signature data.
+    def placeholder(c):
+        log, records = ccel("good")
+        q = tdx_quote(c.runtime_hash(), replay(records, "sha384"), placeholder=True)
+        return {"cc_eventlog": b64(log), "quote": b64(q)}
+    attest_refused(args, "tdx", placeholder, "signature data")
+
+    def forged(c):
+        log, records = ccel("good")
+        q = bytearray(tdx_quote(c.runtime_hash(), replay(records, "sha384")))
+        q[48 + 136] ^= 1  # MRTD, after the attestation key signed it
+        return {"cc_eventlog": b64(log), "quote": b64(bytes(q))}
+    attest_refused(args, "tdx", forged, "quote signature")
 
 
 @register("tdx-init-data")
@@ -1045,6 +1102,35 @@ def _(args):
     attest_refused(args, "tpm", bad_sig, "signature")
 
 
+@register("tpm-report-data-size")
+def _(args):
+    """Trustee 78962cd4 deps/verifier/src/tpm/mod.rs verify_nonce(): extraData == the hash
+    resized to 32; openanolis 531bcb0b check_report_data(): the first 32 bytes compared."""
+    def good(layout, extra_of):
+        c = Rcar(args, tee="tpm")
+        check(c.auth().status == 200, "auth failed")
+        rhash = c.runtime_hash()
+        r = c.attest(tpm_evidence(args, rhash, layout, extra=extra_of(rhash)))
+        check(r.status == 200, f"layout {layout}: attest: HTTP {r.status} {r.body[:300]!r}")
+        return r
+    good("B", lambda h: h[:32])
+    good("AB", lambda h: h[:32])
+    good("A", lambda h: h[:32])
+    # openanolis ignores extraData after its first 32 bytes.
+    good("A", lambda h: h.ljust(64, b"\0"))
+    for layout in ("B", "AB"):
+        # The rule before Trustee 7c390d7a: the hash zero-padded to 64 bytes. No more.
+        attest_refused(args, "tpm", lambda c: tpm_evidence(
+            args, c.runtime_hash(), layout, extra=c.runtime_hash().ljust(64, b"\0")),
+            "TPM quote nonce doesn't match expected report_data")
+        attest_refused(args, "tpm", lambda c: tpm_evidence(
+            args, c.runtime_hash(), layout, extra=c.runtime_hash()), "extraData is 48 bytes")
+        attest_refused(args, "tpm", lambda c: tpm_evidence(
+            args, c.runtime_hash(), layout, extra=c.runtime_hash()[16:48]), "nonce")
+    attest_refused(args, "tpm", lambda c: tpm_evidence(
+        args, c.runtime_hash(), "A", extra=c.runtime_hash()[:31]), "first 32 bytes")
+
+
 @register("tpm-policy-unknown")
 def _(args):
     policy_denied(args, "tpm", "unknown", "mystery")
@@ -1052,15 +1138,58 @@ def _(args):
 
 @register("snp-binding")
 def _(args):
-    full_flow(args, tee="snp")
-    attest_refused(args, "snp", lambda c: {"attestation_report": {"report_data": [0] * 64},
-                                           "cert_chain": None}, "REPORT_DATA")
+    c = full_flow(args, tee="snp")
+    claims = token_claims(c.token)["tcb-status"]
+    check(claims["measurement"] == "11" * 48 and claims["policy_smt_allowed"] is True
+          and claims["platform_smt_enabled"] is True and claims["reported_tcb_snp"] == 22,
+          f"token claims {claims}")
+    # Trustee 78962cd4 deps/verifier/src/snp/mod.rs, each refusal.
+    for needle, change in (("REPORT_DATA", {"report_data": [0] * 64}),
+                           ("version 2", {"version": 2}),
+                           ("version 6", {"version": 6}),
+                           ("VMPL", {"vmpl": 1}),
+                           ("family not supported", {"cpuid_fam_id": 0x17}),
+                           ("model not supported", {"cpuid_mod_id": 0x20}),
+                           ("missing CPU family", {"cpuid_fam_id": None}),
+                           ("VCEK/VLEK", {"cert_chain": []}),
+                           ("VCEK/VLEK", {"cert_chain": [{"cert_type": "ARK", "data": [1]}]})):
+        attest_refused(args, "snp", lambda c: snp_evidence(c.runtime_hash(), **change), needle)
+    # With init-data, HOST_DATA must be its digest, padded or cut to 32 bytes.
+    toml = 'version = "0.1.0"\nalgorithm = "sha256"\n[data]\n"a" = "b"\n'
+    digest = hashlib.sha256(toml.encode()).digest()
+    for good in (True, False):
+        c = Rcar(args, tee="snp")
+        check(c.auth().status == 200, "auth failed")
+        r = c.attest(snp_evidence(c.runtime_hash(), host_data=list(digest if good else bytes(32))),
+                     init_data={"format": "toml", "body": toml})
+        if good:
+            check(r.status == 200, f"init-data bound to HOST_DATA refused: {r.body[:200]!r}")
+        else:
+            expect_problem(r, 401, "AttestationError", "Host Data Mismatch")
 
 
 @register("cca-binding")
 def _(args):
     full_flow(args, tee="cca")
     attest_refused(args, "cca", lambda c: {"token": cca_token(bytes(64))}, "challenge")
+    padded = lambda c: c.runtime_hash().ljust(64, b"\0")  # noqa: E731
+    attest_refused(args, "cca", lambda c: {"token": cca_token(padded(c), bare_realm=True)},
+                   "COSE_Sign1")
+    attest_refused(args, "cca", lambda c: {"token": cca_token(padded(c), platform=False)},
+                   "platform (44234)")
+    # Trustee 78962cd4 cca/mod.rs: the init-data digest equals the 64-byte personalization
+    # value exactly: a SHA-512 digest binds, a SHA-384 one padded to 64 does not.
+    for alg, good in (("sha512", True), ("sha384", False)):
+        toml = f'version = "0.1.0"\nalgorithm = "{alg}"\n[data]\n"a" = "b"\n'
+        digest = hashlib.new(alg, toml.encode()).digest()
+        c = Rcar(args, tee="cca")
+        check(c.auth().status == 200, "auth failed")
+        r = c.attest({"token": cca_token(padded(c), perso=digest.ljust(64, b"\0"))},
+                     init_data={"format": "toml", "body": toml})
+        if good:
+            check(r.status == 200, f"{alg} init-data refused: {r.body[:200]!r}")
+        else:
+            expect_problem(r, 401, "AttestationError", "init data hash is different")
 
 
 @register("hash-negotiated")

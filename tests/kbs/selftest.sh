@@ -126,15 +126,20 @@ run "tdx: RTMR that the log does not replay to -> 401" tdx-rtmr-mismatch
 run "tdx: REPORTDATA mismatch -> 401" tdx-reportdata-mismatch
 run "tdx: SHA-1 digest, trailing bytes, EV_NO_ACTION at an RTMR -> 401" tdx-log-malformed
 run "tdx: CCEL ending in all-FF or all-00 padding is accepted" tdx-log-terminators
-run "tdx: truncated quote, non-TDX TEE type -> 401" tdx-quote-malformed
+run "tdx: truncated quote, non-TDX TEE type, placeholder signature data, forged body -> 401" \
+	tdx-quote-malformed
 run "tdx: init-data bound to MRCONFIGID" tdx-init-data
 run "tpm: ak_pubkey layout (quote map, aa_eventlog) replayed to PCR 12" tpm-a-good
-run "tpm: ak_public layout (TPMT_SIGNATURE, 64-byte extraData)" tpm-b-good
+run "tpm: ak_public layout (TPMT_SIGNATURE, 32-byte extraData)" tpm-b-good
 run "tpm: both layouts in one object (as the agent sends), same key required" tpm-both-layouts
 run "tpm: untrusted AK, PCR lie, extraData, bad signature -> 401" tpm-refused
+run "tpm: extraData the hash's first 32 bytes; 64 (zero-padded) and 48 refused (Trustee 78962cd4)" \
+	tpm-report-data-size
 run "tpm: policy applies to the aa_eventlog" tpm-policy-unknown
-run "snp: report_data binding" snp-binding
-run "cca: realm challenge binding (COSE_Sign1 realm token)" cca-binding
+run "snp: REPORT_DATA, version 3..5, known CPU, VMPL 0, a chain with a VEK, HOST_DATA (Trustee 78962cd4)" \
+	snp-binding
+run "cca: realm challenge, COSE_Sign1 realm and platform tokens, init-data = personalization value" \
+	cca-binding
 kbs_stop
 
 start_broker deny-at-attest --deny-at attest --deny-status 403
