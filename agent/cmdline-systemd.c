@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "macro.h"
 
 /* WHITESPACE of systemd's src/basic/string-util.h: not the kernel's isspace(). */
 static bool cmdline_systemd_is_separator(char c)
@@ -52,22 +51,21 @@ static bool cmdline_systemd_next_word(const char **p, char *word)
 
 int cmdline_systemd_parse(const char *text, cmdline_systemd_fn fn, void *userdata, struct error *e)
 {
-	_cleanup_free_ char *word = malloc(strlen(text) + 1);
+	char *word = malloc(strlen(text) + 1);
 	const char *p = text;
+	int r = 0;
 
 	if (!word)
 		return error_set_errno(e, -ENOMEM, "kernel command line");
-	while (cmdline_systemd_next_word(&p, word)) {
+	while (r == 0 && cmdline_systemd_next_word(&p, word)) {
 		bool rd_prefix = strncmp(word, "rd.", 3) == 0;
 		char *key = rd_prefix ? word + 3 : word;
 		char *value = strchr(key, '=');
-		int r;
 
 		if (value)
 			*value++ = '\0';
 		r = fn(key, value, rd_prefix, userdata);
-		if (r != 0)
-			return r;
 	}
-	return 0;
+	free(word);
+	return r;
 }

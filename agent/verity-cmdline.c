@@ -17,15 +17,16 @@
 /* Values quoted in messages are cut here: two SHA-512 hashes still fit ERROR_MSG_MAX. */
 #define VERITY_QUOTE_MAX 140
 
-static char verity_ascii_lower(char c)
+/* ASCII only, whatever the locale: hex digits and boolean words are ASCII. */
+static int verity_ascii_lower(unsigned char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
 static bool verity_ascii_caseeq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
-		if (verity_ascii_lower(*a) != verity_ascii_lower(*b))
+		if (verity_ascii_lower((unsigned char)*a) != verity_ascii_lower((unsigned char)*b))
 			return false;
 	return *a == *b;
 }
