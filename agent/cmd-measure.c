@@ -214,12 +214,10 @@ const struct command command_measure = {
 		"\n"
 		"Measures, as /etc/mrboot.conf [measure] says: the kernel command line, the\n"
 		"configuration file and the files it lists, the root file system (its dm-verity\n"
-		"root hashes from roothash= and usrhash=, read as systemd's veritysetup generator\n"
-		"reads them in the initrd (rd.roothash= too, the last one), and the\n"
-		"configuration's roothash, which must agree; or a digest of the whole device),\n"
-		"then a separator. Refuses a hash set twice differently, and systemd.verity=0\n"
-		"with a hash. systemd.verity_root_hash= names a device, not a hash. Each event is\n"
-		"logged ahead of its extend. Refuses to measure a boot twice.\n"
+		"root hashes, roothash= and usrhash= read as systemd reads them in the initrd,\n"
+		"and the configuration's roothash, which must agree; or a digest of the whole\n"
+		"device), then a separator. Each event is logged ahead of its extend. Refuses to\n"
+		"measure a boot twice, and a hash set twice differently.\n"
 		"\n"
 		"  -h, --help  Show this help\n",
 	.run = measure_run,
