@@ -82,22 +82,15 @@ static int measure_collect(struct tool *tool, const struct settings *s, struct m
 	switch (s->measure_rootfs) {
 	case SETTINGS_ROOTFS_AUTO:
 	case SETTINGS_ROOTFS_VERITY:
-		if (s->roothash) {
-			if (!(ev = measure_next(l, e)) ||
-			    (r = measure_verity_config_event(s->roothash, (unsigned)s->pcr_rootfs,
-							     ev, e)) < 0)
-				goto fail;
-			break;
-		}
-		r = measure_verity_events(cmdline, (unsigned)s->pcr_rootfs, l->ev + l->count,
-					  MEASURE_EVENTS_MAX - l->count, &n, e);
+		r = measure_verity_events(tool->root, cmdline, s->roothash, (unsigned)s->pcr_rootfs,
+					  l->ev + l->count, MEASURE_EVENTS_MAX - l->count, &n, e);
 		if (r < 0)
 			goto fail;
 		l->count += n;
 		if (n == 0 && s->measure_rootfs == SETTINGS_ROOTFS_VERITY) {
 			r = error_set(e, -ENOENT,
 				      "rootfs = verity, but neither the kernel command line "
-				      "(roothash=, usrhash=, systemd.verity_root_hash=) nor the "
+				      "(roothash=, usrhash=, as systemd reads them) nor the "
 				      "configuration (roothash) has a root hash");
 			goto fail;
 		}
@@ -221,9 +214,10 @@ const struct command command_measure = {
 		"\n"
 		"Measures, as /etc/mrboot.conf [measure] says: the kernel command line, the\n"
 		"configuration file and the files it lists, the root file system (its dm-verity\n"
-		"root hash from roothash=/usrhash=/systemd.verity_root_hash= or the\n"
-		"configuration, or a digest of the whole device), then a separator. Each event is\n"
-		"logged ahead of its extend. Refuses to measure a boot twice.\n"
+		"root hashes, roothash= and usrhash= read as systemd reads them in the initrd,\n"
+		"and the configuration's roothash, which must agree; or a digest of the whole\n"
+		"device), then a separator. Each event is logged ahead of its extend. Refuses to\n"
+		"measure a boot twice, and a hash set twice differently.\n"
 		"\n"
 		"  -h, --help  Show this help\n",
 	.run = measure_run,

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmdline.h"
 #include "encoding.h"
 #include "error.h"
 #include "json.h"
 #include "macro.h"
 #include "path.h"
+#include "verity-cmdline.h"
 
 /* Finishes a content object and makes the event of it. */
 static int measure_event(struct json_writer *w, const char *operation, unsigned pcr,
@@ -92,8 +92,9 @@ int measure_config_event(const char *path, const uint8_t *sha256, unsigned pcr,
 	return measure_digest_event(path, "config", sha256, pcr, ev, e);
 }
 
-static int measure_verity_event(const char *parameter, const char *hex, unsigned pcr,
-				struct record_event *ev, struct error *e)
+/* The members in JCS order (RFC 8785: sorted keys), so the content is its own canonical form. */
+static int measure_verity_event(const char *parameter, const char *hex, const char *source,
+				unsigned pcr, struct record_event *ev, struct error *e)
 {
 	uint8_t raw[HASH_MAX_SIZE];
 	struct json_writer w;
@@ -103,67 +104,85 @@ static int measure_verity_event(const char *parameter, const char *hex, unsigned
 	/* A root hash is a SHA-256 or larger digest in hex; anything else is a typo to refuse. */
 	r = hex_decode(raw, sizeof(raw), hex, strlen(hex), &n, e);
 	if (r < 0 || n < 32)
-		return r < 0 ? error_prefix(e, "verity root hash %s", parameter)
-			     : error_set(e, -EINVAL, "verity root hash %s is only %zu bytes",
-					 parameter, n);
+		return r < 0 ? error_prefix(e, "verity %s (%s)", parameter, source)
+			     : error_set(e, -EINVAL, "verity %s (%s) is only %zu bytes", parameter,
+					 source, n);
 	json_writer_init(&w, 4096);
 	json_writer_begin_object(&w);
-	json_writer_key(&w, "parameter");
-	json_writer_string(&w, parameter);
 	json_writer_key(&w, "hash");
 	json_writer_string(&w, hex);
+	json_writer_key(&w, "parameter");
+	json_writer_string(&w, parameter);
+	json_writer_key(&w, "source");
+	json_writer_string(&w, source);
 	return measure_event(&w, "rootfs-verity", pcr, ev, e);
 }
 
-struct verity_scan {
-	unsigned pcr, max, count;
-	struct record_event *evs;
-	struct error *e;
-};
-
-static int measure_verity_param(const char *key, const char *value, void *userdata)
+/* Every check first, so that nothing is made of a command line that is refused. */
+static int measure_verity_check(const struct verity_cmdline *v, const char *config_roothash,
+				struct error *e)
 {
-	static const char *const params[] = { "roothash", "usrhash", "systemd.verity_root_hash" };
-	struct verity_scan *v = userdata;
-
-	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
-		if (strcmp(key, params[i]) != 0)
-			continue;
-		if (!value || !*value)
-			return error_set(v->e, -EINVAL, "kernel command line: %s= has no value",
-					 key);
-		if (v->count == v->max)
-			return error_set(v->e, -E2BIG, "kernel command line: too many root hashes");
-		return measure_verity_event(key, value, v->pcr, &v->evs[v->count++], v->e) < 0
-			       ? v->e->code
-			       : 0;
-	}
+	if (v->roothash && config_roothash && !verity_hash_equal(v->roothash, config_roothash))
+		return error_set(e, -EINVAL,
+				 "the kernel command line's %sroothash=%.140s is not the "
+				 "configuration's [measure] roothash = %.140s",
+				 v->roothash_rd ? "rd." : "", v->roothash, config_roothash);
+	/*
+	 * With verity off the generator attaches nothing (veritysetup-generator.c run()), so a
+	 * measured hash would vouch for a root file system that no hash protects.
+	 */
+	if (v->verity_off && (v->roothash || v->usrhash || config_roothash))
+		return error_set(
+			e, -EINVAL,
+			"%ssystemd.verity=%s turns systemd's verity setup off, but %s sets "
+			"a root hash that would then protect nothing",
+			v->verity_off_rd ? "rd." : "", v->verity_value,
+			v->roothash || v->usrhash ? "the kernel command line"
+						  : "the configuration");
 	return 0;
 }
 
-int measure_verity_events(const char *cmdline, unsigned pcr, struct record_event *evs, unsigned max,
-			  unsigned *count, struct error *e)
+int measure_verity_events(const char *root, const char *cmdline, const char *config_roothash,
+			  unsigned pcr, struct record_event *evs, unsigned max, unsigned *count,
+			  struct error *e)
 {
-	struct verity_scan v = { .pcr = pcr, .max = max, .evs = evs, .e = e };
-	_cleanup_free_ char *copy = strdup(cmdline);
+	struct verity_cmdline v;
+	unsigned n = 0;
+	bool has_root;
 	int r;
 
-	if (!copy)
-		return error_set_errno(e, -ENOMEM, "kernel command line");
-	r = cmdline_parse(copy, measure_verity_param, &v, e);
-	*count = v.count;
-	if (r < 0) {
-		for (unsigned i = 0; i < v.count; i++)
-			record_event_free(&evs[i]);
-		*count = 0;
+	*count = 0;
+	r = verity_systemd_options_check(root, e);
+	if (r < 0)
+		return r;
+	r = verity_cmdline_parse(cmdline, &v, e);
+	if (r < 0)
+		return r;
+	r = measure_verity_check(&v, config_roothash, e);
+	has_root = v.roothash || config_roothash;
+	if (r >= 0 && (unsigned)has_root + (v.usrhash != NULL) > max)
+		r = error_set(e, -E2BIG, "too many items to measure");
+	/* A failed event holds nothing: only the ones made are counted and freed. */
+	if (r >= 0 && has_root) {
+		r = measure_verity_event("roothash", v.roothash ? v.roothash : config_roothash,
+					 v.roothash && config_roothash ? "both"
+					 : v.roothash		       ? "cmdline"
+								       : "config",
+					 pcr, &evs[n], e);
+		n += r >= 0;
 	}
-	return r < 0 ? r : 0;
-}
-
-int measure_verity_config_event(const char *hex, unsigned pcr, struct record_event *ev,
-				struct error *e)
-{
-	return measure_verity_event("config", hex, pcr, ev, e);
+	if (r >= 0 && v.usrhash) {
+		r = measure_verity_event("usrhash", v.usrhash, "cmdline", pcr, &evs[n], e);
+		n += r >= 0;
+	}
+	verity_cmdline_free(&v);
+	if (r < 0) {
+		for (unsigned i = 0; i < n; i++)
+			record_event_free(&evs[i]);
+		return r;
+	}
+	*count = n;
+	return 0;
 }
 
 int measure_device_event(const char *root, const char *device, unsigned pcr,

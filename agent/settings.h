@@ -44,7 +44,7 @@ struct settings {
 	char **measure_files; /* further files, measured by digest */
 	int measure_rootfs;   /* enum settings_rootfs */
 	char *rootfs_device;  /* for rootfs = device */
-	char *roothash;	      /* hex; overrides the kernel command line's */
+	char *roothash;	      /* hex; must equal the kernel command line's, if it has one */
 	uint64_t pcr_cmdline;
 	uint64_t pcr_config;
 	uint64_t pcr_rootfs;

@@ -183,7 +183,7 @@ echo "mrboot measure|$best_ns|" >>"$results"
 # The peers extend the same 4 events, as strings shaped like mrboot's, into the same registers.
 events="12 mrboot kernel-cmdline {\"cmdline\":\"$cmdline\"}
 12 mrboot config {\"path\":\"/etc/mrboot.conf\",\"sha256\":\"$(sha256sum <"$root/etc/mrboot.conf" | cut -c1-64)\"}
-15 mrboot rootfs-verity {\"parameter\":\"roothash\",\"hash\":\"$roothash\"}
+15 mrboot rootfs-verity {\"hash\":\"$roothash\",\"parameter\":\"roothash\",\"source\":\"cmdline\"}
 15 mrboot separator {\"phase\":\"measurements-done\"}"
 
 # One systemd-pcrextend per event, with its log and TPM redirected here (its default log is

@@ -22,7 +22,7 @@ if [ "${1:-}" = --one ]; then
 	tpm2) max_len=512 ;;
 	tpm2-quote) max_len=1024 ;;
 	base64 | hex | sysfs | url | utf8) max_len=1024 ;;
-	aael | cmdline | jcs | json) max_len=4096 ;;
+	aael | cmdline | jcs | json | verity-cmdline) max_len=4096 ;;
 	*) max_len=8192 ;;
 	esac
 	# Options of our own, not the caller's (scripts/sanitize sends reports to files): UBSan
