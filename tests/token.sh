@@ -114,7 +114,7 @@ mkdir -p "$tmp/root"
 
 # ---- enroll ----------------------------------------------------------------------------------
 enroll "$tmp/disk.img" --kbs "$good_url" --resource default/mrboot/root \
-	--unlock-key-file "$tmp/passphrase" --timeout 5
+	--unlock-key-file "$tmp/passphrase" --timeout 5 --random-key
 check "enroll: exit 0" [ "$status" -eq 0 ]
 check "enroll: says which key slot it added" has err "key slot 1 opens with the key from"
 check "enroll: the key slot opens with the broker's key (cryptsetup, the key file)" \
@@ -135,7 +135,7 @@ want = {"type": "mrboot", "keyslots": ["1"], "mrboot-kbs-url": [sys.argv[2]],
         "mrboot-timeout": 5}
 assert t == want, (t, want)
 EOF
-check "enroll: the new slot has PBKDF2 at 1000 iterations (a random 64-byte key)" \
+check "enroll --random-key: the new slot has PBKDF2 at 1000 iterations" \
 	$py -c 'import json,sys; k=json.load(open(sys.argv[1]))["keyslots"]["1"]["kdf"]
 assert k["type"] == "pbkdf2" and k["iterations"] == 1000, k' "$tmp/meta.json"
 check "enroll: the broker saw auth, attest and resource once each" \
@@ -188,6 +188,13 @@ assert b"existing passphrase" not in out.replace(b"Enter any existing passphrase
 EOF
 check "enroll: and the key slot it added opens with the broker's key" \
 	cryptsetup open --test-passphrase --key-slot 1 --key-file "$tmp/disk.key" "$tmp/typed.img"
+# Issue 13, part 8: the same 64-byte key without --random-key. Its length says nothing of its
+# entropy: the slot keeps cryptsetup's default, memory-hard KDF.
+check "enroll without --random-key: a 64-byte key's slot has argon2id, not PBKDF2" \
+	$py -c 'import json,subprocess,sys
+k = json.loads(subprocess.run(["cryptsetup", "luksDump", "--dump-json-metadata", sys.argv[1]],
+                              capture_output=True, check=True).stdout)["keyslots"]["1"]["kdf"]
+assert k["type"] == "argon2id", k' "$tmp/typed.img"
 
 # Nothing changes when the key is not released or the passphrase is wrong.
 cp "$tmp/pristine.img" "$tmp/refused.img"
