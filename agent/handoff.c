@@ -232,7 +232,7 @@ static int handoff_write_file(int dir_fd, bool tmpfs, struct handoff_volume *v, 
 {
 	_cleanup_close_ int fd = -1;
 	char proc[32];
-	struct stat st;
+	struct stat st = { 0 };
 	int r;
 
 	if (!tmpfs)

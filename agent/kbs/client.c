@@ -195,7 +195,7 @@ int kbs_client_attest(struct kbs_client *c, const char *request, size_t len, uin
 	if (r == 0) {
 		c->auth.len = c->auth.cap;
 		memcpy(c->auth.data, KBS_BEARER, sizeof(KBS_BEARER) - 1);
-		strcpy((char *)c->auth.data + sizeof(KBS_BEARER) - 1, token);
+		memcpy(c->auth.data + sizeof(KBS_BEARER) - 1, token, strlen(token) + 1);
 	}
 	kbs_wipe_free(token);
 	if (r < 0) {
