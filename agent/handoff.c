@@ -422,7 +422,6 @@ int handoff_serve(const struct handoff_options *opt, struct handoff_volume *vols
 
 		for (size_t i = 0; i < n; i++)
 			keys[i] = vols[i].key;
-		*opt->keyring_serial = 0;
 		r = keyring_add_cryptsetup(keys, n, (unsigned)(left / 1000 + 1),
 					   opt->keyring_serial, e);
 	}
@@ -442,10 +441,9 @@ int handoff_serve(const struct handoff_options *opt, struct handoff_volume *vols
 	for (size_t i = 0; i < n; i++)
 		handoff_withdraw(dir_fd, &vols[i]);
 	/* Open, failed or stopped: the keyring's copy goes now, not at its timeout. */
-	if (opt->keyring_serial && *opt->keyring_serial &&
-	    keyring_invalidate(*opt->keyring_serial) < 0 && r == 0)
-		r = error_set_errno(e, -errno, "keyring: invalidating key %d",
-				    *opt->keyring_serial);
+	if (opt->keyring_serial && *opt->keyring_serial > 0 &&
+	    keyring_invalidate(*opt->keyring_serial) == 0)
+		*opt->keyring_serial = 0;
 	if (dir_fd >= 0)
 		close(dir_fd);
 	close(sig_fd);

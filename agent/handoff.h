@@ -42,8 +42,8 @@ struct handoff_options {
 	enum handoff_mode mode;
 	/*
 	 * Non-NULL: the keys also go to the kernel keyring (keyring.h) while they are on offer,
-	 * once signals are held, and are invalidated whatever ends the offer; the key's serial
-	 * number here (0 if it was never added).
+	 * once signals are held, and are invalidated whatever ends the offer. The caller sets
+	 * it to -1; it is the key's serial number once added, and 0 once invalidated.
 	 */
 	int32_t *keyring_serial;
 	uint64_t deadline; /* agent/net/deadline.h */

@@ -190,7 +190,7 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 	uint64_t timeout = req->timeout_s ? req->timeout_s : s->unlock_timeout;
 	struct handoff_volume vols[HANDOFF_VOLUMES_MAX];
 	struct error e = { 0 };
-	int32_t serial = 0;
+	int32_t serial = -1;
 	int r = EXIT_OK;
 
 	for (size_t i = 0; i < n; i++)
@@ -211,15 +211,20 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 		.userdata = tool,
 	};
 	log_info(&tool->log, "offering %zu key%s on %s (%s%s) for up to %llu s", n,
-		 n == 1 ? "" : "s", ho.key_dir, mode == SETTINGS_HANDOFF_FILE ? "files" : "sockets",
+		 n == 1 ? "" : "s", ho.key_dir,
+		 mode == SETTINGS_HANDOFF_NONE	 ? "no files"
+		 : mode == SETTINGS_HANDOFF_FILE ? "files"
+						 : "sockets",
 		 keyring ? ", keyring" : "", (unsigned long long)timeout);
 	if (handoff_serve(&ho, vols, n, &e) < 0) {
 		log_error(&tool->log, &e, "unlock");
 		r = EXIT_HANDOFF;
 	}
-	if (serial)
-		log_info(&tool->log, "keyring: key %d (\"%s\") added and invalidated", serial,
-			 KEYRING_DESCRIPTION);
+	if (serial == 0)
+		log_info(&tool->log, "keyring: \"%s\" added and invalidated", KEYRING_DESCRIPTION);
+	else if (serial > 0)
+		log_warning(&tool->log, "keyring: key %d stays until its timeout: %s", serial,
+			    strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		if (vols[i].replaced)
 			log_warning(&tool->log, "%s was replaced: key wiped, name left",

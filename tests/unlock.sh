@@ -208,7 +208,7 @@ rmdir "$root/run/cryptsetup-keys.d"
 
 # The key directory a symbolic link to a directory of nobody's: never followed.
 mkdir -p "$tmp/nobodys" && chown "$nobody" "$tmp/nobodys" && chmod 0700 "$tmp/nobodys"
-chmod 0755 "$tmp"
+chmod 0711 "$tmp" # nobody may pass through, not list
 ln -s "$tmp/nobodys" "$root/run/cryptsetup-keys.d"
 unlock_bg "$root" --timeout 10
 check "a symbolic link as the key directory: refused at once" gone_within "$pid"
