@@ -98,7 +98,7 @@ def keyring_gone(serial):
         keyctl(KEYCTL_LINK, KEY_SPEC_USER_KEYRING, KEY_SPEC_SESSION_KEYRING)
         keyctl(KEYCTL_READ, int(serial), buf, 4096)
     except OSError as e:
-        print(e)
+        print(e, file=sys.stderr)
         return
     sys.exit("key %s is still readable" % serial)
 
