@@ -29,12 +29,12 @@
 #include "tool.h"
 
 /*
- * A released key at least this long is taken to be a machine-made random key, and its key
- * slot gets PBKDF2 at the minimum cost, as systemd-cryptenroll does for TPM2 keys: a slow
- * memory-hard KDF protects guessable passphrases and would only cost every boot time and
- * memory here. A shorter secret keeps cryptsetup's default KDF.
+ * The cheap KDF (PBKDF2 at the minimum cost, as systemd-cryptenroll gives TPM2 keys) only for
+ * a key the user vouches is random by construction (--random-key): a slow memory-hard KDF
+ * protects guessable passphrases and would only cost every boot time and memory there. The
+ * length of a released secret says nothing of its entropy (a 40-character passphrase is
+ * long), so without the option the key slot keeps cryptsetup's default KDF (argon2id).
  */
-#define ENROLL_FAST_KDF_MIN 32
 /* Each cryptsetup step; a memory-hard KDF on a slow machine takes seconds, not minutes. */
 #define ENROLL_CRYPTSETUP_TIMEOUT_MS 120000
 
@@ -43,6 +43,7 @@ struct enroll_args {
 	struct luks_token token;
 	unsigned n_urls;
 	const char *unlock_key_file;
+	bool random_key;
 };
 
 static int enroll_options(struct enroll_args *a, int argc, char **argv)
@@ -52,6 +53,7 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 		{ "resource", required_argument, NULL, 'R' },
 		{ "unlock-key-file", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "random-key", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -59,7 +61,7 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "u:R:k:T:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:R:k:T:rh", options, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			if (a->n_urls == KBS_URLS_MAX) {
@@ -82,6 +84,9 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			a->token.timeout = (unsigned)v;
+			break;
+		case 'r':
+			a->random_key = true;
 			break;
 		case 'h':
 			tool_usage(&command_enroll, EXIT_OK);
@@ -168,7 +173,7 @@ static int enroll_token_json(const struct luks_token *t, struct json_writer *w, 
  * it when that is a terminal.
  */
 static int enroll_add_key(const char *device, unsigned slot, const char *unlock_key_file,
-			  const struct secret *key, struct error *e)
+			  bool random_key, const struct secret *key, struct error *e)
 {
 	_cleanup_close_ int key_file = -1;
 	char slot_arg[32];
@@ -188,7 +193,7 @@ static int enroll_add_key(const char *device, unsigned slot, const char *unlock_
 		argv[n++] = "--key-file=-";
 	argv[n++] = "--new-keyfile=/dev/fd/3";
 	argv[n++] = slot_arg;
-	if (key->len >= ENROLL_FAST_KDF_MIN) {
+	if (random_key) {
 		argv[n++] = "--pbkdf=pbkdf2";
 		argv[n++] = "--pbkdf-force-iterations=1000";
 	}
@@ -251,7 +256,7 @@ static int enroll_write(struct tool *tool, const struct enroll_args *a,
 	struct error e = { 0 };
 	unsigned slot = a->token.keyslot;
 
-	if (enroll_add_key(a->device, slot, a->unlock_key_file, key, &e) < 0) {
+	if (enroll_add_key(a->device, slot, a->unlock_key_file, a->random_key, key, &e) < 0) {
 		log_error(&tool->log, &e, "adding the key slot");
 		return EXIT_FAILED;
 	}
@@ -337,6 +342,8 @@ const struct command command_enroll = {
 		"  -k, --unlock-key-file F    An existing passphrase, the whole file (default:\n"
 		"                             cryptsetup asks on the terminal)\n"
 		"  -T, --timeout S            Seconds the plugin may take at boot (default 30)\n"
+		"  -r, --random-key           The key is random (made by a machine): PBKDF2 at\n"
+		"                             1000 iterations, not argon2id, for its key slot\n"
 		"\n"
 		"Exit status: 0 enrolled, 5 no key was released (nothing was changed); 1, 2 and 3\n"
 		"as for every command.\n",

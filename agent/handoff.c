@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "keyring.h"
 #include "macro.h"
 #include "net/deadline.h"
 #include "path.h"
@@ -58,14 +59,28 @@ static bool handoff_volume_open(const struct handoff_options *opt, const char *v
 	       access(joined, F_OK) == 0;
 }
 
-/* <root><key_dir>/<volume>.key, and the directory made (0700) if it is missing. */
-static int handoff_key_path(const struct handoff_options *opt, const char *volume,
-			    char path[PATH_MAX], struct error *e)
+static int handoff_dir_refuse(const char *dir, const char *which, const struct stat *st,
+			      struct error *e)
 {
-	char dir[PATH_MAX];
+	return error_set(e, -EPERM, "%s%s: user %u, mode %04o: others could plant or take the key",
+			 dir, which, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
+}
+
+/*
+ * The key directory, made (0700) if missing, opened without following a symbolic link and
+ * checked: a directory that another user owns or may write, or whose parent another user
+ * may rename it out of, is where a local process could plant a key of its own or take ours
+ * (issue 13, part 6). Returns the descriptor; *tmpfs says whether it is tmpfs or ramfs.
+ */
+static int handoff_dir_open(const struct handoff_options *opt, char dir[PATH_MAX], bool *tmpfs,
+			    struct error *e)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st, parent;
+	struct statfs fs;
 	int r;
 
-	r = path_join_root(dir, sizeof(dir), opt->root, opt->key_dir);
+	r = path_join_root(dir, PATH_MAX, opt->root, opt->key_dir);
 	if (r < 0)
 		return error_set_errno(e, r, "key directory %s", opt->key_dir);
 	/* Parents as the system makes /run (0755); the directory itself is root's alone. */
@@ -78,9 +93,21 @@ static int handoff_key_path(const struct handoff_options *opt, const char *volum
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set_errno(e, -errno, "making %s", dir);
-	if (snprintf(path, PATH_MAX, "%s/%s.key", dir, volume) >= PATH_MAX)
-		return error_set(e, -ENAMETOOLONG, "key path in %s is too long", dir);
-	return 0;
+	/* O_NOFOLLOW: a symbolic link there is refused (ELOOP or ENOTDIR), never followed. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || fstatat(fd, "..", &parent, 0) < 0)
+		return error_set_errno(e, -errno, "opening %s", dir);
+	/* Root's alone (0700), as made above: cryptsetup is root, and nobody else has a say. */
+	if (st.st_uid != geteuid() || (st.st_mode & 077))
+		return handoff_dir_refuse(dir, "", &st, e);
+	/* A parent others may write (and not sticky) lets them rename the directory away. */
+	if (parent.st_uid != geteuid() ||
+	    ((parent.st_mode & (S_IWGRP | S_IWOTH)) && !(parent.st_mode & S_ISVTX)))
+		return handoff_dir_refuse(dir, "/..", &parent, e);
+	if (fstatfs(fd, &fs) < 0)
+		return error_set_errno(e, -errno, "%s", dir);
+	*tmpfs = fs.f_type == HANDOFF_TMPFS_MAGIC || fs.f_type == HANDOFF_RAMFS_MAGIC;
+	return take_fd(&fd);
 }
 
 /* Writes all of key to fd within the send timeout; a slow or dead reader is given up. */
@@ -133,92 +160,121 @@ static int handoff_answer(int listen_fd, const struct secret *key, unsigned *ser
 	return 0;
 }
 
-static int handoff_listen(const char *path, struct error *e)
+/* Whether name in the directory is still what was made there (device and inode). */
+static bool handoff_still_ours(int dir_fd, const struct handoff_volume *v)
+{
+	struct stat st;
+
+	return fstatat(dir_fd, v->file_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == v->dev && st.st_ino == v->ino;
+}
+
+static int handoff_listen(int dir_fd, struct handoff_volume *v, struct error *e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 	mode_t old_mask;
-	int fd, r;
+	int r;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return error_set(e, -ENAMETOOLONG, "%s is too long for a socket address", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	/* A socket a dead mrboot left is replaced; anything else there is not ours to remove. */
-	if (lstat(path, &st) == 0) {
+	if (fstatat(dir_fd, v->file_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			return error_set(e, -EEXIST, "%s exists and is not a socket", path);
-		if (unlink(path) < 0)
-			return error_set_errno(e, -errno, "removing the old socket %s", path);
+			return error_set(e, -EEXIST, "%s exists and is not a socket", v->path);
+		if (unlinkat(dir_fd, v->file_name, 0) < 0)
+			return error_set_errno(e, -errno, "removing the old socket %s", v->path);
 	}
+	/*
+	 * Bound through the directory's descriptor: the /proc magic link resolves to the very
+	 * directory checked, whatever its path names now.
+	 */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir_fd, v->file_name);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return error_set_errno(e, -errno, "socket for %s", path);
+		return error_set_errno(e, -errno, "socket for %s", v->path);
 	/* 0600 from the start: there is no moment when others could connect. */
 	old_mask = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);
-	if (r < 0 || listen(fd, 8) < 0) {
-		r = error_set_errno(e, -errno, "listening on %s", path);
-		close(fd);
-		return r;
-	}
-	return fd;
+	if (r < 0 || listen(fd, 8) < 0)
+		return error_set_errno(e, -errno, "listening on %s", v->path);
+	if (fstatat(dir_fd, v->file_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_set_errno(e, -errno, "listening on %s", v->path);
+	v->dev = st.st_dev;
+	v->ino = st.st_ino;
+	return take_fd(&fd);
 }
 
-static int handoff_write_file(const char *path, const struct secret *key, struct error *e)
+/* len bytes of p (NULL: zeros) to fd at offset 0. */
+static int handoff_pwrite(int fd, const uint8_t *p, size_t len)
 {
-	_cleanup_close_ int fd = -1;
-	struct statfs fs;
-	size_t done = 0;
+	static const uint8_t zeros[256];
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
-	if (fd < 0)
-		return error_set_errno(e, -errno, "creating %s", path);
-	if (fstatfs(fd, &fs) < 0 ||
-	    (fs.f_type != HANDOFF_TMPFS_MAGIC && fs.f_type != HANDOFF_RAMFS_MAGIC)) {
-		unlink(path);
-		return error_set(e, -EXDEV,
-				 "%s is not on tmpfs or ramfs: the key would reach a disk; use the "
-				 "socket hand-off",
-				 path);
-	}
-	while (done < key->len) {
-		ssize_t k = write(fd, key->data + done, key->len - done);
+	for (size_t done = 0; done < len;) {
+		size_t n = p || len - done < sizeof(zeros) ? len - done : sizeof(zeros);
+		ssize_t k = pwrite(fd, p ? p + done : zeros, n, (off_t)done);
 
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0) {
-			int err = k < 0 ? -errno : -EIO;
-
-			unlink(path);
-			return error_set_errno(e, err, "writing %s", path);
-		}
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
 		done += (size_t)k;
 	}
 	return 0;
 }
 
-/* Zeros over the bytes (on tmpfs, the very pages that held them), then the name goes. */
-static void handoff_wipe_file(const char *path, size_t len)
+/*
+ * A file with the key, unnamed (O_TMPFILE) until it is complete: the name appears with every
+ * byte behind it, never empty or half written (initramfs-tools' keyscript reads whatever is
+ * there), and never in place of a file that is there already.
+ */
+static int handoff_write_file(int dir_fd, bool tmpfs, struct handoff_volume *v, struct error *e)
 {
-	static const uint8_t zeros[256];
-	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	char proc[32];
+	struct stat st = { 0 };
+	int r;
 
-	if (fd >= 0) {
-		for (size_t done = 0; done < len;) {
-			size_t n = len - done < sizeof(zeros) ? len - done : sizeof(zeros);
-			ssize_t k = write(fd, zeros, n);
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				break;
-			done += (size_t)k;
-		}
-		fsync(fd);
-		close(fd);
+	if (!tmpfs)
+		return error_set(e, -EXDEV,
+				 "%s is not on tmpfs or ramfs: the key would reach a disk; use the "
+				 "socket hand-off",
+				 v->path);
+	fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0400);
+	v->file_fd = fd;
+	r = fd < 0 ? -errno : handoff_pwrite(fd, v->key->data, v->key->len);
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	/* linkat() through /proc: AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (r == 0 && linkat(AT_FDCWD, proc, dir_fd, v->file_name, AT_SYMLINK_FOLLOW) < 0)
+		r = -errno;
+	if (r < 0) {
+		/* Unnamed, the pages go with the descriptor; zeroed all the same. */
+		if (fd >= 0)
+			handoff_pwrite(fd, NULL, v->key->len);
+		v->file_fd = -1;
+		return error_set_errno(e, r, "writing %s", v->path);
 	}
-	unlink(path);
+	v->dev = st.st_dev;
+	v->ino = st.st_ino;
+	v->file_fd = take_fd(&fd);
+	return 0;
+}
+
+/*
+ * Zeros over the bytes through the descriptor that wrote them (on tmpfs, the very pages that
+ * held them), whatever name the file has now; then the name goes, if it is still this file.
+ */
+static void handoff_wipe_file(int dir_fd, struct handoff_volume *v)
+{
+	handoff_pwrite(v->file_fd, NULL, v->key->len);
+	close(v->file_fd);
+	v->file_fd = -1;
+	if (handoff_still_ours(dir_fd, v))
+		unlinkat(dir_fd, v->file_name, 0);
+	else
+		v->replaced = true;
 }
 
 /* SIGTERM and SIGINT as a descriptor, so that the wait ends cleanly and removes the key. */
@@ -243,43 +299,49 @@ static int handoff_signals(sigset_t *old, struct error *e)
 }
 
 /* Puts the key where cryptsetup looks: a listening socket, or the written file. */
-static int handoff_offer(const struct handoff_options *opt, struct handoff_volume *v,
-			 struct error *e)
+static int handoff_offer(const struct handoff_options *opt, int dir_fd, bool tmpfs, const char *dir,
+			 struct handoff_volume *v, struct error *e)
 {
 	int r;
 
-	v->listen_fd = -1;
 	r = handoff_volume_valid(v->name, e);
 	if (r < 0)
 		return r;
-	r = handoff_key_path(opt, v->name, v->path, e);
-	if (r < 0)
-		return r;
+	/* cryptsetup would take it as the empty passphrase. */
+	if (v->key->len == 0)
+		return error_set(e, -EINVAL, "the key is empty");
+	if (opt->mode == HANDOFF_WAIT)
+		return 0;
+	snprintf(v->file_name, sizeof(v->file_name), "%s.key", v->name);
+	if (snprintf(v->path, sizeof(v->path), "%s/%s", dir, v->file_name) >= (int)sizeof(v->path))
+		return error_set(e, -ENAMETOOLONG, "key path in %s is too long", dir);
 	if (opt->mode == HANDOFF_SOCKET) {
-		v->listen_fd = handoff_listen(v->path, e);
+		v->listen_fd = handoff_listen(dir_fd, v, e);
 		return v->listen_fd < 0 ? v->listen_fd : 0;
 	}
-	r = handoff_write_file(v->path, v->key, e);
+	r = handoff_write_file(dir_fd, tmpfs, v, e);
 	if (r == 0)
 		v->served = 1;
 	return r;
 }
 
 /* Takes the key away again: no socket, no file (its bytes zeroed first). */
-static void handoff_withdraw(const struct handoff_options *opt, struct handoff_volume *v)
+static void handoff_withdraw(int dir_fd, struct handoff_volume *v)
 {
 	if (v->listen_fd >= 0) {
 		close(v->listen_fd);
 		v->listen_fd = -1;
-		unlink(v->path);
-	} else if (opt->mode == HANDOFF_FILE && v->served && v->path[0]) {
-		handoff_wipe_file(v->path, v->key->len);
-		v->path[0] = '\0';
+		if (handoff_still_ours(dir_fd, v))
+			unlinkat(dir_fd, v->file_name, 0);
+		else
+			v->replaced = true;
+	} else if (v->file_fd >= 0) {
+		handoff_wipe_file(dir_fd, v);
 	}
 }
 
-static int handoff_wait(const struct handoff_options *opt, struct handoff_volume *vols, size_t n,
-			int sig_fd, struct error *e)
+static int handoff_wait(const struct handoff_options *opt, int dir_fd, struct handoff_volume *vols,
+			size_t n, int sig_fd, struct error *e)
 {
 	for (;;) {
 		struct pollfd p[1 + HANDOFF_VOLUMES_MAX];
@@ -290,7 +352,7 @@ static int handoff_wait(const struct handoff_options *opt, struct handoff_volume
 		for (size_t i = 0; i < n; i++) {
 			if (!vols[i].open && handoff_volume_open(opt, vols[i].name)) {
 				vols[i].open = true;
-				handoff_withdraw(opt, &vols[i]);
+				handoff_withdraw(dir_fd, &vols[i]);
 			}
 			if (vols[i].open)
 				continue;
@@ -336,32 +398,54 @@ static int handoff_wait(const struct handoff_options *opt, struct handoff_volume
 int handoff_serve(const struct handoff_options *opt, struct handoff_volume *vols, size_t n,
 		  struct error *e)
 {
+	char dir[PATH_MAX];
+	bool tmpfs = false;
 	sigset_t old;
-	int sig_fd, r = 0;
+	int sig_fd, dir_fd = -1, r = 0;
 
 	if (n == 0 || n > HANDOFF_VOLUMES_MAX)
 		return error_set(e, -EINVAL, "%zu volumes: 1 to %d can be handed off", n,
 				 HANDOFF_VOLUMES_MAX);
 	for (size_t i = 0; i < n; i++) {
 		vols[i].listen_fd = -1;
+		vols[i].file_fd = -1;
 		vols[i].served = 0;
-		vols[i].open = false;
-		vols[i].path[0] = '\0';
+		vols[i].open = vols[i].replaced = false;
+		vols[i].file_name[0] = vols[i].path[0] = '\0';
 	}
 	sig_fd = handoff_signals(&old, e);
 	if (sig_fd < 0)
 		return sig_fd;
+	if (opt->keyring_serial) {
+		const struct secret *keys[HANDOFF_VOLUMES_MAX];
+		int left = deadline_left_ms(opt->deadline);
+
+		for (size_t i = 0; i < n; i++)
+			keys[i] = vols[i].key;
+		r = keyring_add_cryptsetup(keys, n, (unsigned)(left / 1000 + 1),
+					   opt->keyring_serial, e);
+	}
+	if (r == 0 && opt->mode != HANDOFF_WAIT) {
+		dir_fd = handoff_dir_open(opt, dir, &tmpfs, e);
+		r = dir_fd < 0 ? dir_fd : 0;
+	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = handoff_offer(opt, &vols[i], e);
+		r = handoff_offer(opt, dir_fd, tmpfs, dir, &vols[i], e);
 		if (r < 0)
 			error_prefix(e, "volume %s", vols[i].name);
 	}
 	if (r == 0 && opt->ready)
 		opt->ready(opt->userdata);
 	if (r == 0)
-		r = handoff_wait(opt, vols, n, sig_fd, e);
+		r = handoff_wait(opt, dir_fd, vols, n, sig_fd, e);
 	for (size_t i = 0; i < n; i++)
-		handoff_withdraw(opt, &vols[i]);
+		handoff_withdraw(dir_fd, &vols[i]);
+	/* Open, failed or stopped: the keyring's copy goes now, not at its timeout. */
+	if (opt->keyring_serial && *opt->keyring_serial > 0 &&
+	    keyring_invalidate(*opt->keyring_serial) == 0)
+		*opt->keyring_serial = 0;
+	if (dir_fd >= 0)
+		close(dir_fd);
 	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;

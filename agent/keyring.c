@@ -10,7 +10,9 @@
 #include "secret.h"
 
 /* linux/keyctl.h, which musl's headers do not reach: the kernel ABI's values. */
+#define KEYRING_SPEC_SESSION (-3)
 #define KEYRING_SPEC_USER (-4)
+#define KEYRING_CTL_LINK 8
 #define KEYRING_CTL_SET_TIMEOUT 15
 #define KEYRING_CTL_INVALIDATE 21
 
@@ -47,20 +49,28 @@ int keyring_add_cryptsetup(const struct secret *const *keys, size_t n, unsigned 
 		secret_free(&payload);
 		return r;
 	}
+	/* keyring.h: made where this process possesses it, then shown to systemd-cryptsetup. */
 	id = syscall(SYS_add_key, "user", KEYRING_DESCRIPTION, payload.data, payload.len,
-		     KEYRING_SPEC_USER);
+		     KEYRING_SPEC_SESSION);
 	r = id < 0 ? -errno : 0;
 	secret_free(&payload);
 	if (r < 0)
 		return error_set_errno(e, r, "keyring: adding the user key '%s'",
 				       KEYRING_DESCRIPTION);
-	if (timeout_s > 0 && syscall(SYS_keyctl, KEYRING_CTL_SET_TIMEOUT, id, timeout_s) < 0) {
-		int err = -errno;
-
-		/* A key that outlives its purpose is worse than none. */
-		syscall(SYS_keyctl, KEYRING_CTL_INVALIDATE, id);
-		return error_set_errno(e, err, "keyring: setting a timeout on key %ld", id);
+	/* The timeout first: a key that outlives its purpose is worse than none. */
+	if (timeout_s > 0 && syscall(SYS_keyctl, KEYRING_CTL_SET_TIMEOUT, id, timeout_s) < 0)
+		r = error_set_errno(e, -errno, "keyring: setting a timeout on key %ld", id);
+	else if (syscall(SYS_keyctl, KEYRING_CTL_LINK, id, KEYRING_SPEC_USER) < 0)
+		r = error_set_errno(e, -errno, "keyring: linking key %ld to @u", id);
+	if (r < 0) {
+		keyring_invalidate((int32_t)id);
+		return r;
 	}
 	*serial = (int32_t)id;
 	return 0;
+}
+
+int keyring_invalidate(int32_t serial)
+{
+	return syscall(SYS_keyctl, KEYRING_CTL_INVALIDATE, (long)serial) < 0 ? -1 : 0;
 }

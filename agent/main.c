@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include "mrboot-config.h"
 #include "macro.h"
@@ -121,9 +124,18 @@ int main(int argc, char **argv)
 		.log_target = -1,
 		.log_level = -1,
 	};
+	const struct rlimit no_core = { 0, 0 };
 	const struct command *cmd;
 	int r;
 
+	/*
+	 * Before any secret exists: no core file, and no ptrace or /proc/<pid>/mem for another
+	 * process of the same user without CAP_SYS_PTRACE (issue 13, part 6). The secret type
+	 * keeps keys out of dumps too; the TLS state and a token in ordinary memory would not be.
+	 */
+	/* The system call: musl's setrlimit() brings its all-threads machinery (__synccall). */
+	(void)syscall(SYS_setrlimit, RLIMIT_CORE, &no_core);
+	(void)syscall(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
 	r = main_options(&tool, argc, argv);
 	if (r != EXIT_OK)
 		return r;

@@ -188,47 +188,52 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 	int mode = req->handoff >= 0 ? req->handoff : s->unlock_handoff;
 	bool keyring = req->keyring >= 0 ? req->keyring : s->unlock_keyring;
 	uint64_t timeout = req->timeout_s ? req->timeout_s : s->unlock_timeout;
-	const struct secret *key_list[HANDOFF_VOLUMES_MAX];
 	struct handoff_volume vols[HANDOFF_VOLUMES_MAX];
 	struct error e = { 0 };
-	int32_t serial;
+	int32_t serial = -1;
+	int r = EXIT_OK;
 
-	for (size_t i = 0; i < n; i++) {
-		key_list[i] = &keys[i];
+	for (size_t i = 0; i < n; i++)
 		vols[i] = (struct handoff_volume){ .name = req->volumes[i], .key = &keys[i] };
-	}
-	if (keyring) {
-		if (keyring_add_cryptsetup(key_list, n, (unsigned)timeout, &serial, &e) < 0) {
-			log_error(&tool->log, &e, "unlock");
-			return EXIT_HANDOFF;
-		}
-		log_info(&tool->log, "%zu key%s in the user keyring as \"%s\" (serial %d, %llu s)",
-			 n, n == 1 ? "" : "s", KEYRING_DESCRIPTION, serial,
-			 (unsigned long long)timeout);
-	}
-	if (mode == SETTINGS_HANDOFF_NONE) {
+	if (mode == SETTINGS_HANDOFF_NONE && !keyring) {
 		tool_unlock_ready(tool);
 		return EXIT_OK;
 	}
 	const struct handoff_options ho = {
 		.root = tool->root,
 		.key_dir = req->key_dir ? req->key_dir : s->unlock_key_dir,
-		.mode = mode == SETTINGS_HANDOFF_FILE ? HANDOFF_FILE : HANDOFF_SOCKET,
+		.mode = mode == SETTINGS_HANDOFF_NONE	? HANDOFF_WAIT
+			: mode == SETTINGS_HANDOFF_FILE ? HANDOFF_FILE
+							: HANDOFF_SOCKET,
+		.keyring_serial = keyring ? &serial : NULL,
 		.deadline = deadline_after_ms(timeout * 1000),
 		.ready = tool_unlock_ready,
 		.userdata = tool,
 	};
-	log_info(&tool->log, "offering %zu key%s on %s (%s) for up to %llu s", n, n == 1 ? "" : "s",
-		 ho.key_dir, mode == SETTINGS_HANDOFF_FILE ? "files" : "sockets",
-		 (unsigned long long)timeout);
+	log_info(&tool->log, "offering %zu key%s on %s (%s%s) for up to %llu s", n,
+		 n == 1 ? "" : "s", ho.key_dir,
+		 mode == SETTINGS_HANDOFF_NONE	 ? "no files"
+		 : mode == SETTINGS_HANDOFF_FILE ? "files"
+						 : "sockets",
+		 keyring ? ", keyring" : "", (unsigned long long)timeout);
 	if (handoff_serve(&ho, vols, n, &e) < 0) {
 		log_error(&tool->log, &e, "unlock");
-		return EXIT_HANDOFF;
+		r = EXIT_HANDOFF;
 	}
-	for (size_t i = 0; i < n; i++)
-		log_info(&tool->log, "volume %s is open (%u hand-off%s); its key is gone from %s",
-			 vols[i].name, vols[i].served, vols[i].served == 1 ? "" : "s", ho.key_dir);
-	return EXIT_OK;
+	if (serial == 0)
+		log_info(&tool->log, "keyring: \"%s\" added and invalidated", KEYRING_DESCRIPTION);
+	else if (serial > 0)
+		log_warning(&tool->log, "keyring: key %d stays until its timeout: %s", serial,
+			    strerror(errno));
+	for (size_t i = 0; i < n; i++) {
+		if (vols[i].replaced)
+			log_warning(&tool->log, "%s was replaced: key wiped, name left",
+				    vols[i].path);
+		if (r == EXIT_OK)
+			log_info(&tool->log, "volume %s is open (%u hand-off%s); its key is gone",
+				 vols[i].name, vols[i].served, vols[i].served == 1 ? "" : "s");
+	}
+	return r;
 }
 
 int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_unlock_request *req)

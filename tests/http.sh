@@ -8,10 +8,14 @@
 # close, closes an idle connection, or closes or resets as a request arrives, and TLS session
 # resumption on the new connection, as the server saw it (SSLObject.session_reused). What the
 # server received (SNI, request line, header fields, body, connection) is read back from its log.
-# Usage: http.sh TEST_HTTP_CLIENT VERSION
+# Then the clock the host sets (issue 13, part 7): certificates are checked at max(clock, the
+# build's time), never earlier, through an LD_PRELOAD time() where the client is dynamic.
+# Usage: http.sh TEST_HTTP_CLIENT VERSION [CLOCK_SHIM BUILD_TIME]
 set -u
 client=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 version=$2
+clock_shim=${3:+$(cd "$(dirname "$3")" && pwd)/$(basename "$3")}
+build_time=${4:-0}
 tests_dir=$(cd "$(dirname "$0")" && pwd)
 server=$tests_dir/net/tls-server.py
 py=/usr/bin/python3
@@ -115,7 +119,15 @@ signed() { # NAME ISSUER EXTENSIONS SUBJECT
 			-out server-expired.csr 2>/dev/null &&
 		openssl ca -config openssl.cnf -batch -notext -cert ca-ec.pem -keyfile ca-ec.key \
 			-in server-expired.csr -startdate 20200101000000Z -enddate 20200201000000Z \
-			-extensions v3_server_ec -out server-expired.pem 2>/dev/null
+			-extensions v3_server_ec -out server-expired.pem 2>/dev/null &&
+		ec_key server-atbuild &&
+		openssl req -config openssl.cnf -new -key server-atbuild.key -subj "/CN=localhost" \
+			-out server-atbuild.csr 2>/dev/null &&
+		openssl ca -config openssl.cnf -batch -notext -cert ca-ec.pem -keyfile ca-ec.key \
+			-in server-atbuild.csr \
+			-startdate "$(date -u -d "@$((build_time - 86400))" +%Y%m%d%H%M%SZ)" \
+			-enddate "$(date -u -d "+2 days" +%Y%m%d%H%M%SZ)" \
+			-extensions v3_server_ec -out server-atbuild.pem 2>/dev/null
 } || {
 	echo "Bail out! openssl could not make the test certificates"
 	exit 1
@@ -144,6 +156,7 @@ start ec --cert server-ec.pem --key server-ec.key
 start rsa --cert server-rsa-chain.pem --key server-rsa.key
 start other --cert server-other.pem --key server-other.key
 start expired --cert server-expired.pem --key server-expired.key
+start atbuild --cert server-atbuild.pem --key server-atbuild.key
 start plain --plain
 start stall --plain --stall
 start tls13 --cert server-ec.pem --key server-ec.key --tls13
@@ -262,7 +275,7 @@ check "a certificate without IP:127.0.0.1 at 127.0.0.1: EKEYREJECTED naming the 
 	[ "$(field error)" = EKEYREJECTED ] --and grep -q "does not name IP address 127.0.0.1" "$tmp/out"
 run --ca ca-ec.pem "https://localhost:$port_expired" GET /ok
 check "an expired certificate: EKEYREJECTED, 'expired'" \
-	[ "$(field error)" = EKEYREJECTED ] --and grep -q "certificate expired" "$tmp/out"
+	[ "$(field error)" = EKEYREJECTED ] --and grep -q "certificate has expired or is not yet valid" "$tmp/out"
 run --ca ca-ec.pem "https://localhost:$port_tls13" GET /ok
 check "a TLS 1.3-only server: ECONNABORTED naming its alert protocol_version" \
 	[ "$(field error)" = ECONNABORTED ] --and grep -q "the server sent alert protocol_version (70)" "$tmp/out"
@@ -270,6 +283,37 @@ run --ca ca-ec.pem "https://localhost:$port_cbc" GET /ok
 check "a CBC-only server: ECONNABORTED naming its alert handshake_failure" \
 	[ "$(field error)" = ECONNABORTED ] --and grep -q "the server sent alert handshake_failure (40)" "$tmp/out"
 check "refused peers never saw a request" [ ! -s "$tmp/other.log" ] --and [ ! -s "$tmp/expired.log" ]
+
+# ---- the clock, which the host sets ----------------------------------------------------------
+# run_at SECONDS CLIENT-ARGS...: the client with time() at SECONDS since 1970.
+run_at() {
+	at=$1
+	shift
+	MRBOOT_TEST_CLOCK=$at LD_PRELOAD=$clock_shim run "$@"
+}
+build_date=$(date -u -d "@$build_time" +%Y-%m-%d)
+if [ -z "$clock_shim" ]; then
+	for i in 1 2 3 4 5; do skip "the clock cases need the dynamic build (an LD_PRELOAD time())"; done
+else
+	# Unset (1970): a certificate valid at the build's time passes; before, every one failed.
+	run_at 0 --ca ca-ec.pem "https://localhost:$port_atbuild" GET /ok
+	check "clock unset (1970): a certificate valid at the build's time is accepted" \
+		[ "$(field status)" = 200 ]
+	# One issued after the build cannot be told from one not valid yet: refused, saying why.
+	run_at 0 --ca ca-ec.pem "https://localhost:$port_ec" GET /ok
+	check "clock unset: a certificate issued after the build: EKEYREJECTED" \
+		[ "$(field error)" = EKEYREJECTED ]
+	check "clock unset: the message names the clock the host set and the build's date" \
+		grep -q "not yet valid at $build_date (the clock, which the host sets, says 1970-01-01; mrboot never checks against a time before its build, $build_date)" "$tmp/out"
+	# A host that sets the clock back into an expired certificate's life: still expired.
+	run_at "$(date -u -d 2020-01-15 +%s)" --ca ca-ec.pem "https://localhost:$port_expired" GET /ok
+	check "clock set back to 2020-01-15: a certificate that expired 2020-02-01 is refused" \
+		[ "$(field error)" = EKEYREJECTED ] --and grep -q "says 2020-01-15" "$tmp/out"
+	# A clock ahead of the build is the time checked: no cap, the certificate has expired.
+	run_at "$(date -u -d "+30 days" +%s)" --ca ca-ec.pem "https://localhost:$port_ec" GET /ok
+	check "clock 30 days ahead: a 2-day certificate is refused as expired at that date" \
+		[ "$(field error)" = EKEYREJECTED ] --and grep -q "valid at $(date -u -d "+30 days" +%Y-%m-%d) (the clock" "$tmp/out"
+fi
 
 # ---- plain HTTP ------------------------------------------------------------------------------
 run "http://localhost:$port_plain" GET /ok

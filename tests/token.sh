@@ -162,7 +162,7 @@ release_paths="/kbs/v0/auth
 
 # ---- enroll ----------------------------------------------------------------------------------
 enroll "$tmp/disk.img" --resource default/mrboot/root --unlock-key-file "$tmp/passphrase" \
-	--timeout 5
+	--timeout 5 --random-key
 check "enroll: exit 0" [ "$status" -eq 0 ]
 check "enroll: says which key slot it added, from the configured brokers" \
 	has err "key slot 1 opens with the key from the configured brokers"
@@ -183,7 +183,7 @@ want = {"type": "mrboot", "keyslots": ["1"], "mrboot-resource": "default/mrboot/
         "mrboot-timeout": 5}
 assert t == want, (t, want)
 EOF
-check "enroll: the new slot has PBKDF2 at 1000 iterations (a random 64-byte key)" \
+check "enroll --random-key: the new slot has PBKDF2 at 1000 iterations" \
 	$py -c 'import json,sys; k=json.load(open(sys.argv[1]))["keyslots"]["1"]["kdf"]
 assert k["type"] == "pbkdf2" and k["iterations"] == 1000, k' "$tmp/meta.json"
 check "enroll: the configured broker saw auth, attest and resource once each" \
@@ -232,6 +232,13 @@ assert b"existing passphrase" not in out.replace(b"Enter any existing passphrase
 EOF
 check "enroll: and the key slot it added opens with the broker's key" \
 	cryptsetup open --test-passphrase --key-slot 1 --key-file "$tmp/disk.key" "$tmp/typed.img"
+# Issue 13, part 8: the same 64-byte key without --random-key. Its length says nothing of its
+# entropy: the slot keeps cryptsetup's default, memory-hard KDF.
+check "enroll without --random-key: a 64-byte key's slot has argon2id, not PBKDF2" \
+	$py -c 'import json,subprocess,sys
+k = json.loads(subprocess.run(["cryptsetup", "luksDump", "--dump-json-metadata", sys.argv[1]],
+                              capture_output=True, check=True).stdout)["keyslots"]["1"]["kdf"]
+assert k["type"] == "argon2id", k' "$tmp/typed.img"
 
 # --kbs: a choice among the configured brokers, written into the token.
 cp "$tmp/pristine.img" "$tmp/sel.img"

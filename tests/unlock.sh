@@ -10,12 +10,20 @@
 #    the broker's reason shown, exit status 5;
 #  - the broker's fault modes: each ends in bounded time with the named error, or recovers
 #    by retry, failover or a second handshake where the protocol says it should.
-# Usage: unlock.sh MRBOOT FIXTURES_DIR
+#  - issue 13, part 6: the hand-off under attack by a local process (an unprivileged one as
+#    nobody, racing it) and by the broker (an empty key); the keyring under systemd's
+#    KeyringMode=private and its key gone after; the process not dumpable;
+#  - issue 13, part 7: a broker certificate refused under a clock the host set, and not asked
+#    again (with an LD_PRELOAD time(), in the dynamically linked build).
+# Usage: unlock.sh MRBOOT FIXTURES_DIR [CLOCK_SHIM BUILD_TIME]
 set -u
 . "$(dirname "$0")/lib-tap.sh"
 mrboot=$1
 fixtures=$2
+clock_shim=${3:+$(cd "$(dirname "$3")" && pwd)/$(basename "$3")}
+build_time=${4:-0}
 tests_dir=$(cd "$(dirname "$0")" && pwd)
+attack=$tests_dir/handoff-attack.py
 kbs_lib_dir=$tests_dir/kbs
 . "$kbs_lib_dir/lib-kbs.sh"
 . "$tests_dir/lib-configfs-tsm.sh"
@@ -161,12 +169,207 @@ else
 	skip "cannot mount a tmpfs here (the file hand-off refuses anything else)"
 fi
 rm -f "$root/dev/mapper/root"
-mkdir -p "$tmp/notmpfs/run/cryptsetup-keys.d"
+mkdir -p -m 0700 "$tmp/notmpfs/run/cryptsetup-keys.d"
 conf "$tmp/notmpfs" sample
 "$mrboot" --root "$tmp/notmpfs" unlock --volume root --handoff file --timeout 5 >"$tmp/out" 2>"$tmp/err"
 check "file: refused where the directory is not tmpfs (exit 6)" [ $? -eq 6 ]
 check "file: saying why" has err "is not on tmpfs or ramfs"
 check "file: and leaving nothing there" [ -z "$(ls -A "$tmp/notmpfs/run/cryptsetup-keys.d")" ]
+
+# ---- issue 13, part 6: the hand-off under attack ---------------------------------------------
+nobody=$(id -u nobody)
+# unlock_bg ROOT ARGS...: unlock in the background ($pid), output in $tmp/out and $tmp/err.
+unlock_bg() {
+	r=$1
+	shift
+	rm -f "$r/dev/mapper/root"
+	"$mrboot" --root "$r" unlock --volume root "$@" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+}
+gone_within() { # PID: it exited within 5 s
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	! kill -0 "$1" 2>/dev/null
+}
+
+# A key directory a local user may write (0777): refused before any key is there.
+root=$tmp/attack
+conf "$root" sample
+mkdir -p "$root/run" && mkdir -m 0777 "$root/run/cryptsetup-keys.d"
+unlock_bg "$root" --timeout 10
+check "a world-writable key directory: refused at once, nothing offered (exit 6)" \
+	sh -c 'wait_gone() { i=0; while kill -0 $1 2>/dev/null && [ $i -lt 50 ]; do
+		[ -e "$2" ] && return 1; sleep 0.1; i=$((i + 1)); done; [ ! -e "$2" ]; }
+		wait_gone "$1" "$2"' _ "$pid" "$root/run/cryptsetup-keys.d/root.key"
+wait_exit "$pid"
+check "world-writable: exit 6" [ $? -eq 6 ]
+check "world-writable: saying who could do what" has err "mode 0777: others could plant or take the key"
+rmdir "$root/run/cryptsetup-keys.d"
+
+# The key directory a symbolic link to a directory of nobody's: never followed.
+mkdir -p "$tmp/nobodys" && chown "$nobody" "$tmp/nobodys" && chmod 0700 "$tmp/nobodys"
+chmod 0711 "$tmp" # nobody may pass through, not list
+ln -s "$tmp/nobodys" "$root/run/cryptsetup-keys.d"
+unlock_bg "$root" --timeout 10
+check "a symbolic link as the key directory: refused at once" gone_within "$pid"
+wait_exit "$pid"
+check "symlink: exit 6, naming the directory" \
+	sh -c '[ "$1" -eq 6 ] && grep -q "opening .*cryptsetup-keys.d" "$2"' _ $? "$tmp/err"
+check "symlink: nothing in nobody's directory" [ -z "$(ls -A "$tmp/nobodys")" ]
+rm "$root/run/cryptsetup-keys.d"
+
+# A local user who may write the directory (here: owns it, on tmpfs) races the file hand-off:
+# as the key appears it is renamed aside and a file of the user's planted under its name. On
+# main, mrboot wrote the key there, then "wiped" the planted file by name and reported the key
+# gone while the real one stayed aside. Now the directory is refused before a key is written.
+mkdir -m 0700 "$root/run/cryptsetup-keys.d"
+if mount -t tmpfs -o "mode=0700,uid=$nobody,size=1m" tmpfs "$root/run/cryptsetup-keys.d" 2>/dev/null; then
+	setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups \
+		$py "$attack" swap "$root/run/cryptsetup-keys.d" root.key aside >"$tmp/swap.out" 2>&1 &
+	swap_pid=$!
+	unlock_bg "$root" --handoff file --timeout 10
+	sleep 1
+	: >"$root/dev/mapper/root"
+	wait_exit "$pid"
+	status=$?
+	kill "$swap_pid" 2>/dev/null
+	wait "$swap_pid" 2>/dev/null
+	check "a key directory owned by another user: refused (exit 6)" [ "$status" -eq 6 ]
+	check "owned by nobody: saying so" has err "user $nobody, mode 0700: others could plant or take the key"
+	check "the racing user got nothing: no key aside, none under its name" \
+		sh -c '! grep -rqF -- "$1" "$2"' _ "$key" "$root/run/cryptsetup-keys.d"
+	umount "$root/run/cryptsetup-keys.d"
+else
+	skip "cannot mount a tmpfs here"
+	skip "cannot mount a tmpfs here"
+	skip "cannot mount a tmpfs here"
+fi
+
+# In the directory as it must be (root's, 0700, tmpfs) only root can touch the file. Whoever
+# does, the key is wiped through the descriptor that wrote it, and a name that is no longer
+# mrboot's file is left alone: root (standing in) moves the key aside and plants a file.
+if mount -t tmpfs -o mode=0700,size=1m tmpfs "$root/run/cryptsetup-keys.d" 2>/dev/null; then
+	kdir=$root/run/cryptsetup-keys.d
+	$py "$attack" watch "$kdir" root.key "$tmp/stop-watch" "$tmp/watch.log" &
+	watch_pid=$!
+	i=0
+	while ! grep -q ready "$tmp/watch.log" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	unlock_bg "$root" --handoff file --timeout 30
+	check "file: offered in the checked directory" wait_for "$kdir/root.key" "$pid"
+	sleep 0.3
+	: >"$tmp/stop-watch"
+	wait "$watch_pid"
+	# On main: CREATE (open O_CREAT, empty), then MODIFY (the write): a reader between the
+	# two (initramfs-tools' keyscript) read an empty key.
+	check "file: its name appears with the whole key behind it (CREATE, no MODIFY after)" \
+		[ "$(cat "$tmp/watch.log")" = "$(printf 'ready\nCREATE root.key')" ]
+	check "file: and it holds the key" [ "$(cat "$kdir/root.key")" = "$key" ]
+	mv "$kdir/root.key" "$kdir/aside"
+	echo planted >"$kdir/root.key"
+	: >"$root/dev/mapper/root"
+	wait_exit "$pid"
+	check "moved aside: unlock still exits 0 once the volume is open" [ $? -eq 0 ]
+	check "moved aside: the key is wiped where it went (zeros through its descriptor)" \
+		sh -c '[ -z "$(tr -d "\000" <"$1")" ]' _ "$kdir/aside"
+	check "moved aside: the planted file is not taken for the key, nor removed" \
+		[ "$(cat "$kdir/root.key")" = planted ]
+	check "moved aside: said" has err "root.key was replaced: key wiped, name left"
+	umount "$kdir"
+else
+	for i in 1 2 3 4 5 6 7; do skip "cannot mount a tmpfs here"; done
+fi
+
+# The process that holds the key: not dumpable, core size 0. Run as nobody here (in a root of
+# nobody's), where the kernel shows it plainly: a non-dumpable process's /proc/PID belongs to
+# root, and another process of the same user may not read its memory or environment (root
+# would need CAP_SYS_PTRACE, which this sandbox's kernel does not hold it to).
+nroot=$tmp/asnobody
+conf "$nroot" sample
+chown -R "$nobody" "$nroot"
+rm -f "$nroot/dev/mapper/root"
+# setpriv itself, not as_nobody (a function in the background is a subshell): $! is mrboot.
+setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups \
+	"$mrboot" --root "$nroot" unlock --volume root --timeout 30 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+check "dumpable: the key is on offer (unlock as nobody)" \
+	wait_for "$nroot/run/cryptsetup-keys.d/root.key" "$pid"
+check "dumpable: it is nobody's process" \
+	sh -c 'grep -q "^Uid:[[:space:]]*$2[[:space:]]" /proc/$1/status' _ "$pid" "$nobody"
+check "dumpable: /proc/PID of nobody's unlock belongs to root (not dumpable)" \
+	[ "$(stat -c %u "/proc/$pid/environ" 2>/dev/null)" = 0 ]
+check "dumpable: another process of nobody's cannot read its environment" \
+	sh -c '! setpriv --reuid="$1" --regid="$2" --clear-groups cat "/proc/$3/environ" >/dev/null 2>&1' \
+	_ "$nobody" "$(id -g nobody)" "$pid"
+check "dumpable: core file size 0" \
+	sh -c 'grep -q "^Max core file size *0 *0 " /proc/$1/limits' _ "$pid"
+: >"$nroot/dev/mapper/root"
+wait_exit "$pid"
+check "dumpable: nobody's unlock exits 0 once the volume is open" [ $? -eq 0 ]
+
+# The broker releases an empty secret: refused, naming the resource; nothing offered.
+: >"$tmp/empty.key"
+kbs_stop
+kbs_start "$tmp" empty --tee sample --resource "default/mrboot/root=$tmp/empty.key" || exit 1
+conf "$tmp/empty" sample
+: >"$tmp/empty/dev/mapper/root"
+"$mrboot" --root "$tmp/empty" unlock --volume root --handoff none >"$tmp/out" 2>"$tmp/err"
+check "an empty key from the broker: no key (exit 5)" [ $? -eq 5 ]
+check "empty: naming the resource" \
+	has err "default/mrboot/root from https://localhost:$kbs_port: the released secret is empty"
+kbs_stop
+kbs_start "$tmp" sample2 --tee sample --resource "default/mrboot/root=$tmp/disk.key" || exit 1
+
+# The keyring, as the initrd unit runs mrboot: a session keyring of its own that does not link
+# the user keyring (KeyringMode=private, systemd's default). On main, setting the timeout of a
+# key it did not possess failed: "Permission denied", exit 6.
+conf "$root" sample
+unlock_bg_kr() {
+	rm -f "$root/dev/mapper/root"
+	$py "$attack" private-session "$mrboot" --root "$root" unlock --volume root --keyring \
+		--timeout 30 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+}
+unlock_bg_kr
+check "keyring under KeyringMode=private: the keys are on offer" \
+	wait_for "$root/run/cryptsetup-keys.d/root.key" "$pid"
+check "keyring: systemd-cryptsetup's lookup (request_key in a session that links @u) reads the key" \
+	sh -c '[ "$($1 "$2" keyring-read "$3")" = "$4" ]' _ "$py" "$attack" "$tmp/serial" "$key"
+: >"$root/dev/mapper/root"
+wait_exit "$pid"
+check "keyring: unlock exits 0 once the volume is open" [ $? -eq 0 ]
+check "keyring: the key is invalidated then, not left for its timeout" \
+	$py "$attack" keyring-gone "$(cat "$tmp/serial" 2>/dev/null || echo 0)"
+check "keyring: said" has err "added and invalidated"
+# Stopped before the volume opens (SIGTERM, as at switch-root): invalidated all the same.
+unlock_bg_kr
+wait_for "$root/run/cryptsetup-keys.d/root.key" "$pid"
+$py "$attack" keyring-read "$tmp/serial" >/dev/null
+kill -TERM "$pid"
+wait_exit "$pid"
+check "keyring: stopped by SIGTERM: exit 6, the key invalidated" \
+	sh -c '[ "$1" -eq 6 ] && $2 "$3" keyring-gone "$4"' _ $? "$py" "$attack" "$(cat "$tmp/serial")"
+
+# ---- issue 13, part 7: the clock the host sets -----------------------------------------------
+# The broker's certificate was made now, after the build: under an unset clock (1970) it is
+# not valid at the build's time either. Refused, saying which clock, and (a refusal) not asked
+# again: the clock does not change by waiting for it.
+if [ -z "$clock_shim" ]; then
+	skip "the clock case needs the dynamic build (an LD_PRELOAD time())"
+	skip "the clock case needs the dynamic build"
+else
+	conf "$root" sample
+	: >"$root/dev/mapper/root"
+	start=$(date +%s%N)
+	MRBOOT_TEST_CLOCK=0 LD_PRELOAD=$clock_shim "$mrboot" --root "$root" unlock --volume root \
+		--handoff none >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	check "clock unset: no key (exit 5), in one attempt (${elapsed} ms), not asked again" \
+		sh -c '[ "$1" -eq 5 ] && [ "$2" -lt 3000 ] && grep -q "(not asked again)" "$3"' \
+		_ "$status" "$elapsed" "$tmp/err"
+	check "clock unset: the message names the clock the host set and the build's date" \
+		has err "(the clock, which the host sets, says 1970-01-01; mrboot never checks against a time before its build, $(date -u -d "@$build_time" +%Y-%m-%d))"
+fi
 kbs_stop
 
 # ---- several volumes: one attested session for all, and a key one broker lacks -------------

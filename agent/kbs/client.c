@@ -10,6 +10,7 @@
 #include "json.h"
 #include "macro.h"
 #include "net/http.h"
+#include "secret.h"
 
 int kbs_client_init(struct kbs_client *c, const char *url, const struct trust_anchors *anchors,
 		    bool allow_plain, kbs_warn_fn warn, void *userdata, struct error *e)
@@ -61,8 +62,7 @@ static void kbs_wipe_freep(char **s)
 void kbs_client_reset(struct kbs_client *c)
 {
 	explicit_bzero(c->cookie, sizeof(c->cookie));
-	kbs_wipe_free(c->token);
-	c->token = NULL;
+	secret_free(&c->auth);
 }
 
 void kbs_client_free(struct kbs_client *c)
@@ -184,9 +184,20 @@ int kbs_client_attest(struct kbs_client *c, const char *request, size_t len, uin
 	explicit_bzero(cookie, sizeof(cookie));
 	if (r < 0)
 		return r;
-	kbs_wipe_free(c->token);
-	r = kbs_token_parse(resp.body, resp.body_len, &c->token, e);
+	char *token = NULL;
+
+	secret_free(&c->auth);
+	r = kbs_token_parse(resp.body, resp.body_len, &token, e);
 	http_response_free(&resp);
+	/* The header the resource request sends, made once, in secret memory. */
+	if (r == 0)
+		r = secret_alloc(&c->auth, sizeof(KBS_BEARER) + strlen(token), e);
+	if (r == 0) {
+		c->auth.len = c->auth.cap;
+		memcpy(c->auth.data, KBS_BEARER, sizeof(KBS_BEARER) - 1);
+		memcpy(c->auth.data + sizeof(KBS_BEARER) - 1, token, strlen(token) + 1);
+	}
+	kbs_wipe_free(token);
 	if (r < 0) {
 		e->code = -EPROTO;
 		return error_prefix(e, "attest %s", c->url_text);
@@ -198,7 +209,7 @@ int kbs_client_resource(struct kbs_client *c, const char *path, uint64_t deadlin
 			size_t *len, struct error *e)
 {
 	_cleanup_(kbs_wipe_freep) char *auth = NULL;
-	const char *headers[] = { NULL, NULL };
+	const char *headers[] = { (const char *)c->auth.data, NULL };
 	struct http_response resp;
 	int r;
 
@@ -206,18 +217,14 @@ int kbs_client_resource(struct kbs_client *c, const char *path, uint64_t deadlin
 	*len = 0;
 	if (c->cookie[0]) {
 		auth = malloc(KBS_COOKIE_MAX + 16);
-		if (auth)
-			kbs_cookie_header(c, auth, KBS_COOKIE_MAX + 16);
-	} else if (c->token) {
-		if (asprintf(&auth, "Authorization: Bearer %s", c->token) < 0)
-			auth = NULL;
-	} else {
+		if (!auth)
+			return error_set_errno(e, -ENOMEM, "resource %s", c->url_text);
+		kbs_cookie_header(c, auth, KBS_COOKIE_MAX + 16);
+		headers[0] = auth;
+	} else if (!c->auth.len) {
 		return error_set(e, -EINVAL, "resource %s: neither a session nor a token",
 				 c->url_text);
 	}
-	if (!auth)
-		return error_set_errno(e, -ENOMEM, "resource %s", c->url_text);
-	headers[0] = auth;
 	r = kbs_client_request(c, "resource", "GET", path, headers, NULL, 0, deadline, &resp, e);
 	if (r < 0)
 		return r;

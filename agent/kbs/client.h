@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "kbs/protocol.h"
+#include "secret.h"
 #include "net/http.h"
 #include "net/url.h"
 
@@ -40,9 +41,12 @@ struct kbs_client {
 	kbs_warn_fn warn;
 	void *userdata;
 	char cookie[KBS_COOKIE_MAX + 1]; /* "" before auth */
-	char *token;			 /* NULL before attest */
 	struct http_session http;	 /* one connection for auth, attest and resource */
+	/* KBS_BEARER "<token>" once attested (len 0 before): locked, wiped memory */
+	struct secret auth;
 };
+
+#define KBS_BEARER "Authorization: Bearer "
 
 /*
  * -EINVAL for a bad URL, -EPERM for http:// without allow_plain; on failure there is nothing
@@ -61,7 +65,7 @@ void kbs_client_reset(struct kbs_client *c);
 int kbs_client_auth(struct kbs_client *c, const char *tee, struct kbs_challenge *challenge,
 		    uint64_t deadline, struct error *e);
 
-/* POST /kbs/v0/attest with the session cookie: the token, kept in c->token. */
+/* POST /kbs/v0/attest with the session cookie: the token, kept in c->auth. */
 int kbs_client_attest(struct kbs_client *c, const char *request, size_t len, uint64_t deadline,
 		      struct error *e);
 

@@ -150,6 +150,9 @@ static enum kbs_outcome kbs_fetch(struct kbs_attempt *a, size_t i, struct error 
 	secret->len = 0;
 	r = jwe_decrypt(body, len, &a->key, secret, e);
 	free(body);
+	/* An empty secret would reach cryptsetup as the empty passphrase: never a key. */
+	if (r == 0 && secret->len == 0)
+		r = error_set(e, -EBADMSG, "the released secret is empty");
 	if (r < 0) {
 		error_prefix(e, "resource %s from %s", path, a->client->url_text);
 		return KBS_REFUSED;
@@ -211,9 +214,11 @@ static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clie
 		a->client = &clients[i];
 		outcome = kbs_attempt_url(a, e);
 		if (outcome == KBS_OK) {
-			if (token) {
-				*token = clients[i].token;
-				clients[i].token = NULL;
+			/* The caller's own copy of the token, to print. */
+			if (token && !(*token = strdup((char *)clients[i].auth.data +
+						       sizeof(KBS_BEARER) - 1))) {
+				error_set(e, -ENOMEM, "token: out of memory");
+				return KBS_LOCAL;
 			}
 			return KBS_OK;
 		}

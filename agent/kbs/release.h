@@ -14,8 +14,11 @@
  * What is worth another try and what is not:
  *  - the network, a 5xx, a malformed answer: the URL is tried again in the next round;
  *  - the broker said no (401 on auth or attest, 404 for the resource, a JWE that does not
- *    decrypt or is of the wrong shape), or its certificate is refused: that URL is not asked
- *    again; the others are;
+ *    decrypt or is of the wrong shape, an empty secret), or its certificate is refused: that
+ *    URL is not asked again; the others are. That includes a certificate not valid at the
+ *    time checked (agent/net/tls.c: the later of the clock and the build's time): the clock
+ *    is the host's, and waiting for it to change is waiting on the adversary (issue 13,
+ *    part 7); the message says what the clock said;
  *  - the evidence or the key pair cannot be made here: nothing is tried again.
  */
 

@@ -9,9 +9,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "error.h"
+#include "mrboot-config.h"
 #include "macro.h"
+#include "secret.h"
 #include "socket.h"
 #include "tls-error.h"
 #include "trust-anchors.h"
@@ -47,8 +50,11 @@ struct tls_client {
 	uint8_t offered_id[32]; /* the session ID tls_client_restart() offered */
 	size_t offered_len;
 	bool resumed; /* the server echoed it: the handshake resumed that session */
+	uint32_t clock,
+		checked_at; /* days since 1970: the clock, and when certificates were checked */
 	char host[256];
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	struct secret mem; /* the mapping this struct lives in: locked, left out of dumps */
 };
 
 static struct tls_x509 *x509_of(const br_x509_class **ctx)
@@ -184,10 +190,52 @@ static void profile_init(struct tls_client *t, const struct trust_anchors *ancho
 	br_ssl_engine_set_buffer(eng, t->iobuf, sizeof(t->iobuf), 1);
 }
 
+/*
+ * Days since 0000-01-01 (proleptic Gregorian), as BearSSL counts (bearssl_x509.h,
+ * br_x509_minimal_set_time), of 1970-01-01.
+ */
+#define TLS_EPOCH_DAYS 719528
+
+/*
+ * The time certificates are checked at: the clock, but never before the build. The host sets
+ * the clock (DESIGN.md section 11): one set back would let a certificate that expired before
+ * this binary was built pass, and an unset one (1970) would refuse every certificate.
+ */
+static void tls_set_time(struct tls_client *t)
+{
+	time_t now = time(NULL);
+	uint64_t at = now > MRBOOT_BUILD_TIME ? (uint64_t)now : MRBOOT_BUILD_TIME;
+
+	t->clock = now > 0 ? (uint32_t)(now / 86400) : 0;
+	t->checked_at = (uint32_t)(at / 86400);
+	br_x509_minimal_set_time(&t->x509.minimal, t->checked_at + TLS_EPOCH_DAYS,
+				 (uint32_t)(at % 86400));
+}
+
+/*
+ * "YYYY-MM-DD" of a day counted from 1970-01-01, for messages; every fourth year is a leap
+ * year, which holds from 1901 to 2099.
+ */
+static void tls_format_date(uint32_t days, char out[16])
+{
+	static const unsigned char month_days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	unsigned year = 1970, month = 0;
+
+	while (days >= 365u + (year % 4 == 0))
+		days -= 365u + (year++ % 4 == 0);
+	for (unsigned n; days >= (n = month_days[month] + (month == 1 && year % 4 == 0u)); month++)
+		days -= n;
+	snprintf(out, 16, "%04u-%02u-%02u", year, month + 1, (unsigned)days + 1);
+}
+
 /* A new handshake on t->fd, resuming the engine's session or not. */
 static int tls_reset(struct tls_client *t, bool resume, struct error *e)
 {
 	char why[128];
+
+	tls_set_time(t);
 
 	/*
 	 * A DNS name goes out as SNI and BearSSL matches it; an address is never sent as SNI
@@ -203,6 +251,7 @@ int tls_client_new(struct tls_client **out, int fd, const struct trust_anchors *
 		   const char *host, struct error *e)
 {
 	struct tls_client *t;
+	struct secret mem;
 	uint8_t seed[32];
 	int r;
 
@@ -210,9 +259,15 @@ int tls_client_new(struct tls_client **out, int fd, const struct trust_anchors *
 		return error_set(e, -EINVAL, "no trust anchors for TLS");
 	if (strlen(host) >= sizeof(t->host))
 		return error_set(e, -EINVAL, "host name too long for TLS");
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return error_set(e, -ENOMEM, "TLS context: out of memory");
+	/*
+	 * Session keys, and in iobuf the plaintext of every record (the bearer token, the
+	 * resource): in secret memory, as a key is (issue 13, part 6).
+	 */
+	r = secret_alloc(&mem, sizeof(*t), e);
+	if (r < 0)
+		return r;
+	t = (struct tls_client *)(void *)mem.data;
+	t->mem = mem;
 	t->fd = fd;
 	memcpy(t->host, host, strlen(host) + 1); /* fits: checked above */
 	if (inet_pton(AF_INET, host, t->x509.addr) == 1)
@@ -271,6 +326,17 @@ static int tls_fail(struct tls_client *t, struct error *e)
 			e, -EKEYREJECTED,
 			"%s: the certificate does not name IP address %s (no iPAddress entry of its subjectAltName matches)",
 			tls_stage(t), addr);
+	}
+	if (err == BR_ERR_X509_EXPIRED) {
+		char at[16], clock[16];
+
+		tls_format_date(t->checked_at, at);
+		tls_format_date(t->clock, clock);
+		return error_set(e, -EKEYREJECTED,
+				 "%s: a certificate has expired or is not yet valid at %s (the "
+				 "clock, which the host sets, says %s; mrboot never checks against "
+				 "a time before its build, %s)",
+				 tls_stage(t), at, clock, MRBOOT_BUILD_DATE);
 	}
 	if (err == BR_ERR_X509_BAD_SERVER_NAME)
 		return error_set(e, -EKEYREJECTED,
@@ -453,9 +519,11 @@ void tls_client_close(struct tls_client *t)
 
 void tls_client_free(struct tls_client *t)
 {
+	struct secret mem;
+
 	if (!t)
 		return;
 	/* Session keys and the records of the exchange (bearer tokens among them). */
-	explicit_bzero(t, sizeof(*t));
-	free(t);
+	mem = t->mem;
+	secret_free(&mem);
 }
