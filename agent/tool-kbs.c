@@ -12,6 +12,7 @@
 #include "secret.h"
 #include "net/deadline.h"
 #include "path.h"
+#include "tool-volume.h"
 
 static void tool_kbs_report(void *userdata, int priority, const char *message)
 {
@@ -183,7 +184,8 @@ static int tool_unlock_release(struct tool *tool, const struct settings *s,
 }
 
 static int tool_unlock_offer(struct tool *tool, const struct settings *s,
-			     const struct tool_unlock_request *req, struct secret *keys, size_t n)
+			     const struct tool_unlock_request *req, struct secret *keys, size_t all,
+			     const bool *opened)
 {
 	int mode = req->handoff >= 0 ? req->handoff : s->unlock_handoff;
 	bool keyring = req->keyring >= 0 ? req->keyring : s->unlock_keyring;
@@ -192,10 +194,19 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 	struct handoff_volume vols[HANDOFF_VOLUMES_MAX];
 	struct error e = { 0 };
 	int32_t serial;
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		key_list[i] = &keys[i];
-		vols[i] = (struct handoff_volume){ .name = req->volumes[i], .key = &keys[i] };
+	/* A volume mrboot opened itself (tool-volume.h) needs no key from anyone. */
+	for (size_t i = 0; i < all; i++) {
+		if (opened[i])
+			continue;
+		key_list[n] = &keys[i];
+		vols[n++] = (struct handoff_volume){ .name = req->volumes[i], .key = &keys[i] };
+	}
+	if (n == 0) {
+		log_info(&tool->log, "every volume is open and bound: no key to hand off");
+		tool_unlock_ready(tool);
+		return EXIT_OK;
 	}
 	if (keyring) {
 		if (keyring_add_cryptsetup(key_list, n, (unsigned)timeout, &serial, &e) < 0) {
@@ -234,6 +245,7 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_unlock_request *req)
 {
 	struct secret keys[HANDOFF_VOLUMES_MAX] = { 0 };
+	bool opened[HANDOFF_VOLUMES_MAX] = { false };
 	struct error e = { 0 };
 	size_t n = 0;
 	int r;
@@ -252,7 +264,9 @@ int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_u
 		}
 	r = tool_unlock_release(tool, s, req, keys, n);
 	if (r == EXIT_OK)
-		r = tool_unlock_offer(tool, s, req, keys, n);
+		r = tool_volume_bind(tool, s, req->volumes, keys, n, opened);
+	if (r == EXIT_OK)
+		r = tool_unlock_offer(tool, s, req, keys, n, opened);
 	for (size_t i = 0; i < n; i++)
 		secret_free(&keys[i]);
 	return r;
