@@ -93,8 +93,8 @@ static int volume_identity_run(struct tool *tool, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (read_passphrase(key_file, &pass, &e) < 0 ||
-	    volume_key_read(argv[optind], &pass, deadline_after_ms(VOLUME_IDENTITY_TIMEOUT_MS),
-			    &vk, &e) < 0 ||
+	    volume_key_read(argv[optind], &pass, deadline_after_ms(VOLUME_IDENTITY_TIMEOUT_MS), &vk,
+			    &e) < 0 ||
 	    volume_identity_compute(vk.key.data, vk.key.len, name, vk.uuid, id, &e) < 0 ||
 	    (resource && volume_resource_write(&pass, id, &json, &e) < 0)) {
 		volume_key_free(&vk);
@@ -102,8 +102,8 @@ static int volume_identity_run(struct tool *tool, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	hex_encode(hex, id, sizeof(id));
-	log_info(&tool->log, "volume %s on %s (LUKS UUID %s): volume key id %s", name,
-		 argv[optind], vk.uuid, hex);
+	log_info(&tool->log, "volume %s on %s (LUKS UUID %s): volume key id %s", name, argv[optind],
+		 vk.uuid, hex);
 	volume_key_free(&vk);
 	if (resource ? file_write_all(STDOUT_FILENO, json.data, json.len) < 0 ||
 			       file_write_all(STDOUT_FILENO, "\n", 1) < 0
@@ -117,19 +117,20 @@ static int volume_identity_run(struct tool *tool, int argc, char **argv)
 const struct command command_volume_identity = {
 	.name = "volume-identity",
 	.summary = "Print a LUKS volume's identity (systemd's fixate-volume-key= value)",
-	.usage = "DEVICE --name NAME [--key-file F] [--resource]\n"
-		 "\n"
-		 "Reads the volume key of DEVICE with the passphrase in F (stdin by default;\n"
-		 "never on the command line) through `cryptsetup luksDump --dump-volume-key`\n"
-		 "and prints HMAC-SHA256(volume key, \"cryptsetup:NAME:UUID\") in hex: the\n"
-		 "identity `mrboot run` checks before it lets the boot go on, equal to systemd's\n"
-		 "fixate-volume-key= value for the volume NAME. With --resource it prints the\n"
-		 "broker's resource instead: {\"passphrase\":\"<base64>\",\"volume-key-id\":\"<hex>\"}\n"
-		 "(it holds the passphrase: write it only where the broker's resources live).\n"
-		 "\n"
-		 "  -n, --name NAME      The volume's name at boot (its /dev/mapper name)\n"
-		 "  -k, --key-file F     The passphrase, the whole file (- for stdin)\n"
-		 "  -r, --resource       Print the broker's resource, not the identity\n"
-		 "  -h, --help           Show this help\n",
+	.usage =
+		"DEVICE --name NAME [--key-file F] [--resource]\n"
+		"\n"
+		"Reads the volume key of DEVICE with the passphrase in F (stdin by default;\n"
+		"never on the command line) through `cryptsetup luksDump --dump-volume-key`\n"
+		"and prints HMAC-SHA256(volume key, \"cryptsetup:NAME:UUID\") in hex: the\n"
+		"identity `mrboot run` checks before it lets the boot go on, equal to systemd's\n"
+		"fixate-volume-key= value for the volume NAME. With --resource it prints the\n"
+		"broker's resource instead: {\"passphrase\":\"<base64>\",\"volume-key-id\":\"<hex>\"}\n"
+		"(it holds the passphrase: write it only where the broker's resources live).\n"
+		"\n"
+		"  -n, --name NAME      The volume's name at boot (its /dev/mapper name)\n"
+		"  -k, --key-file F     The passphrase, the whole file (- for stdin)\n"
+		"  -r, --resource       Print the broker's resource, not the identity\n"
+		"  -h, --help           Show this help\n",
 	.run = volume_identity_run,
 };

@@ -153,8 +153,9 @@ static int volume_bind_one(struct tool *tool, const struct settings *s, const ch
 		return EXIT_VOLUME;
 	}
 	*opened = true;
-	log_notice(&tool->log, "volume %s on %s (LUKS UUID %s) is the enrolled volume (volume key "
-			       "id %s): opened with its checked key",
+	log_notice(&tool->log,
+		   "volume %s on %s (LUKS UUID %s) is the enrolled volume (volume key "
+		   "id %s): opened with its checked key",
 		   name, device, vk.uuid, got);
 	r = volume_measure(tool, s, name, device, &vk, got);
 	volume_key_free(&vk);
@@ -200,11 +201,12 @@ int tool_volume_bind(struct tool *tool, const struct settings *s, char *const *v
 				volumes[i]);
 			r = EXIT_VOLUME;
 		} else {
-			log_warning(&tool->log,
-				    "volume %s: the broker's resource holds no volume identity: the "
-				    "key is handed off unbound ([unlock] volume-identity = "
-				    "optional)",
-				    volumes[i]);
+			log_warning(
+				&tool->log,
+				"volume %s: the broker's resource holds no volume identity: the "
+				"key is handed off unbound ([unlock] volume-identity = "
+				"optional)",
+				volumes[i]);
 			/* The bare passphrase is the released bytes themselves. */
 		}
 		volume_resource_free(&res);

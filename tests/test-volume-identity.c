@@ -78,25 +78,25 @@ static void test_compute(void)
 	tap_ok(!volume_identity_equal(id, want), "equal: one bit off in the last byte differs");
 	tap_is_int(volume_identity_from_hex("8f71", 4, want, &e), -EINVAL,
 		   "from hex: 4 digits are refused");
-	tap_is_int(volume_identity_from_hex("zz716ba35ef89b0b6f77facdf63983af3344ea00c408e0fa650a8d0c8f77f812",
-					    64, want, &e),
+	tap_is_int(volume_identity_from_hex(
+			   "zz716ba35ef89b0b6f77facdf63983af3344ea00c408e0fa650a8d0c8f77f812", 64,
+			   want, &e),
 		   -EINVAL, "from hex: a non-hex digit is refused");
 	n = strlen(e.msg);
 	tap_ok(n > 0 && strstr(e.msg, "64 hex digits") != NULL, "from hex: saying what it takes");
 }
 
 /* cryptsetup 2.6.1's `luksDump --dump-volume-key` of a 512-bit key, byte for byte. */
-static const char dump_text[] =
-	"LUKS header information for a.img\n"
-	"Cipher name:   \taes\n"
-	"Cipher mode:   \txts-plain64\n"
-	"Payload offset:\t32768\n"
-	"UUID:          \t844d854b-f139-480a-b2f5-7b6bc17916d7\n"
-	"MK bits:       \t512\n"
-	"MK dump:\t1b c0 81 11 e2 87 16 7e 65 70 cc 56 c9 b9 37 cc \n"
-	"\t\t17 72 d9 9a be 77 dd 78 ef 86 d4 12 09 a8 c4 a8 \n"
-	"\t\te5 fc a2 fc 96 18 6d b9 ff b3 55 aa 87 b9 2c 13 \n"
-	"\t\t4d 24 73 2f fc 38 81 db b5 7f e2 88 4f d7 80 27 \n";
+static const char dump_text[] = "LUKS header information for a.img\n"
+				"Cipher name:   \taes\n"
+				"Cipher mode:   \txts-plain64\n"
+				"Payload offset:\t32768\n"
+				"UUID:          \t844d854b-f139-480a-b2f5-7b6bc17916d7\n"
+				"MK bits:       \t512\n"
+				"MK dump:\t1b c0 81 11 e2 87 16 7e 65 70 cc 56 c9 b9 37 cc \n"
+				"\t\t17 72 d9 9a be 77 dd 78 ef 86 d4 12 09 a8 c4 a8 \n"
+				"\t\te5 fc a2 fc 96 18 6d b9 ff b3 55 aa 87 b9 2c 13 \n"
+				"\t\t4d 24 73 2f fc 38 81 db b5 7f e2 88 4f d7 80 27 \n";
 
 static void test_dump(void)
 {
@@ -149,7 +149,8 @@ static void test_resource(void)
 	uint8_t raw[VOLUME_IDENTITY_SIZE];
 
 	tap_is_int(resource("0123abcd", &r, &e), 0, "resource: bare bytes are the passphrase");
-	tap_ok(!r.has_identity && r.passphrase.len == 8 && memcmp(r.passphrase.data, "0123abcd", 8) == 0,
+	tap_ok(!r.has_identity && r.passphrase.len == 8 &&
+		       memcmp(r.passphrase.data, "0123abcd", 8) == 0,
 	       "resource: the same bytes, no identity");
 	volume_resource_free(&r);
 	tap_is_int(resource("{not json", &r, &e), 0,
@@ -214,8 +215,8 @@ static void test_source(const char *scratch)
 	tap_is_str(path, "/dev/disk/by-uuid/1111-22", "source: its UUID under /dev/disk/by-uuid");
 	volume_source_find(root, "luks-abcd", "rd.luks.uuid=luks-abcd", path, sizeof(path), &e);
 	tap_is_str(path, "/dev/disk/by-uuid/abcd", "source: rd.luks.uuid=luks-UUID for luks-UUID");
-	tap_is_int(volume_source_find(root, "data", "rd.luks.name=1111-22=root", path,
-				      sizeof(path), &e),
+	tap_is_int(volume_source_find(root, "data", "rd.luks.name=1111-22=root", path, sizeof(path),
+				      &e),
 		   -ENOENT, "source: a volume nothing names is -ENOENT");
 	tap_ok(strstr(e.msg, "data") != NULL, "source: naming the volume (%s)", e.msg);
 

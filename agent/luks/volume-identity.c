@@ -29,11 +29,11 @@ int volume_identity_prefix(const char *name, const char *uuid, char *out, size_t
 	size_t n = 0;
 
 	/* systemd's xescape(name, ":") (src/basic/escape.c): \xNN for these bytes. */
-#define PUT(c)                                                                               \
-	do {                                                                                 \
-		if (n + 1 >= size)                                                           \
+#define PUT(c)                                                                              \
+	do {                                                                                \
+		if (n + 1 >= size)                                                          \
 			return error_set(e, -ENAMETOOLONG, "volume name or UUID too long"); \
-		out[n++] = (c);                                                              \
+		out[n++] = (c);                                                             \
 	} while (0)
 	for (const char *p = "cryptsetup:"; *p; p++)
 		PUT(*p);
@@ -84,8 +84,7 @@ int volume_identity_from_hex(const char *hex, size_t len, uint8_t id[VOLUME_IDEN
 	size_t n = 0;
 
 	if (len != 2 * VOLUME_IDENTITY_SIZE ||
-	    hex_decode(id, VOLUME_IDENTITY_SIZE, hex, len, &n, e) < 0 ||
-	    n != VOLUME_IDENTITY_SIZE)
+	    hex_decode(id, VOLUME_IDENTITY_SIZE, hex, len, &n, e) < 0 || n != VOLUME_IDENTITY_SIZE)
 		return error_set(e, -EINVAL,
 				 "a volume identity is %d hex digits (HMAC-SHA256), not '%.80s'",
 				 2 * VOLUME_IDENTITY_SIZE, hex);
@@ -203,8 +202,10 @@ fail:
 int volume_key_read(const char *device, const struct secret *passphrase, uint64_t deadline,
 		    struct volume_key *out, struct error *e)
 {
-	const char *const argv[] = { "cryptsetup",   "luksDump", "--dump-volume-key", "--batch-mode",
-				     "--key-file=-", device,	 NULL };
+	const char *const argv[] = {
+		"cryptsetup", "luksDump", "--dump-volume-key", "--batch-mode", "--key-file=-",
+		device,	      NULL
+	};
 	_cleanup_secret_ struct secret dump = { 0 };
 	int r;
 
@@ -233,14 +234,10 @@ int volume_activate(const char *device, const char *name, const struct secret *v
 		    uint64_t deadline, struct error *e)
 {
 	/* --type luks: a header that turned into another format since it was read is refused. */
-	const char *const argv[] = { "cryptsetup",
-				     "open",
-				     "--type=luks",
-				     "--batch-mode",
-				     "--volume-key-file=/dev/fd/3",
-				     device,
-				     name,
-				     NULL };
+	const char *const argv[] = {
+		"cryptsetup", "open", "--type=luks", "--batch-mode", "--volume-key-file=/dev/fd/3",
+		device,	      name,   NULL
+	};
 	const struct cryptsetup_input input = { .fd = 3, .data = vk->data, .len = vk->len };
 	const struct cryptsetup_command c = {
 		.argv = argv,

@@ -116,7 +116,8 @@ int volume_resource_write(const struct secret *passphrase, const uint8_t id[VOLU
 	*out = (struct secret){ 0 };
 	r = secret_alloc(&b64, n + 1, e);
 	if (r == 0)
-		r = secret_alloc(out, sizeof(head) + n + sizeof(mid) + sizeof(hex) + sizeof(tail), e);
+		r = secret_alloc(out, sizeof(head) + n + sizeof(mid) + sizeof(hex) + sizeof(tail),
+				 e);
 	if (r < 0)
 		return r;
 	base64_encode((char *)b64.data, passphrase->data, passphrase->len, BASE64_STD);

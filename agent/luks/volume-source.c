@@ -17,8 +17,7 @@
 #define CRYPTTAB_MAX (64 * 1024)
 
 /* A crypttab or rd.luks source as a device path. */
-static int source_to_path(const char *source, size_t len, char *path, size_t size,
-			  struct error *e)
+static int source_to_path(const char *source, size_t len, char *path, size_t size, struct error *e)
 {
 	static const struct {
 		const char *tag, *dir;
@@ -37,7 +36,8 @@ static int source_to_path(const char *source, size_t len, char *path, size_t siz
 				return error_set(e, -EINVAL, "source '%.*s' has a '/'", (int)len,
 						 source);
 			n = snprintf(path, size, "%s%.*s", tags[i].dir, (int)(len - t), source + t);
-			return n > 0 && (size_t)n < size ? 0 : error_set(e, -ENAMETOOLONG, "source");
+			return n > 0 && (size_t)n < size ? 0
+							 : error_set(e, -ENAMETOOLONG, "source");
 		}
 	}
 	if (len == 0 || source[0] != '/')
