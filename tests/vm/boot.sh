@@ -843,16 +843,16 @@ for c in good tampered down itools baseline; do
 		"passphrase prompt $(vm_mark "$c" prompt), root $(vm_mark "$c" root)"
 done
 # mrboot's own time in the good boot, by the guest kernel's clock: its first line to the key
-# on offer, and to the volume open.
+# released, and to the volume open (bound: mrboot opens it itself, no key is offered).
 kmsg_time() { # NAME REGEX: the kernel timestamp of the first console line matching REGEX
 	tr -d '\r' <"$vm_work/$1.console" 2>/dev/null | grep -E -m 1 -- "$2" |
 		sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
 }
 if [ -f "$vm_work/good.console" ]; then
 	t_start=$(kmsg_time good 'mrboot\[[0-9]+\]: step measure')
-	t_offer=$(kmsg_time good 'mrboot\[[0-9]+\]: offering')
-	t_open=$(kmsg_time good 'mrboot\[[0-9]+\]: volume .* is open')
-	note "  mrboot in the good boot: $t_start s measure begins, $t_offer s key on offer," \
+	t_offer=$(kmsg_time good 'mrboot\[[0-9]+\]: key for .* released')
+	t_open=$(kmsg_time good 'mrboot\[[0-9]+\]: volume .* (is open|is the enrolled volume)')
+	note "  mrboot in the good boot: $t_start s measure begins, $t_offer s key released," \
 		"$t_open s volume open (guest clock)"
 fi
 if [ -n "$(vm_mark good root)" ] && [ -n "$(vm_mark baseline root)" ]; then
