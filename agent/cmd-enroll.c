@@ -20,10 +20,12 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "encoding.h"
 #include "json.h"
 #include "luks/cryptsetup.h"
 #include "luks/token-release.h"
 #include "luks/token.h"
+#include "luks/volume-identity.h"
 #include "net/deadline.h"
 #include "secret.h"
 #include "tool.h"
@@ -44,6 +46,7 @@ struct enroll_args {
 	unsigned n_urls;
 	const char *unlock_key_file;
 	bool random_key;
+	const char *name; /* --name: print the volume's identity for the broker */
 };
 
 static int enroll_options(struct enroll_args *a, int argc, char **argv)
@@ -54,6 +57,7 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 		{ "unlock-key-file", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "random-key", no_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -61,7 +65,7 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "u:R:k:T:rh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:R:k:T:rn:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			if (a->n_urls == KBS_URLS_MAX) {
@@ -87,6 +91,9 @@ static int enroll_options(struct enroll_args *a, int argc, char **argv)
 			break;
 		case 'r':
 			a->random_key = true;
+			break;
+		case 'n':
+			a->name = optarg;
 			break;
 		case 'h':
 			tool_usage(&command_enroll, EXIT_OK);
@@ -275,6 +282,33 @@ static int enroll_write(struct tool *tool, const struct enroll_args *a,
 	return EXIT_OK;
 }
 
+/*
+ * The identity the broker is to release with the key (tool-volume.h): the volume key read back
+ * with the key just enrolled, on stdout for the broker's resource {"passphrase","volume-key-id"}.
+ */
+static int enroll_identity(struct tool *tool, const struct enroll_args *a, const struct secret *key)
+{
+	uint8_t id[VOLUME_IDENTITY_SIZE];
+	char hex[VOLUME_IDENTITY_HEX_SIZE];
+	struct volume_key vk = { 0 };
+	struct error e = { 0 };
+	int r;
+
+	r = volume_key_read(a->device, key, deadline_after_ms(ENROLL_CRYPTSETUP_TIMEOUT_MS), &vk,
+			    &e);
+	if (r == 0)
+		r = volume_identity_compute(vk.key.data, vk.key.len, a->name, vk.uuid, id, &e);
+	volume_key_free(&vk);
+	if (r < 0) {
+		log_error(&tool->log, &e, "volume identity");
+		return EXIT_FAILED;
+	}
+	hex_encode(hex, id, sizeof(id));
+	log_info(&tool->log, "%s as %s: volume key id %s (the broker's \"volume-key-id\")",
+		 a->device, a->name, hex);
+	return printf("%s\n", hex) < 0 || fflush(stdout) == EOF ? EXIT_FAILED : EXIT_OK;
+}
+
 static int enroll_run(struct tool *tool, int argc, char **argv)
 {
 	struct enroll_args a = { 0 };
@@ -317,6 +351,8 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 	log_info(&tool->log, "key released (%zu bytes); adding key slot %u to %s", key.len,
 		 a.token.keyslot, a.device);
 	r = enroll_write(tool, &a, &token, &key);
+	if (r == EXIT_OK && a.name)
+		r = enroll_identity(tool, &a, &key);
 out:
 	json_writer_free(&token);
 	settings_free(&s);
@@ -344,6 +380,8 @@ const struct command command_enroll = {
 		"  -T, --timeout S            Seconds the plugin may take at boot (default 30)\n"
 		"  -r, --random-key           The key is random (made by a machine): PBKDF2 at\n"
 		"                             1000 iterations, not argon2id, for its key slot\n"
+		"  -n, --name NAME            Print the volume's identity as NAME (systemd's\n"
+		"                             fixate-volume-key=), for the broker's resource\n"
 		"\n"
 		"Exit status: 0 enrolled, 5 no key was released (nothing was changed); 1, 2 and 3\n"
 		"as for every command.\n",

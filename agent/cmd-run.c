@@ -87,7 +87,8 @@ const struct command command_run = {
 		 "registers (as `replay`), then for the volumes in [unlock] volume attests to the\n"
 		 "key broker and offers their keys to systemd-cryptsetup (as `unlock`); under\n"
 		 "systemd it reports READY=1 once the keys are on offer. The exit status is the\n"
-		 "failed step's: 1 measure, 4 verify, 5 attest, 6 hand-off, 3 configuration.\n"
+		 "failed step's: 1 measure, 4 verify, 5 attest, 7 volume identity, 6 hand-off,\n"
+		 "3 configuration.\n"
 		 "\n"
 		 "  -H, --handoff H  socket, file or none ([unlock] handoff)\n"
 		 "  -h, --help       Show this help\n",

@@ -28,6 +28,8 @@ static const char *const tee_names[] = { "auto", "tdx", "snp", "cca", "tpm", "sa
 static const char *const kbs_key_names[] = { "ec-p256", "ec-p521", NULL };
 /* In enum settings_handoff order. */
 static const char *const handoff_names[] = { "socket", "file", "none", NULL };
+/* In enum settings_volume_identity order. */
+static const char *const volume_identity_names[] = { "required", "optional", NULL };
 
 #define PCR(k, field)                                                           \
 	{                                                                       \
@@ -147,6 +149,13 @@ static const struct config_entry settings_entries[] = {
 	  .min = 1,
 	  .max = 86400,
 	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	/* From the command line only where [general] cmdline-overrides lists it: "optional" there
+	   is the host turning the binding off. */
+	{ .section = "unlock",
+	  .key = "volume-identity",
+	  .type = CONFIG_ENUM,
+	  .offset = offsetof(struct settings, unlock_volume_identity),
+	  .names = volume_identity_names },
 };
 
 static const struct config_schema settings_schema = {

@@ -65,10 +65,11 @@ struct settings {
 
 	/* [unlock]: which volumes `mrboot run` unlocks, and how their keys reach cryptsetup */
 	char **unlock_volumes;
-	int unlock_handoff;	 /* enum settings_handoff */
-	bool unlock_keyring;	 /* also add it to the user keyring as "cryptsetup" */
-	char *unlock_key_dir;	 /* /run/cryptsetup-keys.d */
-	uint64_t unlock_timeout; /* seconds the key is offered for */
+	int unlock_handoff;	    /* enum settings_handoff */
+	bool unlock_keyring;	    /* also add it to the user keyring as "cryptsetup" */
+	char *unlock_key_dir;	    /* /run/cryptsetup-keys.d */
+	uint64_t unlock_timeout;    /* seconds the key is offered for */
+	int unlock_volume_identity; /* enum settings_volume_identity */
 };
 
 /* [kbs] tee: in the order of enum tee_type, after "auto". */
@@ -84,6 +85,13 @@ enum settings_tee {
 enum settings_kbs_key {
 	SETTINGS_KBS_KEY_EC_P256,
 	SETTINGS_KBS_KEY_EC_P521,
+};
+
+/* [unlock] volume-identity: a resource without an expected volume identity (luks/volume-resource.h)
+ */
+enum settings_volume_identity {
+	SETTINGS_VOLUME_IDENTITY_REQUIRED, /* refused: the boot stays locked (the default) */
+	SETTINGS_VOLUME_IDENTITY_OPTIONAL, /* its passphrase handed off unbound, with a warning */
 };
 
 enum settings_handoff {

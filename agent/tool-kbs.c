@@ -12,6 +12,7 @@
 #include "secret.h"
 #include "net/deadline.h"
 #include "path.h"
+#include "tool-volume.h"
 
 static void tool_kbs_report(void *userdata, int priority, const char *message)
 {
@@ -183,7 +184,8 @@ static int tool_unlock_release(struct tool *tool, const struct settings *s,
 }
 
 static int tool_unlock_offer(struct tool *tool, const struct settings *s,
-			     const struct tool_unlock_request *req, struct secret *keys, size_t n)
+			     const struct tool_unlock_request *req, struct secret *keys, size_t all,
+			     const bool *opened)
 {
 	int mode = req->handoff >= 0 ? req->handoff : s->unlock_handoff;
 	bool keyring = req->keyring >= 0 ? req->keyring : s->unlock_keyring;
@@ -192,9 +194,18 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 	struct error e = { 0 };
 	int32_t serial = -1;
 	int r = EXIT_OK;
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++)
-		vols[i] = (struct handoff_volume){ .name = req->volumes[i], .key = &keys[i] };
+	/* A volume mrboot opened itself (tool-volume.h) needs no key from anyone. */
+	for (size_t i = 0; i < all; i++)
+		if (!opened[i])
+			vols[n++] =
+				(struct handoff_volume){ .name = req->volumes[i], .key = &keys[i] };
+	if (n == 0) {
+		log_info(&tool->log, "every volume is open and bound: no key to hand off");
+		tool_unlock_ready(tool);
+		return EXIT_OK;
+	}
 	if (mode == SETTINGS_HANDOFF_NONE && !keyring) {
 		tool_unlock_ready(tool);
 		return EXIT_OK;
@@ -239,6 +250,7 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_unlock_request *req)
 {
 	struct secret keys[HANDOFF_VOLUMES_MAX] = { 0 };
+	bool opened[HANDOFF_VOLUMES_MAX] = { false };
 	struct error e = { 0 };
 	size_t n = 0;
 	int r;
@@ -257,7 +269,9 @@ int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_u
 		}
 	r = tool_unlock_release(tool, s, req, keys, n);
 	if (r == EXIT_OK)
-		r = tool_unlock_offer(tool, s, req, keys, n);
+		r = tool_volume_bind(tool, s, req->volumes, keys, n, opened);
+	if (r == EXIT_OK)
+		r = tool_unlock_offer(tool, s, req, keys, n, opened);
 	for (size_t i = 0; i < n; i++)
 		secret_free(&keys[i]);
 	return r;

@@ -16,6 +16,7 @@ enum {
 	EXIT_REPLAY = 4,  /* replay: a register differs from what the logs say */
 	EXIT_ATTEST = 5,  /* attest, unlock: no token or no key (every broker refused or failed) */
 	EXIT_HANDOFF = 6, /* unlock: the key was released but not taken before the timeout */
+	EXIT_VOLUME = 7,  /* unlock: the volume is not the one the broker's identity names */
 };
 
 /* What main() hands every command: the global options and the log sink. */
@@ -44,6 +45,7 @@ extern const struct command command_attest;
 extern const struct command command_unlock;
 extern const struct command command_enroll;
 extern const struct command command_run;
+extern const struct command command_volume_identity;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);

@@ -92,7 +92,7 @@ kbs_start "$tmp" bench --tee sample --resource "default/mrboot/root=$tmp/disk.ke
 root=$tmp/root
 mkdir -p "$root/etc/mrboot" "$root/dev/mapper"
 cp "$tmp/ca.pem" "$root/etc/mrboot/kbs-ca.pem"
-printf '[kbs]\nurl = %s\ntee = sample\n' "$kbs_url" >"$root/etc/mrboot.conf"
+printf '[kbs]\nurl = %s\ntee = sample\n[unlock]\nvolume-identity = optional\n' "$kbs_url" >"$root/etc/mrboot.conf"
 run_series mrboot "$tmp/mrboot" "$mrboot" --root "$root" --log-level warning \
 	unlock --volume root --handoff none
 kbs_stop || true
@@ -101,7 +101,7 @@ kbs_start "$tmp" plain --plain --tee sample --resource "default/mrboot/root=$tmp
 	echo "$0: $kbs_why" >&2
 	exit 1
 }
-printf '[kbs]\nurl = %s\ntee = sample\ninsecure = yes\n' "$kbs_url" >"$root/etc/mrboot.conf"
+printf '[kbs]\nurl = %s\ntee = sample\ninsecure = yes\n[unlock]\nvolume-identity = optional\n' "$kbs_url" >"$root/etc/mrboot.conf"
 run_series mrboot-plain "$tmp/plain" "$mrboot" --root "$root" --log-level err \
 	unlock --volume root --handoff none
 kbs_stop || true

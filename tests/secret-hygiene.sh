@@ -43,7 +43,9 @@ kbs_start "$tmp" kbs --tee sample --resource "default/mrboot/root=$tmp/disk.key"
 root=$tmp/root
 mkdir -p "$root/etc/mrboot" "$root/dev/mapper"
 cp "$tmp/ca.pem" "$root/etc/mrboot/kbs-ca.pem"
-printf '[kbs]\nurl = %s\ntee = sample\n' "$kbs_url" >"$root/etc/mrboot.conf"
+# A bare passphrase as the resource: the hand-off path, which holds the key longest.
+printf '[kbs]\nurl = %s\ntee = sample\n[unlock]\nvolume-identity = optional\n' "$kbs_url" \
+	>"$root/etc/mrboot.conf"
 
 MRBOOT_DUMP_MEMORY=$tmp/core.bin "$mrboot" --root "$root" unlock --volume root --timeout 30 \
 	>"$tmp/out" 2>"$tmp/err" &

@@ -162,7 +162,7 @@ release_paths="/kbs/v0/auth
 
 # ---- enroll ----------------------------------------------------------------------------------
 enroll "$tmp/disk.img" --resource default/mrboot/root --unlock-key-file "$tmp/passphrase" \
-	--timeout 5 --random-key
+	--timeout 5 --random-key --name root
 check "enroll: exit 0" [ "$status" -eq 0 ]
 check "enroll: says which key slot it added, from the configured brokers" \
 	has err "key slot 1 opens with the key from the configured brokers"
@@ -195,6 +195,18 @@ check "enroll: the token went in through token import" \
 check "enroll: neither the key nor the passphrase in any cryptsetup argv or environment" \
 	sh -c "! grep -qF -e '$key' -e 'existing passphrase' '$tmp/cryptsetup-calls.log'"
 check "enroll: the key is in none of its output" no_key_in "$tmp/out" "$tmp/err"
+check "enroll --name: prints the volume's identity, as cryptsetup's key and Python's hmac make it" \
+	$py - "$tmp/disk.img" "$tmp/disk.key" "$tmp/out" <<'EOF'
+import hashlib, hmac, subprocess, sys
+img, keyfile, out = sys.argv[1:]
+dump = subprocess.run(["cryptsetup", "luksDump", "--dump-volume-key", "--batch-mode",
+                       "--key-file", keyfile, img], check=True, capture_output=True, text=True).stdout
+vk = bytes.fromhex("".join(dump.split("MK dump:")[1].split()))
+uuid = subprocess.run(["cryptsetup", "luksUUID", img], check=True, capture_output=True,
+                      text=True).stdout.strip()
+want = hmac.new(vk, f"cryptsetup:root:{uuid}".encode(), hashlib.sha256).hexdigest()
+assert open(out).read() == want + "\n", (open(out).read(), want)
+EOF
 
 # The existing passphrase typed on a terminal: cryptsetup asks for it itself, on a pty here.
 cp "$tmp/pristine.img" "$tmp/typed.img"

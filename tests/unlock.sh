@@ -69,6 +69,10 @@ conf() {
 	mkdir -p "$root/etc/mrboot" "$root/dev/mapper"
 	cp "$tmp/ca.pem" "$root/etc/mrboot/kbs-ca.pem"
 	{
+		# The broker's resources here are bare passphrases: the unbound hand-off that
+		# volume-identity = optional keeps (tests/volume.sh binds volumes).
+		echo "[unlock]"
+		echo "volume-identity = optional"
 		echo "[kbs]"
 		echo "url = $kbs_url"
 		echo "tee = $tee"

@@ -195,7 +195,8 @@ vg_unlock() {
 	root=$tmp/unlock-$name
 	mkdir -p "$root/etc/mrboot" "$root/dev/mapper"
 	cp "$tmp/ca.pem" "$root/etc/mrboot/kbs-ca.pem"
-	printf '[kbs]\nurl = %s\ntee = sample\ntimeout = 120\n' "$kbs_url" >"$root/etc/mrboot.conf"
+	printf '[kbs]\nurl = %s\ntee = sample\ntimeout = 120\n[unlock]\nvolume-identity = optional\n' \
+		"$kbs_url" >"$root/etc/mrboot.conf"
 	# shellcheck disable=SC2086 # as in vg()
 	timeout -k 10 300 valgrind $vg_options "$mrboot" --root "$root" --log-target stderr \
 		unlock --volume root --timeout 120 >"$tmp/out" 2>"$tmp/err" &

@@ -15,6 +15,7 @@
 #include "file.h"
 #include "macro.h"
 #include "net/deadline.h"
+#include "secret.h"
 
 /* Where the child's pipe ends wait while the final descriptors are arranged (see child_run). */
 #define CHILD_FD_PARK 16
@@ -192,6 +193,12 @@ static int run_read(struct run *run, int *fd, bool is_out, struct error *e)
 		memcpy(run->err_buf + run->err_len, chunk, keep);
 		run->err_len += keep;
 		return 0;
+	}
+	if (run->c->output_secret) {
+		int r = secret_append(run->c->output_secret, chunk, (size_t)n, e);
+
+		explicit_bzero(chunk, sizeof(chunk));
+		return r < 0 ? error_prefix(e, "%s: output", run->c->argv[0]) : 0;
 	}
 	if (!run->c->output)
 		return 0;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct error;
+struct secret;
 
 #define CRYPTSETUP_INPUTS_MAX 2
 #define CRYPTSETUP_OUTPUT_MAX (4u << 20) /* luksDump's JSON: the LUKS2 metadata area at most */
@@ -35,6 +36,11 @@ struct cryptsetup_command {
 	size_t n_inputs; /* at most CRYPTSETUP_INPUTS_MAX */
 	char **output;	 /* NULL, or where stdout goes: heap, NUL-terminated, the caller frees */
 	size_t *output_len;
+	/*
+	 * Or, for output that holds key material (luksDump --dump-volume-key): stdout appended to
+	 * this secret (allocated by the caller, its cap the most kept), never to the heap.
+	 */
+	struct secret *output_secret;
 	uint64_t deadline; /* deadline_after_ms(): the child is killed after it */
 };
 

@@ -129,6 +129,13 @@ install() {
             [[ -f $file ]] && inst_simple "$file" "/etc/mrboot/${file##*/}"
         done
     fi
+    # cryptsetup(8): mrboot opens a volume whose broker resource names its identity itself,
+    # with the volume key it checked (mrboot(1), VOLUME IDENTITY). dracut's crypt module
+    # installs only systemd-cryptsetup in a systemd initrd (modules.d/90crypt, dracut 059).
+    if [[ -n "$(mrboot_conf_get unlock volume)" ]]; then
+        inst_multiple cryptsetup ||
+            dwarn "mrboot: no cryptsetup here: volumes with an identity cannot be opened"
+    fi
     # The files the configuration measures are measured as the initrd has them.
     while read -r file; do
         [[ -n $file ]] || continue

@@ -5,8 +5,11 @@
 # (tests/kbs/broker.py, TPM evidence, a reference-value policy) runs on the host and is reached
 # from the guest through QEMU user networking at 10.0.2.2.
 #
-#  good       mrboot measures, attests and receives the key; systemd-cryptsetup opens the root
-#             on it; systemd switches to the root, whose /sbin/init (root-init.sh) reports:
+#  good       mrboot measures, attests and receives the key with the volume's identity (the
+#             resource {"passphrase","volume-key-id"}, the identity computed here by Python's
+#             hmac over cryptsetup's dump of the volume key); mrboot checks the volume, opens
+#             it itself and measures "mrboot volume"; systemd-cryptsetup finds it active;
+#             systemd switches to the root, whose /sbin/init (root-init.sh) reports:
 #             the root is /dev/mapper/root, `mrboot replay` of the event logs in /run against
 #             the vTPM succeeds, the live PCRs equal this script's own replay of systemd's
 #             tpm2-measure.log, no key is left in /run.
@@ -24,6 +27,12 @@
 #             cryptopts=...,keyscript=/usr/lib/mrboot/cryptroot-keyscript: unlocked as in good.
 #  dracut-ng  sid's dracut-ng 112 builds the image with the same module (with bookworm's
 #             dracut-install): inspected, not booted.
+#  swapped    the root disk swapped for another LUKS2 volume that the released passphrase also
+#             opens (formatted and enrolled the same way, its header given the enrolled UUID)
+#             but that is not the enrolled volume: the broker releases the key, mrboot reads
+#             the volume key, finds its identity is not the one the broker's resource names,
+#             opens nothing and says so on the console with both identities; the unit fails,
+#             systemd-cryptsetup asks for a passphrase, switch_root is never reached.
 #  baseline   the same VM with an initramfs built without the mrboot module, the passphrase
 #             typed at the prompt: the boot time without mrboot, for comparison (not a
 #             pass/fail criterion beyond reaching the root).
@@ -40,7 +49,8 @@
 # Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
 #   MRBOOT_VM_ARCH (x86_64, the default; aarch64),
 #   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered override down
-#   initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down baseline"),
+#   swapped initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down swapped
+#   baseline"),
 #   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
 #   /var/cache/mrboot).
 set -u
@@ -61,12 +71,12 @@ suite=${MRBOOT_VM_SUITE:-trixie}
 vm_arch=${MRBOOT_VM_ARCH:-x86_64}
 case $vm_arch in
 x86_64)
-	all_cases="good tampered override down initramfs-tools dracut-ng baseline"
+	all_cases="good tampered override down swapped initramfs-tools dracut-ng baseline"
 	console=ttyS0,115200
 	elf_machine=x86-64
 	;;
 aarch64)
-	all_cases="good tampered down baseline"
+	all_cases="good tampered down swapped baseline"
 	console=ttyAMA0
 	elf_machine="ARM aarch64"
 	;;
@@ -335,19 +345,47 @@ od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$vm_work/disk.key"
 printf '%s' "$passphrase" >"$vm_work/passphrase"
 disk=$vm_work/root.img
 luks_opts="--type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --batch-mode"
-rm -f "$disk"
-truncate -s 64M "$disk"
-# shellcheck disable=SC2086 # luks_opts are words
-mke2fs -q -t ext4 -L mrboot-root -d "$root" -F "$disk" 48M >"$vm_work/disk.log" 2>&1 &&
-	timeout 300 cryptsetup reencrypt --encrypt $luks_opts --reduce-device-size 16M \
-		--key-file "$vm_work/passphrase" "$disk" >>"$vm_work/disk.log" 2>&1 &&
-	timeout 60 cryptsetup luksAddKey $luks_opts --key-file "$vm_work/passphrase" "$disk" \
-		"$vm_work/disk.key" >>"$vm_work/disk.log" 2>&1
+make_disk() { # IMAGE: the root file system in LUKS2, the passphrase and the broker's key
+	rm -f "$1"
+	truncate -s 64M "$1"
+	# shellcheck disable=SC2086 # luks_opts are words
+	mke2fs -q -t ext4 -L mrboot-root -d "$root" -F "$1" 48M >>"$vm_work/disk.log" 2>&1 &&
+		timeout 300 cryptsetup reencrypt --encrypt $luks_opts --reduce-device-size 16M \
+			--key-file "$vm_work/passphrase" "$1" >>"$vm_work/disk.log" 2>&1 &&
+		timeout 60 cryptsetup luksAddKey $luks_opts --key-file "$vm_work/passphrase" "$1" \
+			"$vm_work/disk.key" >>"$vm_work/disk.log" 2>&1
+}
+make_disk "$disk"
 check "a LUKS2 root disk made on the host without device-mapper (mke2fs -d, cryptsetup reencrypt --encrypt)" \
 	[ $? -eq 0 ]
 check "the broker's key opens it (cryptsetup --test-passphrase)" \
 	cryptsetup open --test-passphrase --key-file "$vm_work/disk.key" "$disk"
 uuid=$(cryptsetup luksUUID "$disk")
+# The enrolled volume's identity, computed here as systemd computes fixate-volume-key= (HMAC-
+# SHA256 keyed by the volume key over "cryptsetup:root:UUID"; systemd's src/shared/
+# cryptsetup-util.c), from cryptsetup's own dump of the key: the broker releases it with the
+# passphrase, {"passphrase","volume-key-id"}.
+volume_id() { # IMAGE: the identity of IMAGE opened as root
+	$py - "$1" "$vm_work/passphrase" <<'EOF'
+import hashlib, hmac, subprocess, sys
+img, passfile = sys.argv[1:]
+dump = subprocess.run(["cryptsetup", "luksDump", "--dump-volume-key", "--batch-mode",
+                       "--key-file", passfile, img], check=True, capture_output=True, text=True).stdout
+key = bytes.fromhex("".join(dump.split("MK dump:")[1].split()))
+uuid = subprocess.run(["cryptsetup", "luksUUID", img], check=True, capture_output=True,
+                      text=True).stdout.strip()
+print(hmac.new(key, f"cryptsetup:root:{uuid}".encode(), hashlib.sha256).hexdigest())
+EOF
+}
+root_id=$(volume_id "$disk")
+$py -c 'import base64, json, sys
+print(json.dumps({"passphrase": base64.b64encode(open(sys.argv[1], "rb").read()).decode(),
+                  "volume-key-id": sys.argv[2]}, separators=(",", ":")))' \
+	"$vm_work/disk.key" "$root_id" >"$vm_work/resource.json"
+if [ "$vm_arch" = x86_64 ]; then
+	check "mrboot volume-identity agrees with that identity ($root_id)" \
+		[ "$("$mrboot" volume-identity "$disk" --name root --key-file "$vm_work/passphrase" 2>/dev/null)" = "$root_id" ]
+fi
 # An independent look through the encryption: the volume key from the header (cryptsetup),
 # AES-XTS-plain64 by python3-cryptography over the data segment: an ext4 superblock.
 check "its data segment decrypts to the ext4 file system (AES-XTS in python3-cryptography)" \
@@ -402,9 +440,12 @@ EOF
 kernel_cmdline=$cmdline
 [ "$vm_arch" != aarch64 ] || kernel_cmdline="$cmdline initrd=initrd"
 make_policy "$stage/etc/mrboot.conf" "$kernel_cmdline" "$vm_work/policy.json"
-broker() { # NAME [POLICY]: the broker for this boot, on $port, its log in $vm_work/NAME.log
+# broker NAME [POLICY [RESOURCE]]: the broker for this boot, on $port, its log in
+# $vm_work/NAME.log; the resource by default the passphrase with the root's identity.
+broker() {
 	kbs_start "$vm_work" "$1" --port "$port" --tee tpm --tpm-ak-tofu \
-		--policy "${2:-$vm_work/policy.json}" --resource "default/mrboot/root=$vm_work/disk.key"
+		--policy "${2:-$vm_work/policy.json}" \
+		--resource "default/mrboot/root=${3:-$vm_work/resource.json}"
 }
 
 marks="--mark init=Run./init --mark mrboot=mrboot.*step --mark prompt=passphrase.for.disk
@@ -418,7 +459,7 @@ boot() {
 	b_cmdline=$3
 	shift 3
 	# shellcheck disable=SC2086 # marks are options
-	vm_start "$b_name" "$disk" "$b_initrd" "$b_cmdline" $marks \
+	vm_start "$b_name" "${boot_disk:-$disk}" "$b_initrd" "$b_cmdline" $marks \
 		--reply "Press Enter for maintenance=" \
 		--reply "(:/[^ ]*|sh-[0-9.]+)# =systemctl --no-pager --failed; journalctl -b --no-pager -o short-monotonic -p warning | grep -v kernel:" \
 		"$@"
@@ -439,9 +480,11 @@ boot_seconds() { # NAME: QEMU start to the root's init, seconds
 }
 
 # ---- (a) the good boot ----------------------------------------------------------------------
-# unlocked_checks NAME CMDLINE: what a boot that mrboot unlocked must show.
+# unlocked_checks NAME CMDLINE [VOLUME-ID]: what a boot that mrboot unlocked must show; with
+# VOLUME-ID, mrboot opened the volume itself, bound to that identity.
 unlocked_checks() {
 	u=$1
+	u_id=${3:-}
 	check "$u: mrboot ran in the initrd" console_has "$u" 'mrboot.*step'
 	console_show "$u" 'mrboot(\[[0-9]+\])?:' 40
 	check "$u: switch_root reached the unlocked root (after $(boot_seconds "$u") s)" \
@@ -449,6 +492,10 @@ unlocked_checks() {
 	check "$u: the root is /dev/mapper/root, ext4 ($(guest "$u" root))" \
 		[ "$(guest "$u" root)" = "/dev/mapper/root ext4" ]
 	check "$u: no passphrase was asked for" console_lacks "$u" 'passphrase for disk|unlock disk'
+	if [ -n "$u_id" ]; then
+		check "$u: mrboot checked the volume's identity and opened it itself" \
+			console_has "$u" "is the enrolled volume \\(volume key id $u_id\\)"
+	fi
 	check "$u: mrboot replay in the real root: the event log in /run replays to the vTPM" \
 		[ "$(guest "$u" 'replay status')" = 0 ]
 	guest_file "$u" /run/log/systemd/tpm2-measure.log "$vm_work/$u.tpm2-measure.log"
@@ -458,9 +505,9 @@ unlocked_checks() {
 	# the command line measured is the one QEMU gave.
 	check "$u: the PCRs the guest read equal a replay of tpm2-measure.log done here" \
 		$py - "$vm_work/$u.tpm2-measure.log" "$(guest "$u" 'pcr sha256 12')" \
-		"$(guest "$u" 'pcr sha256 15')" "$2" <<'EOF'
+		"$(guest "$u" 'pcr sha256 15')" "$2" "$uuid" "$u_id" <<'EOF'
 import hashlib, json, sys
-log, pcr12, pcr15, cmdline = sys.argv[1:]
+log, pcr12, pcr15, cmdline, uuid, volume_id = sys.argv[1:]
 pcrs = {}
 records = [json.loads(r) for r in open(log, "rb").read().split(b"\x1e") if r.strip()]
 assert records, "empty tpm2-measure.log"
@@ -475,8 +522,14 @@ got = {12: pcr12.lower(), 15: pcr15.lower()}
 for p in (12, 15):
     assert pcrs[p].hex() == got[p], (p, pcrs[p].hex(), got[p])
 words = [r["content"]["string"].split(" ", 2) for r in records]
-assert [w[:2] for w in words] == [["mrboot", "kernel-cmdline"], ["mrboot", "config"],
-                                  ["mrboot", "separator"]], words
+want = [["mrboot", "kernel-cmdline"], ["mrboot", "config"], ["mrboot", "separator"]]
+if volume_id:
+    # After the release: the identity of the volume the boot goes on with, in PCR 15.
+    want.append(["mrboot", "volume"])
+    assert records[-1]["pcr"] == 15, records[-1]
+    assert json.loads(words[-1][2]) == {"name": "root", "uuid": uuid, "volume-key-id": volume_id,
+                                        "device": "/dev/disk/by-uuid/" + uuid}, words[-1]
+assert [w[:2] for w in words] == want, words
 assert json.loads(words[0][2]) == {"cmdline": cmdline}, words[0]
 EOF
 	check "$u: the broker saw auth, attest and the resource, each answered 200" \
@@ -500,7 +553,7 @@ case " $cases " in *" good "*)
 	vm_stop
 	emergency_show good
 	kbs_stop
-	unlocked_checks good "$kernel_cmdline"
+	unlocked_checks good "$kernel_cmdline" "$root_id"
 	;;
 esac
 
@@ -575,6 +628,48 @@ case " $cases " in *" down "*)
 	;;
 esac
 
+# ---- (d) a swapped root disk that the released key also opens ------------------------------
+# Another LUKS2 volume made exactly as the root was (same file system, same passphrase, the
+# broker's key in slot 1), its header given the enrolled UUID (the host can write any header),
+# on the same drive: the measured boot is unchanged, and the broker releases the key with the
+# enrolled volume's identity. mrboot must refuse the volume before switch_root, saying why.
+case " $cases " in *" swapped "*)
+	make_disk "$vm_work/other.img"
+	check "swapped: a second LUKS2 disk that the broker's key also opens" \
+		cryptsetup open --test-passphrase --key-file "$vm_work/disk.key" "$vm_work/other.img"
+	cryptsetup luksUUID --batch-mode --uuid "$uuid" "$vm_work/other.img" >>"$vm_work/disk.log" 2>&1
+	check "swapped: its header carries the enrolled volume's UUID" \
+		[ "$(cryptsetup luksUUID "$vm_work/other.img")" = "$uuid" ]
+	other_id=$(volume_id "$vm_work/other.img")
+	check "swapped: its identity differs from the enrolled one ($other_id)" \
+		[ -n "$other_id" ] && [ "$other_id" != "$root_id" ]
+	broker swapped || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	boot_disk=$vm_work/other.img boot swapped "$vm_work/initrd.img" "$cmdline"
+	vm_wait_console 'passphrase for disk' "$boot_timeout"
+	prompted=$?
+	# Time for anything that should not happen to happen.
+	sleep 10
+	vm_stop
+	kbs_stop
+	console_show swapped 'mrboot\[|mrboot:|Failed to start' 20
+	check "swapped: the broker released the key (the measured boot is unchanged)" \
+		$py -c 'import json,sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+assert ("/kbs/v0/resource/default/mrboot/root", 200) in [(e["path"], e["status"]) for e in log], log' \
+		"$vm_work/swapped.log"
+	check "swapped: the console says the volume is not the enrolled one, with both identities" \
+		console_has swapped "is not the enrolled volume: its identity \\(volume key id\\) is $other_id, the broker expects $root_id"
+	check "swapped: the unit failed visibly" console_has swapped 'Failed to start.*mrboot|mrboot.service.*fail'
+	check "swapped: systemd-cryptsetup fell back to the passphrase prompt: no key was offered" \
+		[ $prompted -eq 0 ]
+	check "swapped: the root was never reached (refused before switch_root)" \
+		console_lacks swapped 'MRBOOT-VM: switch_root'
+	;;
+esac
+
 # ---- initramfs-tools: the hook and boot scripts, built, inspected and booted -----------------
 # Debian's other initramfs generator, as bookworm has it (initramfs-tools, cryptsetup-initramfs),
 # with the hook, the local-top and local-bottom scripts and the keyscript from hooks/. cryptroot
@@ -586,6 +681,9 @@ case " $cases " in *" initramfs-tools "*)
 	cp -a "$stage" "$itstage"
 	mkdir -p "$itstage/usr/lib/mrboot"
 	cp "$src/hooks/cryptroot-keyscript" "$itstage/usr/lib/mrboot/cryptroot-keyscript"
+	# cryptroot names its volume with cryptopts=, which mrboot does not read: this path hands
+	# a bare passphrase off unbound (mrboot(1), VOLUME IDENTITY).
+	printf '\n[unlock]\nvolume-identity = optional\n' >>"$itstage/etc/mrboot.conf"
 	# The same configuration as the dracut image's: local-top asks for a file (cryptroot
 	# reads key files, not sockets) with `run --handoff file`.
 	itconf=$vm_work/initramfs-tools
@@ -646,7 +744,7 @@ case " $cases " in *" initramfs-tools "*)
 	}
 	itcmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/mrboot/cryptroot-keyscript ip=dhcp panic=-1"
 	make_policy "$itstage/etc/mrboot.conf" "$itcmdline" "$vm_work/policy-itools.json"
-	broker "$it" "$vm_work/policy-itools.json" || {
+	broker "$it" "$vm_work/policy-itools.json" "$vm_work/disk.key" || {
 		echo "Bail out! $kbs_why"
 		exit 1
 	}
@@ -745,16 +843,16 @@ for c in good tampered down itools baseline; do
 		"passphrase prompt $(vm_mark "$c" prompt), root $(vm_mark "$c" root)"
 done
 # mrboot's own time in the good boot, by the guest kernel's clock: its first line to the key
-# on offer, and to the volume open.
+# released, and to the volume open (bound: mrboot opens it itself, no key is offered).
 kmsg_time() { # NAME REGEX: the kernel timestamp of the first console line matching REGEX
 	tr -d '\r' <"$vm_work/$1.console" 2>/dev/null | grep -E -m 1 -- "$2" |
 		sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
 }
 if [ -f "$vm_work/good.console" ]; then
 	t_start=$(kmsg_time good 'mrboot\[[0-9]+\]: step measure')
-	t_offer=$(kmsg_time good 'mrboot\[[0-9]+\]: offering')
-	t_open=$(kmsg_time good 'mrboot\[[0-9]+\]: volume .* is open')
-	note "  mrboot in the good boot: $t_start s measure begins, $t_offer s key on offer," \
+	t_offer=$(kmsg_time good 'mrboot\[[0-9]+\]: key for .* released')
+	t_open=$(kmsg_time good 'mrboot\[[0-9]+\]: volume .* (is open|is the enrolled volume)')
+	note "  mrboot in the good boot: $t_start s measure begins, $t_offer s key released," \
 		"$t_open s volume open (guest clock)"
 fi
 if [ -n "$(vm_mark good root)" ] && [ -n "$(vm_mark baseline root)" ]; then
