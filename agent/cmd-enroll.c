@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
 #include "encoding.h"
+#include "error.h"
 #include "json.h"
 #include "luks/cryptsetup.h"
 #include "luks/token-release.h"

@@ -110,7 +110,8 @@ for p in measure.cmdline=no measure.config=no measure.file=/etc/other measure.ro
 	measure.pcr-config=23 measure.pcr-rootfs=23 measure.pcr-separator=23 \
 	tpm.device=/dev/host-tpm tpm.socket=/tmp/host.sock kbs.url=https://evil.example/ \
 	kbs.ca-file=/tmp/evil.pem kbs.insecure=yes kbs.tee=sample kbs.resource=other/key/x \
-	unlock.volume=other unlock.handoff=file unlock.keyring=yes unlock.key-dir=/dev/shm; do
+	unlock.volume=other unlock.handoff=file unlock.keyring=yes unlock.key-dir=/dev/shm \
+	unlock.volume-identity=optional; do
 	echo "root=/dev/vda2 mrboot.$p" >"$root/proc/cmdline"
 	run "$root" config
 	check "mrboot.$p is refused (exit 3), named" \
