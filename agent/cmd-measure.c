@@ -209,16 +209,15 @@ static int measure_run(struct tool *tool, int argc, char **argv)
 const struct command command_measure = {
 	.name = "measure",
 	.summary = "Measure the kernel command line, configuration and root file system",
-	.usage =
-		"\n"
-		"\n"
-		"Measures, as /etc/mrboot.conf [measure] says: the kernel command line, the\n"
-		"configuration file and the files it lists, the root file system (its dm-verity\n"
-		"root hashes, roothash= and usrhash= read as systemd reads them in the initrd,\n"
-		"and the configuration's roothash, which must agree; or a digest of the whole\n"
-		"device), then a separator. Each event is logged ahead of its extend. Refuses to\n"
-		"measure a boot twice, and a hash set twice differently.\n"
-		"\n"
-		"  -h, --help  Show this help\n",
+	.usage = "\n"
+		 "\n"
+		 "Measures, as /etc/mrboot.conf [measure] says: the kernel command line, the\n"
+		 "configuration file and the files it lists, the root file system (its dm-verity\n"
+		 "root hashes, roothash= and usrhash= read as systemd reads them in the initrd,\n"
+		 "and the configuration's roothash, which must agree; or a digest of the whole\n"
+		 "device), then a separator. Each event is logged ahead of its extend. Refuses to\n"
+		 "measure a boot twice, and a hash set twice differently.\n"
+		 "\n"
+		 "  -h, --help  Show this help\n",
 	.run = measure_run,
 };

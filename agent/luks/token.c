@@ -241,7 +241,7 @@ int luks_token_brokers(const struct luks_token *t, char *const *configured,
 	if (!configured || !configured[0])
 		return error_set(e, -ENOENT, "the configuration names no broker ([kbs] url)");
 	if (!t->urls[0]) {
-		for (; configured[n] && n < KBS_URLS_MAX; n++)
+		for (; n < KBS_URLS_MAX && configured[n]; n++)
 			out[n] = configured[n];
 		out[n] = NULL;
 		return 0;

@@ -410,9 +410,10 @@ static bool platform_module(enum platform p, const char *name, size_t len)
 	/* Module names treat '-' as '_' (kernel/params.c, kmod's modname_normalize()). */
 	if (len >= sizeof(word))
 		return false;
-	for (size_t i = 0; i < len; i++)
-		word[i] = name[i] == '-' ? '_' : name[i];
+	memcpy(word, name, len);
 	word[len] = '\0';
+	for (char *dash = strchr(word, '-'); dash; dash = strchr(dash, '-'))
+		*dash = '_';
 	for (size_t i = 0; i < ARRAY_SIZE(common); i++)
 		if (strcmp(word, common[i]) == 0)
 			return true;
