@@ -13,6 +13,13 @@
 #             the root is /dev/mapper/root, `mrboot replay` of the event logs in /run against
 #             the vTPM succeeds, the live PCRs equal this script's own replay of systemd's
 #             tpm2-measure.log, no key is left in /run.
+#  keyring    the good boot with a bare key resource (no volume identity: [unlock]
+#             volume-identity = optional) and [unlock] keyring = yes, handoff = none in its own
+#             configuration, image and policy: mrboot adds the key to the user keyring as
+#             "cryptsetup" and offers no socket or file; systemd-cryptsetup (its units
+#             KeyringMode=shared, mrboot's the default, private) finds it there without a
+#             prompt, mrboot invalidates it once /dev/mapper/root exists, and root-init.sh sees
+#             no "cryptsetup" key in /proc/keys after switch_root.
 #  tampered   the same boot with init=/bin/sh added to the kernel command line: the broker
 #             refuses (PolicyDeny, naming kernel-cmdline), mrboot says so on the console, the
 #             unit fails, systemd-cryptsetup asks for the passphrase, the root stays locked.
@@ -48,8 +55,8 @@
 #   ExecStart=/usr/sbin/mrboot, where meson installs the agent).
 # Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
 #   MRBOOT_VM_ARCH (x86_64, the default; aarch64),
-#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good tampered override down
-#   swapped initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down swapped
+#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good keyring tampered override
+#   down swapped initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down swapped
 #   baseline"),
 #   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
 #   /var/cache/mrboot).
@@ -71,7 +78,7 @@ suite=${MRBOOT_VM_SUITE:-trixie}
 vm_arch=${MRBOOT_VM_ARCH:-x86_64}
 case $vm_arch in
 x86_64)
-	all_cases="good tampered override down swapped initramfs-tools dracut-ng baseline"
+	all_cases="good keyring tampered override down swapped initramfs-tools dracut-ng baseline"
 	console=ttyS0,115200
 	elf_machine=x86-64
 	;;
@@ -256,14 +263,15 @@ else
 	note "arm64 userland: ${sysroot_tar##*/} ($(elapsed "$t0") s to make or find in the cache)"
 fi
 # dracut_build OUT [dracut options...]: this machine's dracut with the private tree, or the
-# arm64 userland's with the kernel's modules bound in, writing into it.
+# arm64 userland's with the kernel's modules bound in, writing into it. The staged root is
+# $stage, or on x86-64 $dracut_stage when a case sets it (its own configuration).
 dracut_build() {
 	db_out=$1
 	shift
 	if [ "$vm_arch" = x86_64 ]; then
 		db_target=$db_out
-		set -- timeout 600 env MRBOOT_DRACUT_ROOT="$stage" dracutbasedir="$vm_work/dracut" \
-			dracut --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
+		set -- timeout 600 env MRBOOT_DRACUT_ROOT="${dracut_stage:-$stage}" \
+			dracutbasedir="$vm_work/dracut" dracut --confdir "$vm_work/dracut.conf.d" --tmpdir "$vm_work/dracut-tmp" \
 			--kmoddir "$kmoddir" "$@"
 	else
 		db_target=/mrboot-out/${db_out##*/}
@@ -557,6 +565,63 @@ case " $cases " in *" good "*)
 	;;
 esac
 
+# ---- (a2) the keyring hand-off --------------------------------------------------------------
+# The good boot with the key in the kernel keyring alone: [unlock] keyring = yes, handoff =
+# none (no socket, no file in /run/cryptsetup-keys.d). A resource with the volume's identity
+# makes mrboot open the volume itself and hand nothing off, so the broker serves the bare key
+# and this configuration accepts it (volume-identity = optional, as the initramfs-tools case).
+# The unit is the shipped one (KeyringMode left at systemd's default, private).
+case " $cases " in *" keyring "*)
+	kr=keyring
+	krstage=$vm_work/stage-keyring
+	rm -rf "$krstage"
+	cp -a "$stage" "$krstage"
+	# The staged configuration ends in its [unlock] section.
+	printf 'keyring = yes\nhandoff = none\nvolume-identity = optional\n' >>"$krstage/etc/mrboot.conf"
+	t0=$(date +%s)
+	dracut_stage=$krstage
+	dracut_build "$vm_work/initrd-keyring.img" --add mrboot
+	status=$?
+	dracut_stage=""
+	check "$kr: dracut built an image with the keyring configuration ($(elapsed "$t0") s)" \
+		[ $status -eq 0 ]
+	[ $status -eq 0 ] || {
+		tail -n 20 "$vm_work/initrd-keyring.img.log" | sed 's/^/# /'
+		echo "Bail out! no initramfs for the keyring case"
+		exit 1
+	}
+	check "$kr: its /etc/mrboot.conf asks for the keyring and no socket or file" \
+		sh -c 'lsinitrd -f etc/mrboot.conf "$1" 2>/dev/null | grep -qx "keyring = yes" &&
+			lsinitrd -f etc/mrboot.conf "$1" 2>/dev/null | grep -qx "handoff = none"' \
+		sh "$vm_work/initrd-keyring.img"
+	make_policy "$krstage/etc/mrboot.conf" "$kernel_cmdline" "$vm_work/policy-keyring.json"
+	broker "$kr" "$vm_work/policy-keyring.json" "$vm_work/disk.key" || {
+		echo "Bail out! $kbs_why"
+		exit 1
+	}
+	boot "$kr" "$vm_work/initrd-keyring.img" "$cmdline"
+	wait_boot "$boot_timeout"
+	check "$kr: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
+	vm_stop
+	emergency_show "$kr"
+	kbs_stop
+	unlocked_checks "$kr" "$kernel_cmdline"
+	check "$kr: mrboot offered the key in the keyring alone (no files)" \
+		console_has "$kr" 'mrboot.*offering 1 key on [^ ]* \(no files, keyring\)'
+	# No file, no socket and no prompt: the keyring is what systemd-cryptsetup had.
+	check "$kr: systemd-cryptsetup opened root with it, and mrboot saw the volume open" \
+		sh -c 'grep -Eq "Finished .*Cryptography Setup for root" "$1" &&
+			grep -Eq "mrboot.*volume root is open \(0 hand-offs\); its key is gone" "$1"' \
+		sh "$vm_work/$kr.console"
+	check "$kr: mrboot invalidated the keyring key once the volume was open" \
+		console_has "$kr" 'mrboot.*keyring: "cryptsetup" added and invalidated'
+	check "$kr: no key was left to expire (no \"stays until its timeout\")" \
+		console_lacks "$kr" 'mrboot.*keyring: key [0-9-]+ stays until its timeout'
+	check "$kr: the real root's /proc/keys ($(guest "$kr" 'proc keys') keys) has no \"cryptsetup\" key ($(guest "$kr" 'cryptsetup keys'))" \
+		[ "$(guest "$kr" 'cryptsetup keys')" = none ]
+	;;
+esac
+
 # ---- (b) a tampered kernel command line -----------------------------------------------------
 case " $cases " in *" tampered "*)
 	broker tampered || {
@@ -837,7 +902,7 @@ esac
 
 # ---- timings --------------------------------------------------------------------------------
 note "boot times ($vm_accel, QEMU start to the root's init; seconds):"
-for c in good tampered down itools baseline; do
+for c in good keyring tampered down itools baseline; do
 	[ -f "$vm_work/$c.console.marks" ] || continue
 	note "  $c: /init $(vm_mark "$c" init), mrboot's first step $(vm_mark "$c" mrboot)," \
 		"passphrase prompt $(vm_mark "$c" prompt), root $(vm_mark "$c" root)"

@@ -20,6 +20,17 @@ for log in /run/log/systemd/tpm2-measure.log /run/log/mrboot/events.jsonseq; do
 	echo "MRBOOT-VM: end base64 $log"
 done
 echo "MRBOOT-VM: key files left: $($bb ls -A /run/cryptsetup-keys.d 2>&1)"
+# The keyring hand-off's "user" key "cryptsetup", should it have outlived the unlock: every
+# key root may view is in /proc/keys (serial flags usage timeout perm uid gid type
+# description[: summary]); the lines of that key, or "none".
+if keys=$($bb cat /proc/keys 2>&1); then
+	echo "MRBOOT-VM: proc keys $(printf '%s\n' "$keys" | $bb grep -c .)"
+	left=$(printf '%s\n' "$keys" |
+		$bb awk '$8 == "user" && ($9 == "cryptsetup" || $9 == "cryptsetup:")' | $bb tr -s ' \n' ' ;')
+	echo "MRBOOT-VM: cryptsetup keys ${left:-none}"
+else
+	echo "MRBOOT-VM: proc keys unreadable: $keys"
+fi
 echo "MRBOOT-VM: powering off"
 $bb sync
 $bb poweroff -f
