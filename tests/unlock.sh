@@ -367,8 +367,8 @@ fi
 # not valid at the build's time either. Refused, saying which clock, and (a refusal) not asked
 # again: the clock does not change by waiting for it.
 if [ -z "$clock_shim" ]; then
-	skip "the clock case needs the dynamic build (an LD_PRELOAD time())"
-	skip "the clock case needs the dynamic build"
+	skip "the clock case needs the dynamic build without sanitizers (an LD_PRELOAD time())"
+	skip "the clock case needs the dynamic build without sanitizers"
 else
 	conf "$root" sample
 	: >"$root/dev/mapper/root"
