@@ -317,8 +317,8 @@ static int import_rsa(struct jwk_key *key, const struct json_value *jwk, struct 
 
 		for (size_t i = 0; i < len; i++)
 			x[i] = (uint8_t)i; /* x[0] is 0: the value is below n */
-		if (!br_rsa_public_get_default()(x, len, &pk) ||
-		    !br_rsa_private_get_default()(x, sk))
+		/* The implementation jwe.c decrypts with (31-bit integers, see net/tls.c). */
+		if (!br_rsa_i31_public(x, len, &pk) || !br_rsa_i31_private(x, sk))
 			return error_set(e, -EINVAL,
 					 "members 'p', 'q', 'dp', 'dq', 'qi' do not belong to 'n' "
 					 "and 'e'");
