@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ec.h"
 #include "encoding.h"
 #include "error.h"
 #include "hash.h"
@@ -183,7 +184,7 @@ static int cek_ecdh_es_a256kw(struct jwe_work *w, const struct jwk_key *key,
 			      const struct jwe_parts *p, uint32_t *ok, struct error *e)
 {
 	const struct jwk_curve_info *ci = jwk_curve_info(key->curve);
-	const br_ec_impl *impl = br_ec_get_default();
+	const br_ec_impl *impl = &ec_i31;
 	size_t xoff, xlen;
 
 	if (p->encrypted_key_len != KW_WRAPPED_MAX)
