@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "ec.h"
 #include "encoding.h"
 #include "error.h"
 #include "jose.h"
@@ -88,7 +89,7 @@ static int keygen_work_new(struct secret *work, struct keygen_work **ret, struct
 static int generate_ec(struct jwk_key *key, enum jwk_curve curve, struct error *e)
 {
 	const struct jwk_curve_info *ci = jwk_curve_info(curve);
-	const br_ec_impl *impl = br_ec_get_default();
+	const br_ec_impl *impl = &ec_i31;
 	_cleanup_secret_ struct secret work = { 0 };
 	struct keygen_work *w;
 	br_ec_private_key sk;
@@ -205,7 +206,7 @@ static uint32_t scalar_in_range(const uint8_t *d, const uint8_t *order, size_t l
 static int import_ec(struct jwk_key *key, const struct json_value *jwk, struct error *e)
 {
 	static const char *const members[] = { "kty", "crv", "x", "y", "d", "alg" };
-	const br_ec_impl *impl = br_ec_get_default();
+	const br_ec_impl *impl = &ec_i31;
 	const struct jwk_curve_info *ci;
 	uint8_t point[JWK_EC_POINT_MAX];
 	const uint8_t *order;
@@ -317,8 +318,8 @@ static int import_rsa(struct jwk_key *key, const struct json_value *jwk, struct 
 
 		for (size_t i = 0; i < len; i++)
 			x[i] = (uint8_t)i; /* x[0] is 0: the value is below n */
-		if (!br_rsa_public_get_default()(x, len, &pk) ||
-		    !br_rsa_private_get_default()(x, sk))
+		/* The implementation jwe.c decrypts with (31-bit integers, see net/tls.c). */
+		if (!br_rsa_i31_public(x, len, &pk) || !br_rsa_i31_private(x, sk))
 			return error_set(e, -EINVAL,
 					 "members 'p', 'q', 'dp', 'dq', 'qi' do not belong to 'n' "
 					 "and 'e'");
