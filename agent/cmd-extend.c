@@ -25,9 +25,7 @@ static int extend_run(struct tool *tool, int argc, char **argv)
 	const char *string = NULL, *type = "mrboot", *domain = NULL, *operation = NULL,
 		   *content = NULL;
 	struct record_event ev = { 0 };
-	struct tool_registers tr;
 	struct settings settings;
-	struct eventlog log;
 	struct error e = { 0 };
 	long pcr = -1;
 	char *end;
@@ -79,19 +77,7 @@ static int extend_run(struct tool *tool, int argc, char **argv)
 	}
 	r = tool_load_settings(tool, &settings);
 	if (r == EXIT_OK) {
-		r = tool_open_registers(tool, &settings, &tr);
-		if (r == EXIT_OK) {
-			if (eventlog_open(&log, tool->root, &e) < 0) {
-				log_error(&tool->log, &e, "event log");
-				r = EXIT_FAILED;
-			} else {
-				r = tool_recover_log(tool, &log, &tr.regs);
-				if (r == EXIT_OK)
-					r = tool_measure_event(tool, &log, &tr.regs, &ev);
-				eventlog_close(&log);
-			}
-			tool_close_registers(&tr);
-		}
+		r = tool_measure_one(tool, &settings, &ev);
 		settings_free(&settings);
 	}
 	record_event_free(&ev);

@@ -64,9 +64,7 @@ static int volume_measure(struct tool *tool, const struct settings *s, const cha
 			  const char *device, const struct volume_key *vk, const char *id_hex)
 {
 	struct record_event ev = { 0 };
-	struct tool_registers tr;
 	struct json_writer w;
-	struct eventlog log;
 	struct error e = { 0 };
 	int r;
 
@@ -90,19 +88,7 @@ static int volume_measure(struct tool *tool, const struct settings *s, const cha
 		log_error(&tool->log, &e, "volume event");
 		return EXIT_FAILED;
 	}
-	r = tool_open_registers(tool, s, &tr);
-	if (r == EXIT_OK) {
-		if (eventlog_open(&log, tool->root, &e) < 0) {
-			log_error(&tool->log, &e, "event log");
-			r = EXIT_FAILED;
-		} else {
-			r = tool_recover_log(tool, &log, &tr.regs);
-			if (r == EXIT_OK)
-				r = tool_measure_event(tool, &log, &tr.regs, &ev);
-			eventlog_close(&log);
-		}
-		tool_close_registers(&tr);
-	}
+	r = tool_measure_one(tool, s, &ev);
 	record_event_free(&ev);
 	return r;
 }

@@ -167,3 +167,27 @@ int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers
 		 name, ev->pcr, hash_info(shown->alg)->name, hex, (unsigned long long)rec->seq);
 	return EXIT_OK;
 }
+
+int tool_measure_one(struct tool *tool, const struct settings *settings,
+		     const struct record_event *ev)
+{
+	struct tool_registers tr;
+	struct eventlog log;
+	struct error e = { 0 };
+	int r;
+
+	r = tool_open_registers(tool, settings, &tr);
+	if (r != EXIT_OK)
+		return r;
+	if (eventlog_open(&log, tool->root, &e) < 0) {
+		log_error(&tool->log, &e, "event log");
+		r = EXIT_FAILED;
+	} else {
+		r = tool_recover_log(tool, &log, &tr.regs);
+		if (r == EXIT_OK)
+			r = tool_measure_event(tool, &log, &tr.regs, ev);
+		eventlog_close(&log);
+	}
+	tool_close_registers(&tr);
+	return r;
+}

@@ -90,4 +90,11 @@ int tool_measure_boot(struct tool *tool, const struct settings *settings, bool o
 int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers *regs,
 		       const struct record_event *ev);
 
+/*
+ * Opens the registers and the event log, settles what a dead writer left pending, measures
+ * ev and closes both again. EXIT_OK or EXIT_FAILED.
+ */
+int tool_measure_one(struct tool *tool, const struct settings *settings,
+		     const struct record_event *ev);
+
 #endif
