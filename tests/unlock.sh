@@ -182,6 +182,21 @@ check "file: and leaving nothing there" [ -z "$(ls -A "$tmp/notmpfs/run/cryptset
 
 # ---- issue 13, part 6: the hand-off under attack ---------------------------------------------
 nobody=$(id -u nobody)
+# What nobody runs must be reachable by nobody: a clone in a directory of mode 0700 (mktemp -d,
+# as CI makes) is not. Copies in $tmp (0711 below); a cross build's qemu wrapper is rewritten
+# to run the copied agent.
+mkdir -p "$tmp/bin"
+cp "$attack" "$tmp/bin/handoff-attack.py"
+nobody_attack=$tmp/bin/handoff-attack.py
+elf=$(sed -n "s|^exec '[^']*qemu-[^']*' '\([^']*\)' \"\$@\"\$|\1|p" "$mrboot" 2>/dev/null)
+if [ -n "$elf" ]; then
+	cp "$elf" "$tmp/bin/mrboot.elf"
+	sed "s|'$elf'|'$tmp/bin/mrboot.elf'|" "$mrboot" >"$tmp/bin/mrboot"
+else
+	cp "$mrboot" "$tmp/bin/mrboot"
+fi
+chmod 0755 "$tmp/bin" "$tmp/bin/"*
+nobody_mrboot=$tmp/bin/mrboot
 # unlock_bg ROOT ARGS...: unlock in the background ($pid), output in $tmp/out and $tmp/err.
 unlock_bg() {
 	r=$1
@@ -229,7 +244,7 @@ rm "$root/run/cryptsetup-keys.d"
 mkdir -m 0700 "$root/run/cryptsetup-keys.d"
 if mount -t tmpfs -o "mode=0700,uid=$nobody,size=1m" tmpfs "$root/run/cryptsetup-keys.d" 2>/dev/null; then
 	setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups \
-		$py "$attack" swap "$root/run/cryptsetup-keys.d" root.key aside >"$tmp/swap.out" 2>&1 &
+		$py "$nobody_attack" swap "$root/run/cryptsetup-keys.d" root.key aside >"$tmp/swap.out" 2>&1 &
 	swap_pid=$!
 	unlock_bg "$root" --handoff file --timeout 10
 	sleep 1
@@ -293,7 +308,7 @@ chown -R "$nobody" "$nroot"
 rm -f "$nroot/dev/mapper/root"
 # setpriv itself, not as_nobody (a function in the background is a subshell): $! is mrboot.
 setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups \
-	"$mrboot" --root "$nroot" unlock --volume root --timeout 30 >"$tmp/out" 2>"$tmp/err" &
+	"$nobody_mrboot" --root "$nroot" unlock --volume root --timeout 30 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 check "dumpable: the key is on offer (unlock as nobody)" \
 	wait_for "$nroot/run/cryptsetup-keys.d/root.key" "$pid"
