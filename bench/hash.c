@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "hash.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "crypto/hash.h"
+#include "basic/macro.h"
 
 static void usage(FILE *f)
 {

@@ -50,7 +50,7 @@ if [ -n "$cc" ]; then
 	set -- --extra-arg=-nostdinc --extra-arg=-isystem"$musl_inc" --extra-arg=-isystem"$resource"
 fi
 # clang 14 declares the Armv8 SHA-2 intrinsics only when the whole unit's -march has them;
-# GCC, which builds the agent, takes them per function (agent/sha256_armv8.c).
+# GCC, which builds the agent, takes them per function (agent/crypto/sha256_armv8.c).
 if grep -q '"command": "aarch64-' "$db"; then
 	set -- "$@" --extra-arg=-march=armv8.2-a+crypto+sha3
 fi

@@ -1,5 +1,5 @@
 #!/bin/sh
-# TAP: configfs-tsm reports (agent/evidence.c) against the FUSE emulator of the kernel's
+# TAP: configfs-tsm reports (agent/attest/tsm-report.c) against the FUSE emulator of the kernel's
 # interface (tests/emulators/configfs-tsm.py), one provider at a time: the inblob written is
 # exactly the bytes given, the report holds them where the provider's format puts them (read
 # back by an independent parser below), privlevel is written for sev_guest only, a raced

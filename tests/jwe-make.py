@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The independent producer for tests/test-jwe.c: JWEs made without any of mrboot's code.
 
-Two producers, sharing nothing with agent/jwe.c but the RFCs:
+Two producers, sharing nothing with agent/jose/jwe.c but the RFCs:
   pyca      python3-cryptography's primitives (ECDH, ConcatKDFHash, aes_key_wrap, OAEP,
             AESGCM) composed here as RFC 7516 and RFC 7518 describe, the protected header laid
             out as the Trustee key broker's serde writes it ({"alg","enc","epk":{"crv","kty",

@@ -1,7 +1,7 @@
 #!/bin/sh
 # TAP: after `mrboot unlock` has released a key, handed it off and exited, the key's bytes are
 # nowhere: not in the memory the process still had at exit (a test-build hook writes every
-# writable mapping to a file, agent/memdump.c), not in its environment while it served the
+# writable mapping to a file, agent/cli/memdump.c), not in its environment while it served the
 # key, not in its output or log, not in the broker's log, and not under /run once the volume
 # is open. Searches are checked to work: the dump must hold what the process did keep (the
 # broker's URL), so "not found" is not the result of an empty dump.

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmdline.h"
-#include "error.h"
+#include "config/cmdline.h"
+#include "basic/error.h"
 #include "tap.h"
 
 #define MAX_PARAMS 8

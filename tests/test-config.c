@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmdline.h"
-#include "config.h"
-#include "error.h"
-#include "path.h"
+#include "config/cmdline.h"
+#include "config/ini.h"
+#include "basic/error.h"
+#include "basic/path.h"
 #include "tap.h"
 
 /* A schema of the test's own, one entry per type; the agent's real one is in settings.c. */
@@ -27,72 +27,72 @@ struct settings {
 
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 
-static const struct config_entry entries[] = {
+static const struct ini_entry entries[] = {
 	{ .section = "kbs",
 	  .key = "url",
-	  .type = CONFIG_STRING,
+	  .type = INI_STRING,
 	  .offset = offsetof(struct settings, url),
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "kbs",
 	  .key = "cert",
-	  .type = CONFIG_PATH,
+	  .type = INI_PATH,
 	  .offset = offsetof(struct settings, cert),
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "kbs",
 	  .key = "mirror",
-	  .type = CONFIG_LIST,
+	  .type = INI_LIST,
 	  .offset = offsetof(struct settings, mirrors),
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "verbose",
-	  .type = CONFIG_BOOL,
+	  .type = INI_BOOL,
 	  .offset = offsetof(struct settings, verbose),
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "timeout",
-	  .type = CONFIG_UINT,
+	  .type = INI_UINT,
 	  .offset = offsetof(struct settings, timeout),
 	  .min = 1,
 	  .max = 600,
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "size",
-	  .type = CONFIG_UINT,
+	  .type = INI_UINT,
 	  .offset = offsetof(struct settings, size),
 	  .min = 0,
 	  .max = UINT64_MAX,
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "log-level",
-	  .type = CONFIG_ENUM,
+	  .type = INI_ENUM,
 	  .offset = offsetof(struct settings, level),
 	  .names = level_names,
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 };
 
-static const struct config_schema schema = { entries, sizeof(entries) / sizeof(entries[0]) };
+static const struct ini_schema schema = { entries, sizeof(entries) / sizeof(entries[0]) };
 
 /* The same fields, each with the rule a real schema would give it (settings.c). */
-static const struct config_entry guarded_entries[] = {
+static const struct ini_entry guarded_entries[] = {
 	{ .section = "kbs",
 	  .key = "url",
-	  .type = CONFIG_STRING,
+	  .type = INI_STRING,
 	  .offset = offsetof(struct settings, url) },
 	{ .section = "kbs",
 	  .key = "mirror",
-	  .type = CONFIG_LIST,
+	  .type = INI_LIST,
 	  .offset = offsetof(struct settings, mirrors),
-	  .cmdline = CONFIG_CMDLINE_NEVER },
+	  .cmdline = INI_CMDLINE_NEVER },
 	{ .section = "general",
 	  .key = "timeout",
-	  .type = CONFIG_UINT,
+	  .type = INI_UINT,
 	  .offset = offsetof(struct settings, timeout),
 	  .min = 1,
 	  .max = 600,
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 };
 
-static const struct config_schema guarded = { guarded_entries, 3 };
+static const struct ini_schema guarded = { guarded_entries, 3 };
 
 /* Defaults as a caller sets them: heap strings, since the parser frees what it replaces. */
 static void settings_init(struct settings *s)
@@ -120,7 +120,7 @@ static const char *list_joined(char **list)
 static int parse_len(struct settings *s, const char *text, size_t len, struct error *e)
 {
 	settings_init(s);
-	return config_parse_text(&schema, s, text, len, "test.conf", e);
+	return ini_parse_text(&schema, s, text, len, "test.conf", e);
 }
 
 static int parse(struct settings *s, const char *text, struct error *e)
@@ -134,7 +134,7 @@ static int parse_then_apply(struct settings *s, const char *text, const char *cm
 {
 	int r = parse(s, text, e);
 
-	return r < 0 ? r : config_apply_cmdline(&schema, s, cmdline, NULL, NULL, e);
+	return r < 0 ? r : ini_apply_cmdline(&schema, s, cmdline, NULL, NULL, e);
 }
 
 /* The text is refused with a message holding where (name:line:) and what (the problem). */
@@ -148,7 +148,7 @@ static void expect_error_len(const char *text, size_t len, const char *where, co
 	if (!tap_ok(r < 0 && e.code == r && strstr(e.msg, where) && strstr(e.msg, what), "%s",
 		    behaviour))
 		tap_diag("r=%d message '%s', want '%s' and '%s'", r, e.msg, where, what);
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 }
 
 static void expect_error(const char *text, const char *where, const char *what,
@@ -173,16 +173,16 @@ static void test_types(void)
 
 	r = parse(&s, "[kbs]\nurl = https://kbs.example:8080/a\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "https://kbs.example:8080/a") == 0, "a string is stored");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl =\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "") == 0, "a string may be empty");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\ncert = /etc/kbs.pem\n", &e);
 	tap_ok(r == 0 && s.cert && strcmp(s.cert, "/etc/kbs.pem") == 0,
 	       "an absolute path is stored");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	expect_error("[kbs]\ncert = etc/kbs.pem\n", "test.conf:2: cert:", "absolute",
 		     "a relative path is refused");
@@ -192,12 +192,12 @@ static void test_types(void)
 	r = parse(&s, "[kbs]\nmirror = a\nmirror = b c\n", &e);
 	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "a|b c",
 		   "list: the file replaces the default, a repeated key appends one whole item");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = x\n", &e);
 	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "default-mirror",
 		   "list: the default stands when the file does not name the key");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	expect_error("[kbs]\nmirror = a\nmirror =\n", "test.conf:3: mirror:", "empty",
 		     "list: an empty item is refused");
@@ -207,7 +207,7 @@ static void test_types(void)
 		r = parse(&s, text, &e);
 		tap_ok(r == 0 && s.verbose == bools[i].value, "bool: '%s' is %s", bools[i].word,
 		       bools[i].value ? "true" : "false");
-		config_free(&schema, &s);
+		ini_free(&schema, &s);
 	}
 	expect_error("[general]\nverbose = maybe\n", "test.conf:2: verbose:", "boolean",
 		     "bool: an unknown word is refused");
@@ -216,16 +216,16 @@ static void test_types(void)
 
 	r = parse(&s, "[general]\ntimeout = 600\n", &e);
 	tap_ok(r == 0 && s.timeout == 600, "uint: the maximum is accepted");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 	r = parse(&s, "[general]\ntimeout = 1\n", &e);
 	tap_ok(r == 0 && s.timeout == 1, "uint: the minimum is accepted");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 	r = parse(&s, "[general]\nsize = 0\n", &e);
 	tap_ok(r == 0 && s.size == 0, "uint: 0 is accepted where the minimum allows it");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 	r = parse(&s, "[general]\nsize = 18446744073709551615\n", &e);
 	tap_ok(r == 0 && s.size == UINT64_MAX, "uint: 2^64 - 1 is accepted");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	expect_error("[general]\ntimeout = 601\n", "test.conf:2: timeout:", "range",
 		     "uint: above the maximum is refused");
@@ -252,7 +252,7 @@ static void test_types(void)
 		snprintf(text, sizeof(text), "[general]\nlog-level = %s\n", level_names[i]);
 		r = parse(&s, text, &e);
 		tap_ok(r == 0 && s.level == i, "enum: '%s' is index %d", level_names[i], i);
-		config_free(&schema, &s);
+		ini_free(&schema, &s);
 	}
 	expect_error("[general]\nlog-level = trace\n",
 		     "test.conf:2: log-level:", "one of: error, warning, info, debug",
@@ -262,7 +262,7 @@ static void test_types(void)
 	tap_ok(r == 0 && strcmp(s.url, "https://default") == 0 && !s.cert && s.timeout == 30 &&
 		       s.level == 2 && !s.verbose,
 	       "an empty text leaves every default standing");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 }
 
 static void test_syntax(void)
@@ -273,63 +273,63 @@ static void test_syntax(void)
 
 	r = parse(&s, "# comment\n; comment\n\n   \n[kbs]\n  # indented comment\nurl = x\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "comments and blank lines are skipped");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "  [kbs]  \n \turl\t=\t x y \t\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "x y") == 0,
 	       "whitespace around header, key and value is trimmed");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = \"  x y  \"\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "  x y  ") == 0, "a quoted value keeps its spaces");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = \"# not a comment\"\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "# not a comment") == 0,
 	       "a quoted value keeps a leading '#'");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = \"\"\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "") == 0, "\"\" is an empty value");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = \"a\"b\"\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "a\"b") == 0, "quotes inside a quoted value are literal");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = a \"b\"\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "a \"b\"") == 0,
 	       "quotes in a value that does not start with one are literal");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = a # b\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "a # b") == 0, "'#' after a value is part of it");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = a=b\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "a=b") == 0, "the key ends at the first '='");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\r\nurl = x\r\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "CRLF line ends read like LF");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = x", &e);
 	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "the last line needs no newline");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse(&s, "[kbs]\nurl = x\n[general]\ntimeout = 5\n[kbs]\ncert = /c\n", &e);
 	tap_ok(r == 0 && strcmp(s.url, "x") == 0 && s.timeout == 5 && strcmp(s.cert, "/c") == 0,
 	       "a section may be opened again");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 }
 
 static void test_errors(void)
 {
-	static char big[CONFIG_SIZE_MAX + 2];
+	static char big[INI_SIZE_MAX + 2];
 	struct error e = { 0 };
 	struct settings s;
-	char line[CONFIG_LINE_MAX + 32];
+	char line[INI_LINE_MAX + 32];
 	size_t n;
 	int r;
 
@@ -365,26 +365,26 @@ static void test_errors(void)
 			 "a NUL byte is refused, naming its line");
 
 	n = (size_t)snprintf(line, sizeof(line), "[kbs]\nurl = ");
-	memset(line + n, 'x', CONFIG_LINE_MAX - 6);
-	line[n + CONFIG_LINE_MAX - 6] = '\0';
+	memset(line + n, 'x', INI_LINE_MAX - 6);
+	line[n + INI_LINE_MAX - 6] = '\0';
 	r = parse(&s, line, &e);
-	tap_ok(r == 0 && strlen(s.url) == CONFIG_LINE_MAX - 6,
-	       "a line of exactly CONFIG_LINE_MAX bytes is accepted");
-	config_free(&schema, &s);
+	tap_ok(r == 0 && strlen(s.url) == INI_LINE_MAX - 6,
+	       "a line of exactly INI_LINE_MAX bytes is accepted");
+	ini_free(&schema, &s);
 
 	strcat(line, "x\n");
 	expect_error(line, "test.conf:2:", "longer than 4096", "a longer line is refused");
 
-	/* Comment lines of 64 bytes: exactly CONFIG_SIZE_MAX bytes in all, then one more. */
-	for (size_t i = 0; i < CONFIG_SIZE_MAX; i += 64) {
+	/* Comment lines of 64 bytes: exactly INI_SIZE_MAX bytes in all, then one more. */
+	for (size_t i = 0; i < INI_SIZE_MAX; i += 64) {
 		memset(big + i, '#', 63);
 		big[i + 63] = '\n';
 	}
-	r = parse_len(&s, big, CONFIG_SIZE_MAX, &e);
-	tap_is_int(r, 0, "a text of exactly CONFIG_SIZE_MAX bytes is accepted");
-	config_free(&schema, &s);
-	big[CONFIG_SIZE_MAX] = '\n';
-	expect_error_len(big, CONFIG_SIZE_MAX + 1, "test.conf:", "larger than 65536",
+	r = parse_len(&s, big, INI_SIZE_MAX, &e);
+	tap_is_int(r, 0, "a text of exactly INI_SIZE_MAX bytes is accepted");
+	ini_free(&schema, &s);
+	big[INI_SIZE_MAX] = '\n';
+	expect_error_len(big, INI_SIZE_MAX + 1, "test.conf:", "larger than 65536",
 			 "a larger text is refused");
 }
 
@@ -400,18 +400,18 @@ static void test_cmdline(void)
 	       "a scalar on the command line replaces the file's");
 	tap_is_str(list_joined(s.mirrors), "f1|f2",
 		   "a list not on the command line keeps the file's");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "[kbs]\nurl = file\n", "mrboot.kbs.url=one mrboot.kbs.url=two",
 			     &e);
 	tap_ok(r == 0 && strcmp(s.url, "two") == 0, "of a scalar given twice the last one wins");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "[kbs]\nmirror = f1\nmirror = f2\n",
 			     "mrboot.kbs.mirror=c1 x mrboot.kbs.mirror=c2", &e);
 	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "c1|c2",
 		   "a list's first occurrence replaces the file's list, later ones append");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "[general]\ntimeout = 5\n",
 			     "mrboot.general.timeout=7 mrboot.general.verbose=on "
@@ -419,12 +419,12 @@ static void test_cmdline(void)
 			     &e);
 	tap_ok(r == 0 && s.timeout == 7 && s.verbose && s.level == 3 && strcmp(s.cert, "/c") == 0,
 	       "every type can be set from the command line");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "mrboot.kbs.url=\"a b\" \"mrboot.kbs.cert=/c d\"", &e);
 	tap_ok(r == 0 && strcmp(s.url, "a b") == 0 && strcmp(s.cert, "/c d") == 0,
 	       "quoted values keep their spaces, by the kernel's quoting rules");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "",
 			     "quiet root=/dev/vda1 mrboot mrbootx.kbs.url=1 Mrboot.kbs.url=2 "
@@ -432,52 +432,52 @@ static void test_cmdline(void)
 			     &e);
 	tap_ok(r == 0 && strcmp(s.url, "https://default") == 0,
 	       "parameters not starting with mrboot. are ignored");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "mrboot.kbs.url=x -- mrboot.kbs.ulr=y", &e);
 	tap_ok(r == 0 && strcmp(s.url, "x") == 0, "parameters after -- are init's and ignored");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "quiet mrboot.kbs.ulr=https://x", &e);
 	tap_is_int(r, -EINVAL, "an unknown mrboot. key is an error");
 	tap_is_str(e.msg, "kernel command line: unknown key mrboot.kbs.ulr",
 		   "the message names the unknown key");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "mrboot.kbs=x", &e);
 	tap_ok(r == -EINVAL && strstr(e.msg, "unknown key mrboot.kbs"),
 	       "a section alone is an unknown key");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "mrboot.kbs.url.x=1", &e);
 	tap_ok(r == -EINVAL && strstr(e.msg, "unknown key mrboot.kbs.url.x"),
 	       "a key is matched whole, not by prefix");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "mrboot.general.verbose", &e);
 	tap_ok(r == -EINVAL && strstr(e.msg, "kernel command line: mrboot.general.verbose") &&
 		       strstr(e.msg, "without a value"),
 	       "a mrboot. key without '=' is an error naming it");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "mrboot.general.timeout=0", &e);
 	tap_ok(r == -ERANGE && strstr(e.msg, "kernel command line: mrboot.general.timeout:") &&
 		       strstr(e.msg, "range"),
 	       "a bad value on the command line names the parameter");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	r = parse_then_apply(&s, "", "mrboot.kbs.url=x mrboot.kbs.cert=\"/a b", &e);
 	tap_ok(r == -EINVAL && strstr(e.msg, "kernel command line: unterminated quote at byte 33"),
 	       "an unterminated quote is an error naming its offset");
 	tap_is_str(s.url, "https://default", "nothing is applied from a line that does not split");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 }
 
 static int apply_guarded(struct settings *s, const char *cmdline, const char *const *allow,
 			 unsigned *applied, struct error *e)
 {
 	settings_init(s);
-	return config_apply_cmdline(&guarded, s, cmdline, allow, applied, e);
+	return ini_apply_cmdline(&guarded, s, cmdline, allow, applied, e);
 }
 
 static void test_cmdline_provenance(void)
@@ -494,7 +494,7 @@ static void test_cmdline_provenance(void)
 	r = apply_guarded(&s, "quiet mrboot.general.timeout=9 x=1", NULL, &applied, &e);
 	tap_ok(r == 0 && s.timeout == 9 && applied == 1,
 	       "an entry marked always is set without an allow-list, and counted");
-	config_free(&guarded, &s);
+	ini_free(&guarded, &s);
 
 	r = apply_guarded(&s, "mrboot.general.timeout=9 mrboot.kbs.url=https://evil", NULL,
 			  &applied, &e);
@@ -503,29 +503,29 @@ static void test_cmdline_provenance(void)
 		   "kernel command line: mrboot.kbs.url= may not be set here: the host controls "
 		   "the kernel command line, and [general] cmdline-overrides does not list kbs.url",
 		   "the refusal names the parameter and how to allow it");
-	config_free(&guarded, &s);
+	ini_free(&guarded, &s);
 
 	r = apply_guarded(&s, "mrboot.kbs.url=https://evil", allow_other, NULL, &e);
 	tap_ok(r == -EPERM, "an allow-list naming other keys (or a longer name) does not allow it");
-	config_free(&guarded, &s);
+	ini_free(&guarded, &s);
 
 	r = apply_guarded(&s, "mrboot.kbs.url=https://ok mrboot.general.timeout=3", allow_url,
 			  &applied, &e);
 	tap_ok(r == 0 && strcmp(s.url, "https://ok") == 0 && applied == 2,
 	       "an allow-list naming the key allows it");
-	config_free(&guarded, &s);
+	ini_free(&guarded, &s);
 
 	r = apply_guarded(&s, "mrboot.kbs.mirror=m", allow_mirror, NULL, &e);
 	tap_ok(r == -EPERM && strstr(e.msg, "mrboot.kbs.mirror= may not be set here"),
 	       "an entry marked never is refused even when listed");
-	config_free(&guarded, &s);
+	ini_free(&guarded, &s);
 
-	tap_is_int(config_check_allow(&guarded, allow_url, &e), 0,
+	tap_is_int(ini_check_allow(&guarded, allow_url, &e), 0,
 		   "an allow-list of settable keys checks");
-	r = config_check_allow(&guarded, allow_mirror, &e);
+	r = ini_check_allow(&guarded, allow_mirror, &e);
 	tap_ok(r == -EPERM && strstr(e.msg, "kbs.mirror can never be set"),
 	       "an allow-list naming a never entry is refused, named");
-	r = config_check_allow(&guarded, allow_unknown, &e);
+	r = ini_check_allow(&guarded, allow_unknown, &e);
 	tap_ok(r == -EINVAL && strstr(e.msg, "kbs is not a key"),
 	       "an allow-list naming no entry is refused, named");
 }
@@ -552,22 +552,22 @@ static void test_value_ending_in_cr_is_quoted_on_write(void)
 		   "en\r",
 		   "a quoted value keeps its final CR");
 	f = open_memstream(&out, &len);
-	if (!f || config_write(&schema, &s, f) < 0 || fclose(f) != 0) {
-		tap_ok(0, "config_write() of a value ending in CR");
-		config_free(&schema, &s);
+	if (!f || ini_write(&schema, &s, f) < 0 || fclose(f) != 0) {
+		tap_ok(0, "ini_write() of a value ending in CR");
+		ini_free(&schema, &s);
 		free(out);
 		return;
 	}
 	tap_ok(strstr(out, "\nurl = \"comm\x85"
 			   "en\r\"\n") != NULL,
-	       "config_write() quotes a value ending in CR, which the reader would trim");
+	       "ini_write() quotes a value ending in CR, which the reader would trim");
 	r = parse(&again, out, &e);
 	tap_is_str(r == 0 ? again.url : e.msg,
 		   "comm\x85"
 		   "en\r",
-		   "what config_write() printed reads back to the same value");
-	config_free(&schema, &again);
-	config_free(&schema, &s);
+		   "what ini_write() printed reads back to the same value");
+	ini_free(&schema, &again);
+	ini_free(&schema, &s);
 	free(out);
 }
 
@@ -575,7 +575,7 @@ static void test_cmdline_value_with_line_break_is_refused(void)
 {
 	/*
 	 * corpus/cmdline/crash-newline-in-value up to its NUL byte: stored, the value made
-	 * config_write() print lines the command line never set.
+	 * ini_write() print lines the command line never set.
 	 */
 	static const char cmdline[] =
 		"qu)mt mrboot.kbs.url=\"hello world\n\" mrboot.kbs.cert=/x \x01";
@@ -589,7 +589,7 @@ static void test_cmdline_value_with_line_break_is_refused(void)
 	if (r != -EINVAL)
 		tap_diag("r=%d message '%s'", r, e.msg);
 	tap_is_str(s.url, "https://default", "and the value is not stored");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 }
 
 static void write_file(const char *path, const char *text)
@@ -619,16 +619,16 @@ static void test_root(void)
 		   "the configuration path is joined under the root");
 
 	settings_init(&s);
-	r = config_read_file(&schema, &s, conf, &found, &e);
+	r = ini_read_file(&schema, &s, conf, &found, &e);
 	tap_ok(r == 0 && !found, "a missing file is not an error, and is reported absent");
 	tap_is_str(s.url, "https://default", "with the file missing the defaults stand");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	snprintf(sub, sizeof(sub), "%s/etc", dir);
 	mkdir(sub, 0755);
 	write_file(conf, "[kbs]\nurl = https://kbs\nmirror = m\n");
 	settings_init(&s);
-	r = config_read_file(&schema, &s, conf, &found, &e);
+	r = ini_read_file(&schema, &s, conf, &found, &e);
 	tap_ok(r == 0 && found && strcmp(s.url, "https://kbs") == 0,
 	       "<root>/etc/mrboot.conf is read and reported found");
 
@@ -638,28 +638,28 @@ static void test_root(void)
 	write_file(proc, "ro mrboot.kbs.mirror=\"c 1\" mrboot.kbs.mirror=c2\n");
 	r = cmdline_read(dir, &cmdline, &e);
 	if (r == 0)
-		r = config_apply_cmdline(&schema, &s, cmdline, NULL, NULL, &e);
+		r = ini_apply_cmdline(&schema, &s, cmdline, NULL, NULL, &e);
 	tap_is_str(r == 0 ? list_joined(s.mirrors) : e.msg, "c 1|c2",
 		   "<root>/proc/cmdline overrides the file's list");
 	free(cmdline);
-	config_free(&schema, &s);
-	tap_ok(!s.url && !s.cert && !s.mirrors, "config_free() frees and clears every owned field");
+	ini_free(&schema, &s);
+	tap_ok(!s.url && !s.cert && !s.mirrors, "ini_free() frees and clears every owned field");
 
 	write_file(conf, "[kbs]\nurl = a\nbogus\n");
 	settings_init(&s);
-	r = config_read_file(&schema, &s, conf, &found, &e);
+	r = ini_read_file(&schema, &s, conf, &found, &e);
 	snprintf(where, sizeof(where), "%s:3: malformed line", conf);
 	tap_ok(r == -EINVAL && found && strstr(e.msg, where),
 	       "an error in the file names its full path and line");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	unlink(conf);
 	mkdir(conf, 0755);
 	settings_init(&s);
-	r = config_read_file(&schema, &s, conf, &found, &e);
+	r = ini_read_file(&schema, &s, conf, &found, &e);
 	tap_ok(r == -EINVAL && strstr(e.msg, "not a regular file"),
 	       "a directory in place of the file is an error, not an absent file");
-	config_free(&schema, &s);
+	ini_free(&schema, &s);
 
 	rmdir(conf);
 	unlink(proc);

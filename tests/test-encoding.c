@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "tap.h"
 
 /* RFC 4648 section 10 test vectors. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "tap.h"
 
 int main(void)

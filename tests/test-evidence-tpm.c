@@ -14,10 +14,10 @@
 #include <string.h>
 
 #include "attest/evidence-tpm.h"
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "evlog/eventlog.h"
-#include "json.h"
+#include "json/json.h"
 #include "mr/tpm2.h"
 
 int main(int argc, char **argv)

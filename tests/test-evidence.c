@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "evidence.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "attest/tsm-report.h"
 
 static const char *errno_name(int code)
 {
@@ -33,7 +33,7 @@ static const char *errno_name(int code)
 	return "other";
 }
 
-static void print_blob(const char *label, const struct evidence_blob *blob)
+static void print_blob(const char *label, const struct tsm_report_blob *blob)
 {
 	char *hex = malloc(2 * blob->len + 1);
 
@@ -46,8 +46,8 @@ static void print_blob(const char *label, const struct evidence_blob *blob)
 
 int main(int argc, char **argv)
 {
-	struct evidence_options opt = { .privlevel = EVIDENCE_PRIVLEVEL_FLOOR };
-	struct evidence_report report;
+	struct tsm_report_options opt = { .privlevel = TSM_REPORT_PRIVLEVEL_FLOOR };
+	struct tsm_report report;
 	struct error e = { 0 };
 	uint8_t inblob[128];
 	size_t inblob_len;
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 	if (argc == 4)
 		opt.privlevel = atoi(argv[3]);
 
-	r = evidence_report(argv[1], inblob, inblob_len, &opt, &report, &e);
+	r = tsm_report_generate(argv[1], inblob, inblob_len, &opt, &report, &e);
 	if (r < 0) {
 		fprintf(stderr, "error %s %s\n", errno_name(r), e.msg);
 		/* A failed request leaves nothing for the caller to free. */
@@ -81,6 +81,6 @@ int main(int argc, char **argv)
 	print_blob("outblob", &report.outblob);
 	print_blob("auxblob", &report.auxblob);
 	print_blob("manifestblob", &report.manifestblob);
-	evidence_report_free(&report);
+	tsm_report_free(&report);
 	return 0;
 }

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "file.h"
+#include "basic/file.h"
 #include "tap.h"
 
 static volatile sig_atomic_t interruptions;

@@ -17,9 +17,9 @@
 #include <sys/auxv.h>
 #endif
 
-#include "error.h"
-#include "hash.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "crypto/hash.h"
+#include "basic/macro.h"
 #include "mrboot-config.h"
 #include "tap.h"
 

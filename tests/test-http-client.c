@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "net/deadline.h"
 #include "net/http.h"
 #include "net/trust-anchors.h"

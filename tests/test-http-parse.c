@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "net/http-parser.h"
 #include "tap.h"
 

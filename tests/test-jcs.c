@@ -4,11 +4,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "hash.h"
-#include "jcs.h"
-#include "json.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "crypto/hash.h"
+#include "json/jcs.h"
+#include "json/json.h"
 #include "tap.h"
 
 #define BUDGET (1024 * 1024)

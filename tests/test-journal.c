@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/journal.h"
 #include "tap.h"
 

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "json.h"
+#include "basic/error.h"
+#include "json/json.h"
 #include "tap.h"
 
 #define BUDGET (1024 * 1024)

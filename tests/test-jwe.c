@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * TAP: JWE decryption (agent/jwe.c) and the agent's keys (agent/jwk.c).
+ * TAP: JWE decryption (agent/jose/jwe.c) and the agent's keys (agent/jose/jwk.c).
  *
  * The building blocks against published vectors: AES key unwrap (RFC 3394 section 4), the
  * Concat KDF (RFC 7518 appendix C), A256GCM with a JWE's AAD (RFC 7516 appendix A.1). Whole
@@ -22,13 +22,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "file.h"
-#include "json.h"
-#include "jwe.h"
-#include "jwk.h"
-#include "secret.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "json/json.h"
+#include "jose/jwe.h"
+#include "jose/jwk.h"
+#include "basic/secret.h"
 #include "tap.h"
 
 /* Room given to a plaintext: the largest case is 1000 bytes. */

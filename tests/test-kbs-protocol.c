@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
-#include "jwk.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "json/json.h"
+#include "jose/jwk.h"
 #include "kbs/protocol.h"
 #include "tap.h"
 

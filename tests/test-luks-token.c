@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "json.h"
+#include "basic/error.h"
+#include "json/json.h"
 #include "luks/token.h"
 #include "tap.h"
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/record.h"
-#include "json.h"
+#include "json/json.h"
 #include "tap.h"
 
 static char *read_input(const char *path, size_t *len)

@@ -6,8 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "secret.h"
+#include "basic/error.h"
+#include "basic/secret.h"
 #include "tap.h"
 
 /* The kernel's view of a mapping: is it locked (VmFlags "lo") and left out of dumps ("dd")? */

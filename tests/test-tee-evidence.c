@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "attest/tee.h"
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "json/json.h"
 
 int main(int argc, char **argv)
 {
-	struct tee_evidence_input in = { .report = { .privlevel = EVIDENCE_PRIVLEVEL_FLOOR } };
+	struct tee_evidence_input in = { .report = { .privlevel = TSM_REPORT_PRIVLEVEL_FLOOR } };
 	uint8_t hash[TEE_HASH_MAX];
 	struct json_writer w;
 	struct error e = { 0 };

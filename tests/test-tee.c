@@ -16,12 +16,12 @@
 
 #include "attest/evidence-tee.h"
 #include "attest/tee.h"
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "evlog/eventlog.h"
 #include "evlog/render.h"
 #include "evlog-samples.h"
-#include "json.h"
+#include "json/json.h"
 #include "platform/detect.h"
 #include "tap.h"
 #include "tee-samples.h"
@@ -548,7 +548,7 @@ static void test_dispatch(void)
 	/* The report of a hardware TEE comes from configfs-tsm; without it the step is named. */
 	in.tee = TEE_SNP;
 	in.root = "/nonexistent-root-for-test-tee";
-	in.report.privlevel = EVIDENCE_PRIVLEVEL_FLOOR;
+	in.report.privlevel = TSM_REPORT_PRIVLEVEL_FLOOR;
 	json_writer_init(&w, 1 << 16);
 	tap_ok(tee_evidence_write(&w, &in, &e) == -ENOENT &&
 		       strncmp(e.msg, "snp evidence: ", 14) == 0 && strstr(e.msg, "configfs-tsm"),

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "mr/tpm2-marshal.h"
 #include "mr/tpm2-rc.h"
 #include "tap.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "mr/tpm2.h"
 #include "tap.h"
 

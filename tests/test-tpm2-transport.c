@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "mr/tpm2.h"
 #include "tap.h"
 

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "file.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "basic/file.h"
 #include "net/pem.h"
 #include "net/trust-anchors.h"
 #include "tap.h"

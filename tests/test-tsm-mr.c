@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "mr/tsm-mr.h"
 #include "tap.h"
 

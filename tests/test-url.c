@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "net/url.h"
 #include "tap.h"
 

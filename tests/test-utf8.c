@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "utf8.h"
+#include "basic/utf8.h"
 
 /* The boundaries of Unicode table 3-7 ("Well-Formed UTF-8 Byte Sequences"). */
 static const struct {

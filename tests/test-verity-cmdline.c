@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmdline-systemd.h"
-#include "error.h"
+#include "config/cmdline-systemd.h"
+#include "basic/error.h"
 #include "evlog/record.h"
-#include "measure.h"
+#include "measure/events.h"
 #include "tap.h"
-#include "verity-cmdline.h"
+#include "measure/verity-cmdline.h"
 
 #define H64(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
 #define A H64("aa")

@@ -17,12 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "luks/volume-identity.h"
 #include "luks/volume-resource.h"
 #include "luks/volume-source.h"
-#include "secret.h"
+#include "basic/secret.h"
 #include "tap.h"
 
 static const char *hex_of(const uint8_t id[VOLUME_IDENTITY_SIZE])

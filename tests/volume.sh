@@ -1,5 +1,5 @@
 #!/bin/sh
-# TAP: binding the opened volume (agent/tool-volume.h) on the host, with real LUKS2 images
+# TAP: binding the opened volume (agent/cli/tool-volume.h) on the host, with real LUKS2 images
 # and cryptsetup as the independent witness of their volume keys.
 #  - the identity: `mrboot volume-identity` equals HMAC-SHA256(volume key, "cryptsetup:NAME:
 #    UUID") computed here by Python's hmac over the key `cryptsetup luksDump --dump-volume-key`

@@ -24,12 +24,12 @@
 #include <syslog.h>
 
 #include "mrboot-config.h"
-#include "error.h"
-#include "json.h"
+#include "basic/error.h"
+#include "json/json.h"
 #include "luks/token-release.h"
 #include "luks/token.h"
-#include "secret.h"
-#include "settings.h"
+#include "basic/secret.h"
+#include "config/settings.h"
 
 #define TOKEN_EXPORT __attribute__((visibility("default")))
 

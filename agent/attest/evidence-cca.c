@@ -16,8 +16,8 @@
 
 #include <errno.h>
 
-#include "error.h"
-#include "json.h"
+#include "basic/error.h"
+#include "json/json.h"
 
 int evidence_cca_format(struct json_writer *w, const uint8_t *token, size_t token_len,
 			struct error *e)
@@ -32,13 +32,13 @@ int evidence_cca_format(struct json_writer *w, const uint8_t *token, size_t toke
 
 int evidence_cca_write(struct json_writer *w, const struct tee_evidence_input *in, struct error *e)
 {
-	struct evidence_report report = { 0 };
+	struct tsm_report report = { 0 };
 	int k;
 
 	k = tee_report_request(in, "arm_cca_guest", &report, e);
 	if (k < 0)
 		return k;
 	k = evidence_cca_format(w, report.outblob.data, report.outblob.len, e);
-	evidence_report_free(&report);
+	tsm_report_free(&report);
 	return k;
 }

@@ -10,8 +10,8 @@
 
 #include <errno.h>
 
-#include "error.h"
-#include "json.h"
+#include "basic/error.h"
+#include "json/json.h"
 
 /* The "svn" member is a string; the sample verifier only copies it into the claims. */
 #define SAMPLE_SVN "1"

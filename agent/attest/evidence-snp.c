@@ -44,9 +44,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "json.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "json/json.h"
+#include "basic/macro.h"
 
 #define SNP_VERSION_MIN 2
 #define SNP_VERSION_MAX 5
@@ -390,7 +390,7 @@ int evidence_snp_format(struct json_writer *w, const uint8_t *report, size_t rep
 
 int evidence_snp_write(struct json_writer *w, const struct tee_evidence_input *in, struct error *e)
 {
-	struct evidence_report report = { 0 };
+	struct tsm_report report = { 0 };
 	int k;
 
 	k = tee_report_request(in, "sev_guest", &report, e);
@@ -398,6 +398,6 @@ int evidence_snp_write(struct json_writer *w, const struct tee_evidence_input *i
 		return k;
 	k = evidence_snp_format(w, report.outblob.data, report.outblob.len, report.auxblob.data,
 				report.auxblob.len, e);
-	evidence_report_free(&report);
+	tsm_report_free(&report);
 	return k;
 }

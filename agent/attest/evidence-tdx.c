@@ -22,13 +22,13 @@
 #include <errno.h>
 #include <limits.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/eventlog.h"
 #include "evlog/render.h"
-#include "file.h"
-#include "json.h"
-#include "macro.h"
-#include "path.h"
+#include "basic/file.h"
+#include "json/json.h"
+#include "basic/macro.h"
+#include "basic/path.h"
 
 int evidence_tdx_eventlog(const struct tee_evidence_input *in, struct render_buf *out,
 			  struct error *e)
@@ -79,7 +79,7 @@ int evidence_tdx_format(struct json_writer *w, const uint8_t *quote, size_t quot
 int evidence_tdx_write(struct json_writer *w, const struct tee_evidence_input *in, struct error *e)
 {
 	struct render_buf log = { 0 };
-	struct evidence_report report = { 0 };
+	struct tsm_report report = { 0 };
 	int k;
 
 	/* The log first: a platform without one fails before it spends a quote. */
@@ -89,7 +89,7 @@ int evidence_tdx_write(struct json_writer *w, const struct tee_evidence_input *i
 	if (k >= 0)
 		k = evidence_tdx_format(w, report.outblob.data, report.outblob.len, log.data,
 					log.len, e);
-	evidence_report_free(&report);
+	tsm_report_free(&report);
 	render_buf_free(&log);
 	return k;
 }

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "attest/tee.h"
-#include "evidence.h"
+#include "attest/tsm-report.h"
 
 struct error;
 struct json_writer;
@@ -39,7 +39,7 @@ int tee_report_data(const struct tee_evidence_input *in, uint8_t out[TEE_REPORT_
  * provider: a report from another provider is refused with -ENXIO naming both.
  */
 int tee_report_request(const struct tee_evidence_input *in, const char *provider,
-		       struct evidence_report *out, struct error *e);
+		       struct tsm_report *out, struct error *e);
 
 /* A byte string as serde writes a Rust byte array or Vec<u8>: a JSON array of numbers. */
 int tee_json_bytes(struct json_writer *w, const uint8_t *p, size_t n);

@@ -65,19 +65,19 @@
 #include <string.h>
 
 #include "attest/evidence-tee.h"
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "evlog/aael.h"
 #include "evlog/ccel.h"
 #include "evlog/eventlog.h"
 #include "evlog/tcg2.h"
-#include "file.h"
-#include "hash.h"
-#include "json.h"
-#include "macro.h"
+#include "basic/file.h"
+#include "crypto/hash.h"
+#include "json/json.h"
+#include "basic/macro.h"
 #include "mr/registers.h"
 #include "mr/tpm2.h"
-#include "path.h"
+#include "basic/path.h"
 
 #define EVIDENCE_TPM_FIRMWARE_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
 /* The ACPI TPM2 table's log area: kilobytes to a few MiB. */

@@ -7,10 +7,10 @@
 
 #include "attest/evidence-tee.h"
 #include "attest/evidence-tpm.h"
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
-#include "macro.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "json/json.h"
+#include "basic/macro.h"
 #include "platform/detect.h"
 
 typedef int (*tee_writer)(struct json_writer *w, const struct tee_evidence_input *in,
@@ -102,7 +102,7 @@ int tee_report_data(const struct tee_evidence_input *in, uint8_t out[TEE_REPORT_
 }
 
 int tee_report_request(const struct tee_evidence_input *in, const char *provider,
-		       struct evidence_report *out, struct error *e)
+		       struct tsm_report *out, struct error *e)
 {
 	uint8_t data[TEE_REPORT_DATA_SIZE];
 	int k;
@@ -110,14 +110,14 @@ int tee_report_request(const struct tee_evidence_input *in, const char *provider
 	k = tee_report_data(in, data, e);
 	if (k < 0)
 		return k;
-	k = evidence_report(in->root, data, sizeof(data), &in->report, out, e);
+	k = tsm_report_generate(in->root, data, sizeof(data), &in->report, out, e);
 	if (k < 0)
 		return k;
 	if (strcmp(out->provider, provider) != 0) {
 		k = error_set(e, -ENXIO,
 			      "the report is from provider %s, %s evidence comes from %s",
 			      out->provider, tee_name(in->tee), provider);
-		evidence_report_free(out);
+		tsm_report_free(out);
 		return k;
 	}
 	return 0;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "evidence.h"
+#include "attest/tsm-report.h"
 
 struct error;
 struct eventlog;
@@ -51,13 +51,13 @@ int tee_from_detect(const struct detect *d, enum tee_type *ret, struct error *e)
 struct tee_evidence_input {
 	const char *root; /* prefix for kernel paths ("/") */
 	enum tee_type tee;
-	const uint8_t *hash;		/* digest of the JCS runtime data (48 bytes for SHA-384) */
-	size_t hash_len;		/* 32, 48 or 64 */
-	struct evidence_options report; /* configfs-tsm request options (privlevel) */
-	const struct eventlog *log;	/* mrboot's event log (tdx cc_eventlog, tpm event log) */
-	struct tpm2 *tpm;		/* TEE_TPM: the open TPM */
-	const char *firmware_ccel;	/* tdx: the firmware log, default
-					   /sys/firmware/acpi/tables/data/CCEL */
+	const uint8_t *hash; /* digest of the JCS runtime data (48 bytes for SHA-384) */
+	size_t hash_len;     /* 32, 48 or 64 */
+	struct tsm_report_options report; /* configfs-tsm request options (privlevel) */
+	const struct eventlog *log;	  /* mrboot's event log (tdx cc_eventlog, tpm event log) */
+	struct tpm2 *tpm;		  /* TEE_TPM: the open TPM */
+	const char *firmware_ccel;	  /* tdx: the firmware log, default
+					     /sys/firmware/acpi/tables/data/CCEL */
 };
 
 /*

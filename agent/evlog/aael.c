@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "error.h"
-#include "utf8.h"
+#include "basic/error.h"
+#include "basic/utf8.h"
 
 static int aael_check_part(const char *name, const char *s, bool word, struct error *e)
 {

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hash.h"
+#include "crypto/hash.h"
 
 struct error;
 

@@ -7,10 +7,10 @@
 
 #include "aael.h"
 #include "bytes.h"
-#include "error.h"
+#include "basic/error.h"
 #include "tcg2.h"
-#include "utf8.h"
-#include "macro.h"
+#include "basic/utf8.h"
+#include "basic/macro.h"
 
 /* TcgAlgorithm in deps/eventlog/src/ccel/tcg_enum.rs (SM3 only in its newest versions). */
 static const uint16_t trustee_spec_algs[] = { 0x0001, 0x0003, 0x0004, 0x000b, 0x000c, 0x000d };

@@ -7,7 +7,7 @@
 
 #include "aael.h"
 #include "bytes.h"
-#include "error.h"
+#include "basic/error.h"
 #include "tcg2.h"
 
 /* Bytes of v in the shortest big-endian form, at least one. */

@@ -8,14 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "file.h"
-#include "json.h"
-#include "macro.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "json/json.h"
+#include "basic/macro.h"
 #include "mr/registers.h"
 #include "mrboot-config.h"
-#include "path.h"
+#include "basic/path.h"
 
 #if MRBOOT_FAULT_INJECTION
 /*

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "file.h"
-#include "macro.h"
-#include "path.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "basic/macro.h"
+#include "basic/path.h"
 
 #define RS 0x1e
 

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "evlog/aael.h"
-#include "json.h"
-#include "macro.h"
+#include "json/json.h"
+#include "basic/macro.h"
 #include "mr/registers.h"
 
 static const char *const state_names[] = {

@@ -7,18 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "evlog/aael.h"
 #include "evlog/ccel.h"
 #include "evlog/cel.h"
 #include "evlog/journal.h"
 #include "evlog/tcg2.h"
-#include "jcs.h"
-#include "json.h"
-#include "macro.h"
+#include "json/jcs.h"
+#include "json/json.h"
+#include "basic/macro.h"
 #include "mr/registers.h"
-#include "utf8.h"
+#include "basic/utf8.h"
 
 static const char *const format_names[] = {
 	[RENDER_JSON] = "json",	      [RENDER_TEXT] = "text", [RENDER_AAEL] = "aael",

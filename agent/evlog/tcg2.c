@@ -6,8 +6,8 @@
 
 #include "aael.h"
 #include "bytes.h"
-#include "error.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "basic/macro.h"
 
 /* PC Client PFP, TCG_EfiSpecIDEvent: signature, platformClass, 4 version bytes, count. */
 #define SPEC_ID_SIGNATURE "Spec ID Event03"

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hash.h"
+#include "crypto/hash.h"
 #include "mr/mr.h"
 
 struct error;

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "json.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "json/json.h"
+#include "basic/macro.h"
 #include "net/http.h"
-#include "secret.h"
+#include "basic/secret.h"
 
 int kbs_client_init(struct kbs_client *c, const char *url, const struct trust_anchors *anchors,
 		    bool allow_plain, kbs_warn_fn warn, void *userdata, struct error *e)

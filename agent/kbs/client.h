@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "kbs/protocol.h"
-#include "secret.h"
+#include "basic/secret.h"
 #include "net/http.h"
 #include "net/url.h"
 

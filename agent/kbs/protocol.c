@@ -8,12 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "jcs.h"
-#include "json.h"
-#include "jwk.h"
-#include "macro.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "json/jcs.h"
+#include "json/json.h"
+#include "jose/jwk.h"
+#include "basic/macro.h"
 
 /* Broker answers are small; the arena budget follows json.h's rule of 64 bytes a byte. */
 #define KBS_MESSAGE_MAX (256u * 1024)

@@ -10,12 +10,12 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "error.h"
-#include "hash.h"
-#include "json.h"
-#include "jwe.h"
+#include "basic/error.h"
+#include "crypto/hash.h"
+#include "json/json.h"
+#include "jose/jwe.h"
 #include "net/deadline.h"
-#include "secret.h"
+#include "basic/secret.h"
 
 /* Trustee takes request bodies up to 2 MiB (DESIGN.md section 6): no point sending more. */
 #define KBS_REQUEST_MAX (2u << 20)

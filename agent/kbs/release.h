@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "attest/tee.h"
-#include "jwk.h"
+#include "jose/jwk.h"
 #include "kbs/client.h"
 
 struct error;

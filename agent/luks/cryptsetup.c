@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "file.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "basic/macro.h"
 #include "net/deadline.h"
-#include "secret.h"
+#include "basic/secret.h"
 
 /* Where the child's pipe ends wait while the final descriptors are arranged (see child_run). */
 #define CHILD_FD_PARK 16

@@ -8,15 +8,15 @@
 #include <stdio.h>
 #include <syslog.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/eventlog.h"
 #include "mr/tpm2.h"
 #include "net/deadline.h"
 #include "net/trust-anchors.h"
 #include "platform/detect.h"
-#include "path.h"
-#include "secret.h"
-#include "settings.h"
+#include "basic/path.h"
+#include "basic/secret.h"
+#include "config/settings.h"
 
 /* What a token's evidence needs open while the broker is asked, and who closes it. */
 struct token_release {
@@ -135,7 +135,7 @@ static int release_run(struct token_release *tr, const struct luks_token *t, uin
 		.evidence = {
 			.root = tr->o->root,
 			.tee = tr->tee,
-			.report = { .privlevel = EVIDENCE_PRIVLEVEL_FLOOR },
+			.report = { .privlevel = TSM_REPORT_PRIVLEVEL_FLOOR },
 			.log = tr->log_open ? &tr->log : NULL,
 			.tpm = tr->tpm_open ? &tr->tpm : NULL,
 		},

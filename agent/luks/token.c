@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "json.h"
+#include "basic/error.h"
+#include "json/json.h"
 #include "kbs/protocol.h"
-#include "macro.h"
+#include "basic/macro.h"
 #include "net/url.h"
 
 /* A string value that is a C string: no NUL inside, as every member here is used as one. */

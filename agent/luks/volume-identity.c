@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "luks/cryptsetup.h"
-#include "secret.h"
+#include "basic/secret.h"
 
 /* luksDump's text with the key in it: a few hundred bytes of header fields and the hex. */
 #define VOLUME_DUMP_MAX (16 * 1024)

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "secret.h"
+#include "basic/secret.h"
 
 struct error;
 

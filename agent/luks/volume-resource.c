@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
-#include "json.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
+#include "json/json.h"
 
 #define RESOURCE_PASSPHRASE "passphrase"
 #define RESOURCE_IDENTITY "volume-key-id"

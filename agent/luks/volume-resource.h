@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "luks/volume-identity.h"
-#include "secret.h"
+#include "basic/secret.h"
 
 struct error;
 

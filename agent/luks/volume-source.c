@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
-#include "error.h"
-#include "file.h"
-#include "macro.h"
-#include "path.h"
+#include "config/cmdline.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "basic/macro.h"
+#include "basic/path.h"
 
 #define CRYPTTAB_MAX (64 * 1024)
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "hash.h"
+#include "crypto/hash.h"
 
 /*
  * Types every register backend shares. A register is one extensible measurement register:

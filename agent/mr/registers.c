@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/aael.h"
 
 const char *mr_family_name(enum mr_family family)

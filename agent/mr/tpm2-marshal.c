@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "basic/macro.h"
 #include "tpm2-rc.h"
 
 /* PCR_SELECT_MIN of the PC Client platform: three bytes cover PCRs 0..23. */

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hash.h"
+#include "crypto/hash.h"
 #include "mr.h"
 
 struct error;

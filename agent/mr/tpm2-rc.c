@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "macro.h"
+#include "basic/macro.h"
 
 #define RC_FMT1 0x080 /* format one: bits 5:0 error number, bits 11:8 where */
 #define RC_FMT1_P 0x040

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "path.h"
+#include "basic/error.h"
+#include "basic/path.h"
 #include "tpm2-marshal.h"
 
 /* How long to wait before asking a listener with a full backlog again. */

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "tpm2-rc.h"
 
 #define TPM2_RETRY_FIRST_DELAY_MS 20

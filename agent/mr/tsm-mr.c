@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "file.h"
-#include "macro.h"
-#include "path.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "basic/macro.h"
+#include "basic/path.h"
 
 int tsm_mr_parse_name(struct tsm_mr_register *reg, const char *file, struct error *e)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
+#include "basic/error.h"
 
 void http_response_free(struct http_response *resp)
 {

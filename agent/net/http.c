@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "mrboot-config.h"
 #include "socket.h"
 #include "tls.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
-#include "error.h"
+#include "basic/error.h"
 
 /* What the child sends back: one write, smaller than PIPE_BUF, so it arrives whole or not. */
 struct resolve_reply {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
-#include "error.h"
+#include "basic/error.h"
 #include "resolve.h"
 
 int socket_wait(int fd, short events, uint64_t deadline, struct error *e)

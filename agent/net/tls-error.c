@@ -4,7 +4,7 @@
 #include <bearssl.h>
 #include <stdio.h>
 
-#include "macro.h"
+#include "basic/macro.h"
 
 struct name {
 	int code;

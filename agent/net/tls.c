@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "ec.h"
-#include "error.h"
+#include "crypto/ec.h"
+#include "basic/error.h"
 #include "mrboot-config.h"
-#include "macro.h"
-#include "secret.h"
+#include "basic/macro.h"
+#include "basic/secret.h"
 #include "socket.h"
 #include "tls-error.h"
 #include "trust-anchors.h"

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "file.h"
-#include "macro.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "basic/macro.h"
 #include "pem.h"
 #include "tls-error.h"
 #include "x509.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
+#include "basic/error.h"
 
 __attribute__((format(printf, 3, 4))) static int url_fail(struct error *e, const char *text,
 							  const char *fmt, ...)

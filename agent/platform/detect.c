@@ -12,11 +12,11 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "cmdline.h"
-#include "error.h"
-#include "file.h"
-#include "macro.h"
-#include "path.h"
+#include "config/cmdline.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "basic/macro.h"
+#include "basic/path.h"
 #include "platform/modules.h"
 
 #define REPORT_DIR "/sys/kernel/config/tsm/report"

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "basic/error.h"
 
 /* libkmod would print to stderr; the caller reports failures through struct error. */
 static void modules_log_nothing(void *data, int priority, const char *file, int line,

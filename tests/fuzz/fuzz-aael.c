@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/aael.h"
 #include "fuzz.h"
-#include "hash.h"
+#include "crypto/hash.h"
 
 static char *part(const char *p, size_t n)
 {

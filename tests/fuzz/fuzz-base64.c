@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "fuzz.h"
 
 static void variant(const uint8_t *data, size_t size, enum base64_variant v)

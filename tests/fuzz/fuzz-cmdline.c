@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The kernel command line splitter on any text, then config_apply_cmdline() on the same text
+ * The kernel command line splitter on any text, then ini_apply_cmdline() on the same text
  * and the configuration round trip of what it set (mrboot config prints it in the file syntax).
  */
 #include <errno.h>
 #include <string.h>
 
-#include "cmdline.h"
-#include "config.h"
-#include "error.h"
+#include "config/cmdline.h"
+#include "config/ini.h"
+#include "basic/error.h"
 #include "fuzz.h"
 #include "schema.h"
 
@@ -54,9 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(text, data, size);
 	/* measure.rootfs stays refused, so that the refusal is fuzzed too. */
-	if (config_apply_cmdline(&fuzz_schema, &s, text, allow, NULL, &e) == 0)
+	if (ini_apply_cmdline(&fuzz_schema, &s, text, allow, NULL, &e) == 0)
 		fuzz_settings_round_trip(&s);
-	config_free(&fuzz_schema, &s);
+	ini_free(&fuzz_schema, &s);
 	free(text);
 	return 0;
 }

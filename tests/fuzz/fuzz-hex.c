@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "fuzz.h"
 
 static bool reference_valid(const uint8_t *data, size_t size)

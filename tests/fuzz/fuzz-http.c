@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
 #include "net/http-parser.h"
 

@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/journal.h"
 #include "fuzz.h"
 

@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "jcs.h"
-#include "json.h"
+#include "json/jcs.h"
+#include "json/json.h"
 
 /* json.h: 64 times the input leaves room for the densest document. */
 static size_t budget(size_t len)

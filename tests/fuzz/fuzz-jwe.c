@@ -9,12 +9,12 @@
  */
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "json.h"
-#include "jwe.h"
-#include "jwk.h"
-#include "secret.h"
+#include "json/json.h"
+#include "jose/jwe.h"
+#include "jose/jwk.h"
+#include "basic/secret.h"
 
 /* A P-256 key made for this target only (python3-cryptography); it protects nothing. */
 static const char fuzz_jwk[] =

@@ -9,11 +9,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "json.h"
-#include "jwk.h"
+#include "json/json.h"
+#include "jose/jwk.h"
 
 /* The member key of obj is the string base64url(p, n), spelled the one way it can be. */
 static int member_encodes(const struct json_value *obj, const char *key, const uint8_t *p, size_t n)

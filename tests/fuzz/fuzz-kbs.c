@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "json.h"
+#include "json/json.h"
 #include "kbs/protocol.h"
 
 /* The body as JSON, for the checks; NULL when it is not an object. */

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "json.h"
+#include "json/json.h"
 #include "luks/token.h"
 
 static char *token_text(const struct luks_token *t, size_t *len)

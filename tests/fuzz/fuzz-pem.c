@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "fuzz.h"
 #include "net/pem.h"
 #include "net/trust-anchors.h"

@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "evlog/record.h"
 #include "fuzz.h"
-#include "json.h"
-#include "utf8.h"
+#include "json/json.h"
+#include "basic/utf8.h"
 
 /* The text the record writes as, parsed again into *again. NULL when it cannot be written. */
 static char *write_record(const struct record *r, bool is_state, size_t *len)

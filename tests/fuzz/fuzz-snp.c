@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "attest/evidence-tee.h"
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "json.h"
+#include "json/json.h"
 
 enum field_kind {
 	FIELD_U8,      /* Option<u8>: null before its version */

@@ -12,9 +12,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "hash.h"
+#include "crypto/hash.h"
 #include "mr/tsm-mr.h"
 #include "platform/detect.h"
 

@@ -14,13 +14,13 @@
 #include <string.h>
 
 #include "attest/evidence-tee.h"
-#include "encoding.h"
-#include "error.h"
+#include "basic/encoding.h"
+#include "basic/error.h"
 #include "evlog/ccel.h"
 #include "evlog/record.h"
 #include "evlog/render.h"
 #include "fuzz.h"
-#include "json.h"
+#include "json/json.h"
 
 /* SHA-384 of the AAEL body "mrboot separator {"done":true}" (tests/test-render.c). */
 #define DIGEST_SEPARATOR                                                                   \

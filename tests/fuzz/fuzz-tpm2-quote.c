@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
 #include "mr/tpm2-marshal.h"
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
 #include "net/url.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "utf8.h"
+#include "basic/utf8.h"
 
 /* Table 3-7: the lead byte range, then the range of each following byte. */
 static const struct {

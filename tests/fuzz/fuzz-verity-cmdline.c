@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline-systemd.h"
-#include "cmdline.h"
-#include "error.h"
+#include "config/cmdline-systemd.h"
+#include "config/cmdline.h"
+#include "basic/error.h"
 #include "fuzz.h"
-#include "verity-cmdline.h"
+#include "measure/verity-cmdline.h"
 
 struct walk {
 	size_t len;

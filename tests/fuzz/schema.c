@@ -6,62 +6,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "basic/error.h"
 #include "fuzz.h"
 
 static const char *const choice_names[] = { "auto", "verity", "device", "none", NULL };
 
-static const struct config_entry fuzz_entries[] = {
+static const struct ini_entry fuzz_entries[] = {
 	{ .section = "general",
 	  .key = "text",
-	  .type = CONFIG_STRING,
+	  .type = INI_STRING,
 	  .offset = offsetof(struct fuzz_settings, text),
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "path",
-	  .type = CONFIG_PATH,
+	  .type = INI_PATH,
 	  .offset = offsetof(struct fuzz_settings, path),
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "flag",
-	  .type = CONFIG_BOOL,
+	  .type = INI_BOOL,
 	  .offset = offsetof(struct fuzz_settings, flag),
-	  .cmdline = CONFIG_CMDLINE_ALWAYS },
+	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "measure",
 	  .key = "file",
-	  .type = CONFIG_LIST,
+	  .type = INI_LIST,
 	  .offset = offsetof(struct fuzz_settings, list) },
 	{ .section = "measure",
 	  .key = "pcr",
-	  .type = CONFIG_UINT,
+	  .type = INI_UINT,
 	  .offset = offsetof(struct fuzz_settings, number),
 	  .min = 8,
 	  .max = 23 },
 	{ .section = "measure",
 	  .key = "rootfs",
-	  .type = CONFIG_ENUM,
+	  .type = INI_ENUM,
 	  .offset = offsetof(struct fuzz_settings, choice),
 	  .names = choice_names },
 	/* The same key in another section: lookups must match the pair. */
 	{ .section = "tpm",
 	  .key = "text",
-	  .type = CONFIG_STRING,
+	  .type = INI_STRING,
 	  .offset = offsetof(struct fuzz_settings, other) },
 };
 
-const struct config_schema fuzz_schema = {
+const struct ini_schema fuzz_schema = {
 	.entries = fuzz_entries,
 	.count = sizeof(fuzz_entries) / sizeof(fuzz_entries[0]),
 };
 
-/* config_write() into a heap string. */
+/* ini_write() into a heap string. */
 static char *settings_text(const struct fuzz_settings *s, size_t *len)
 {
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);
 
 	fuzz_check(f, "open_memstream");
-	fuzz_check(config_write(&fuzz_schema, s, f) == 0, "config_write succeeds");
+	fuzz_check(ini_write(&fuzz_schema, s, f) == 0, "ini_write succeeds");
 	fuzz_check(fclose(f) == 0, "the written configuration is complete");
 	return text;
 }
@@ -74,10 +74,10 @@ void fuzz_settings_round_trip(const struct fuzz_settings *s)
 	char *text = settings_text(s, &len), *text2;
 	int r;
 
-	r = config_parse_text(&fuzz_schema, &again, text, len, "written", &e);
+	r = ini_parse_text(&fuzz_schema, &again, text, len, "written", &e);
 	if (r < 0)
 		fprintf(stderr, "%s\n--- written:\n%s", e.msg, text);
-	fuzz_check(r == 0, "what config_write() writes parses again");
+	fuzz_check(r == 0, "what ini_write() writes parses again");
 	text2 = settings_text(&again, &len2);
 	if (len != len2 || memcmp(text, text2, len) != 0)
 		fprintf(stderr, "--- written:\n%s--- read back and written again:\n%s", text,
@@ -86,5 +86,5 @@ void fuzz_settings_round_trip(const struct fuzz_settings *s)
 		   "the configuration reads back to the same values");
 	free(text);
 	free(text2);
-	config_free(&fuzz_schema, &again);
+	ini_free(&fuzz_schema, &again);
 }

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config/ini.h"
 
 struct fuzz_settings {
 	char *text;
@@ -24,11 +24,11 @@ struct fuzz_settings {
 		.number = 8    \
 	}
 
-extern const struct config_schema fuzz_schema;
+extern const struct ini_schema fuzz_schema;
 
 /*
- * The round trip config.h promises: config_write() of a parsed struct reads back, from
- * defaults, to a struct that config_write() writes as the same text. Aborts when it does not.
+ * The round trip config/ini.h promises: ini_write() of a parsed struct reads back, from
+ * defaults, to a struct that ini_write() writes as the same text. Aborts when it does not.
  */
 void fuzz_settings_round_trip(const struct fuzz_settings *s);
 

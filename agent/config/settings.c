@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config/settings.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cmdline.h"
+#include "config/ini.h"
+#include "basic/error.h"
+#include "basic/file.h"
+#include "crypto/hash.h"
+#include "basic/macro.h"
+#include "mrboot-config.h"
+#include "basic/path.h"
+
+/* In syslog order, so that index + LOG_ERR is the priority. */
+static const char *const log_level_names[] = { "err", "warning", "notice", "info", "debug", NULL };
+/* In enum log_target order. */
+static const char *const log_target_names[] = { "auto", "stderr", "kmsg", NULL };
+/* In enum settings_rootfs order. */
+static const char *const rootfs_names[] = { "auto", "verity", "device", "none", NULL };
+/* In enum settings_tee order. */
+static const char *const tee_names[] = { "auto", "tdx", "snp", "cca", "tpm", "sample", NULL };
+/* In enum settings_kbs_key order. */
+static const char *const kbs_key_names[] = { "ec-p256", "ec-p521", NULL };
+/* In enum settings_handoff order. */
+static const char *const handoff_names[] = { "socket", "file", "none", NULL };
+/* In enum settings_volume_identity order. */
+static const char *const volume_identity_names[] = { "required", "optional", NULL };
+
+#define PCR(k, field)                                                           \
+	{                                                                       \
+		.section = "measure", .key = (k), .type = INI_UINT,             \
+		.offset = offsetof(struct settings, field), .min = 0, .max = 23 \
+	}
+
+static const struct ini_entry settings_entries[] = {
+	{ .section = "general",
+	  .key = "log-level",
+	  .type = INI_ENUM,
+	  .offset = offsetof(struct settings, log_level),
+	  .names = log_level_names,
+	  .cmdline = INI_CMDLINE_ALWAYS },
+	{ .section = "general",
+	  .key = "log-target",
+	  .type = INI_ENUM,
+	  .offset = offsetof(struct settings, log_target),
+	  .names = log_target_names,
+	  .cmdline = INI_CMDLINE_ALWAYS },
+	{ .section = "general",
+	  .key = "cmdline-overrides",
+	  .type = INI_LIST,
+	  .offset = offsetof(struct settings, cmdline_overrides),
+	  .cmdline = INI_CMDLINE_NEVER },
+	{ .section = "measure",
+	  .key = "cmdline",
+	  .type = INI_BOOL,
+	  .offset = offsetof(struct settings, measure_cmdline) },
+	{ .section = "measure",
+	  .key = "config",
+	  .type = INI_BOOL,
+	  .offset = offsetof(struct settings, measure_config) },
+	{ .section = "measure",
+	  .key = "file",
+	  .type = INI_LIST,
+	  .offset = offsetof(struct settings, measure_files) },
+	{ .section = "measure",
+	  .key = "rootfs",
+	  .type = INI_ENUM,
+	  .offset = offsetof(struct settings, measure_rootfs),
+	  .names = rootfs_names },
+	{ .section = "measure",
+	  .key = "rootfs-device",
+	  .type = INI_PATH,
+	  .offset = offsetof(struct settings, rootfs_device) },
+	{ .section = "measure",
+	  .key = "roothash",
+	  .type = INI_STRING,
+	  .offset = offsetof(struct settings, roothash) },
+	PCR("pcr-cmdline", pcr_cmdline),
+	PCR("pcr-config", pcr_config),
+	PCR("pcr-rootfs", pcr_rootfs),
+	PCR("pcr-separator", pcr_separator),
+	{ .section = "tpm",
+	  .key = "device",
+	  .type = INI_PATH,
+	  .offset = offsetof(struct settings, tpm_device) },
+	{ .section = "tpm",
+	  .key = "socket",
+	  .type = INI_PATH,
+	  .offset = offsetof(struct settings, tpm_socket) },
+	{ .section = "kbs",
+	  .key = "url",
+	  .type = INI_LIST,
+	  .offset = offsetof(struct settings, kbs_urls) },
+	{ .section = "kbs",
+	  .key = "ca-file",
+	  .type = INI_PATH,
+	  .offset = offsetof(struct settings, kbs_ca_file) },
+	{ .section = "kbs",
+	  .key = "insecure",
+	  .type = INI_BOOL,
+	  .offset = offsetof(struct settings, kbs_insecure) },
+	{ .section = "kbs",
+	  .key = "tee",
+	  .type = INI_ENUM,
+	  .offset = offsetof(struct settings, kbs_tee),
+	  .names = tee_names },
+	{ .section = "kbs",
+	  .key = "resource",
+	  .type = INI_STRING,
+	  .offset = offsetof(struct settings, kbs_resource) },
+	{ .section = "kbs",
+	  .key = "timeout",
+	  .type = INI_UINT,
+	  .offset = offsetof(struct settings, kbs_timeout),
+	  .min = 1,
+	  .max = 3600,
+	  .cmdline = INI_CMDLINE_ALWAYS },
+	{ .section = "kbs",
+	  .key = "key",
+	  .type = INI_ENUM,
+	  .offset = offsetof(struct settings, kbs_key),
+	  .names = kbs_key_names },
+	{ .section = "unlock",
+	  .key = "volume",
+	  .type = INI_LIST,
+	  .offset = offsetof(struct settings, unlock_volumes) },
+	{ .section = "unlock",
+	  .key = "handoff",
+	  .type = INI_ENUM,
+	  .offset = offsetof(struct settings, unlock_handoff),
+	  .names = handoff_names },
+	{ .section = "unlock",
+	  .key = "keyring",
+	  .type = INI_BOOL,
+	  .offset = offsetof(struct settings, unlock_keyring) },
+	{ .section = "unlock",
+	  .key = "key-dir",
+	  .type = INI_PATH,
+	  .offset = offsetof(struct settings, unlock_key_dir) },
+	{ .section = "unlock",
+	  .key = "timeout",
+	  .type = INI_UINT,
+	  .offset = offsetof(struct settings, unlock_timeout),
+	  .min = 1,
+	  .max = 86400,
+	  .cmdline = INI_CMDLINE_ALWAYS },
+	/* From the command line only where [general] cmdline-overrides lists it: "optional" there
+	   is the host turning the binding off. */
+	{ .section = "unlock",
+	  .key = "volume-identity",
+	  .type = INI_ENUM,
+	  .offset = offsetof(struct settings, unlock_volume_identity),
+	  .names = volume_identity_names },
+};
+
+static const struct ini_schema settings_schema = {
+	.entries = settings_entries,
+	.count = ARRAY_SIZE(settings_entries),
+};
+
+/* One read: what is parsed is what is measured (the digest of these very bytes). */
+static int settings_read_file(struct settings *s, const char *path, struct error *e)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	r = file_read_all(path, INI_SIZE_MAX, &text, &len, e);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	s->config_found = true;
+	hash_buffer(HASH_SHA256, text, len, s->config_sha256);
+	return ini_parse_text(&settings_schema, s, text, len, path, e);
+}
+
+int settings_load(struct settings *s, const char *root, const char *config_path, struct error *e)
+{
+	_cleanup_free_ char *cmdline = NULL;
+	char path[PATH_MAX];
+	int r;
+
+	/* Defaults (DESIGN.md section 4): everything lands in RTMR2 / REM2 on CC platforms. */
+	*s = (struct settings){
+		.log_level = LOG_INFO - LOG_ERR,
+		.log_target = LOG_TARGET_AUTO,
+		.measure_cmdline = true,
+		.measure_config = true,
+		.measure_rootfs = SETTINGS_ROOTFS_AUTO,
+		.pcr_cmdline = 12,
+		.pcr_config = 12,
+		.pcr_rootfs = 15,
+		.pcr_separator = 15,
+		.tpm_device = strdup("/dev/tpmrm0"),
+		.kbs_ca_file = strdup(MRBOOT_SYSCONFDIR "/mrboot/kbs-ca.pem"),
+		.kbs_resource = strdup("default/mrboot/{volume}"),
+		/* Within systemd-cryptsetup's own 90 s default, with room to fall back to a prompt.
+		 */
+		.kbs_timeout = 60,
+		.unlock_key_dir = strdup("/run/cryptsetup-keys.d"),
+		.unlock_timeout = 90,
+	};
+	if (!s->tpm_device || !s->kbs_ca_file || !s->kbs_resource || !s->unlock_key_dir) {
+		settings_free(s);
+		return error_set_errno(e, -ENOMEM, "settings");
+	}
+	r = path_join_root(path, sizeof(path), root, config_path);
+	if (r < 0)
+		return error_set_errno(e, r, "configuration path %s under %s", config_path, root);
+	r = settings_read_file(s, path, e);
+	if (r < 0)
+		goto fail;
+	r = cmdline_read(root, &cmdline, e);
+	/* A fixture tree without /proc/cmdline has no overrides; a real system always has it. */
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		goto fail;
+	r = ini_check_allow(&settings_schema, (const char *const *)s->cmdline_overrides, e);
+	if (r < 0) {
+		error_prefix(e, "%s: [general] cmdline-overrides", path);
+		goto fail;
+	}
+	r = ini_apply_cmdline(&settings_schema, s, cmdline,
+			      (const char *const *)s->cmdline_overrides, &s->cmdline_applied, e);
+	if (r < 0)
+		goto fail;
+	if (s->cmdline_applied > 0 && !s->measure_cmdline) {
+		s->measure_cmdline = true;
+		s->cmdline_forced = true;
+	}
+	return 0;
+fail:
+	settings_free(s);
+	return r;
+}
+
+int settings_handoff_from_name(const char *name)
+{
+	for (int i = 0; handoff_names[i]; i++)
+		if (strcmp(name, handoff_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void settings_free(struct settings *s)
+{
+	ini_free(&settings_schema, s);
+}
+
+int settings_write(const struct settings *s, FILE *out)
+{
+	return ini_write(&settings_schema, s, out);
+}
+
+int settings_log_priority(const struct settings *s)
+{
+	return LOG_ERR + s->log_level;
+}

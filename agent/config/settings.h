@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_SETTINGS_H
+#define MRBOOT_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "basic/log.h"
+
+struct error;
+
+/*
+ * The agent's configuration: /etc/mrboot.conf, then every mrboot.<section>.<key>= of the
+ * kernel command line. Each issue that adds behaviour adds its keys here and to mrboot(1).
+ *
+ * The file is the initrd's, which the firmware measures; the command line is the host's
+ * (doc/trust-model.md). So the command line may set only what gives the host nothing: the log
+ * level and target and the two timeouts. Everything else (what is measured and where, the
+ * evidence, brokers, anchors, the TPM, the volumes and the hand-off) it may set only when the
+ * file's [general] cmdline-overrides lists the key, and never cmdline-overrides itself.
+ */
+enum settings_rootfs {
+	SETTINGS_ROOTFS_AUTO,	/* the verity root hash when the command line has one, else none */
+	SETTINGS_ROOTFS_VERITY, /* the verity root hash; missing is an error */
+	SETTINGS_ROOTFS_DEVICE, /* a digest of the whole device */
+	SETTINGS_ROOTFS_NONE,
+};
+
+struct settings {
+	int log_level;	/* [general] log-level: index into the names, err = 0 .. debug = 4 */
+	int log_target; /* [general] log-target: enum log_target */
+	char **cmdline_overrides; /* [general] "section.key" the command line may set */
+
+	/* Where the settings came from, for measuring them (not configuration keys). */
+	bool config_found;	   /* the file existed */
+	uint8_t config_sha256[32]; /* of the bytes that were parsed */
+	unsigned cmdline_applied;  /* mrboot.* parameters applied from the command line */
+	bool cmdline_forced;	   /* [measure] cmdline = no was overruled because of them */
+
+	/* [measure]: what `mrboot measure` measures, and into which logical PCR */
+	bool measure_cmdline;
+	bool measure_config;
+	char **measure_files; /* further files, measured by digest */
+	int measure_rootfs;   /* enum settings_rootfs */
+	char *rootfs_device;  /* for rootfs = device */
+	char *roothash;	      /* hex; must equal the kernel command line's, if it has one */
+	uint64_t pcr_cmdline;
+	uint64_t pcr_config;
+	uint64_t pcr_rootfs;
+	uint64_t pcr_separator;
+
+	/* [tpm]: where the TPM is when the platform has one */
+	char *tpm_device; /* default /dev/tpmrm0 */
+	char *tpm_socket; /* a swtpm command socket instead (tests, development) */
+
+	/* [kbs]: the key broker (Trustee KBS, RCAR 0.4.0) and how to reach it */
+	char **kbs_urls;      /* tried in turn, the list again until the deadline */
+	char *kbs_ca_file;    /* PEM trust anchors for https */
+	bool kbs_insecure;    /* allow http:// (tests only; warned about on every use) */
+	int kbs_tee;	      /* enum settings_tee */
+	char *kbs_resource;   /* repository/type/tag; "{volume}" stands for the volume name */
+	uint64_t kbs_timeout; /* seconds for everything from the first request to the key */
+	int kbs_key; /* enum settings_kbs_key: the ephemeral key the secret is wrapped to */
+
+	/* [unlock]: which volumes `mrboot run` unlocks, and how their keys reach cryptsetup */
+	char **unlock_volumes;
+	int unlock_handoff;	    /* enum settings_handoff */
+	bool unlock_keyring;	    /* also add it to the user keyring as "cryptsetup" */
+	char *unlock_key_dir;	    /* /run/cryptsetup-keys.d */
+	uint64_t unlock_timeout;    /* seconds the key is offered for */
+	int unlock_volume_identity; /* enum settings_volume_identity */
+};
+
+/* [kbs] tee: in the order of enum tee_type, after "auto". */
+enum settings_tee {
+	SETTINGS_TEE_AUTO,
+	SETTINGS_TEE_TDX,
+	SETTINGS_TEE_SNP,
+	SETTINGS_TEE_CCA,
+	SETTINGS_TEE_TPM,
+	SETTINGS_TEE_SAMPLE,
+};
+
+enum settings_kbs_key {
+	SETTINGS_KBS_KEY_EC_P256,
+	SETTINGS_KBS_KEY_EC_P521,
+};
+
+/* [unlock] volume-identity: a resource without an expected volume identity (luks/volume-resource.h)
+ */
+enum settings_volume_identity {
+	SETTINGS_VOLUME_IDENTITY_REQUIRED, /* refused: the boot stays locked (the default) */
+	SETTINGS_VOLUME_IDENTITY_OPTIONAL, /* its passphrase handed off unbound, with a warning */
+};
+
+enum settings_handoff {
+	SETTINGS_HANDOFF_SOCKET, /* an AF_UNIX socket at <key-dir>/<volume>.key */
+	SETTINGS_HANDOFF_FILE,	 /* a 0400 file on tmpfs there, wiped and removed after */
+	SETTINGS_HANDOFF_NONE,	 /* only the keyring */
+};
+
+/* "socket", "file" or "none" as enum settings_handoff; -1 for anything else. */
+int settings_handoff_from_name(const char *name);
+
+/*
+ * Defaults, then the file under root (missing is fine), then <root>/proc/cmdline. When any
+ * mrboot.* parameter is applied, the command line is measured whatever [measure] cmdline
+ * says: a parameter must not be able to hide itself.
+ */
+int settings_load(struct settings *s, const char *root, const char *config_path, struct error *e);
+void settings_free(struct settings *s);
+
+/* The effective configuration in the file's own syntax. */
+int settings_write(const struct settings *s, FILE *out);
+
+/* log-level as a syslog priority (LOG_ERR .. LOG_DEBUG). */
+int settings_log_priority(const struct settings *s);
+
+#endif
