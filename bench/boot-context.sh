@@ -46,6 +46,7 @@ cleanup() {
 	tsm_stop
 	tsm_mr_stop
 	swtpm_stop
+	[ -n "${BENCH_KEEP:-}" ] && cp -r "$tmp" "$BENCH_KEEP"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -89,7 +90,8 @@ trace() {
 	echo "$1 event-log $(count "$t" 'open(at)?\(.*/run/log/mrboot/events.jsonseq"')"
 	echo "$1 CCEL $(count "$t" 'open(at)?\(.*/tables/data/CCEL"')"
 	echo "$1 TPM $(count "$t" 'connect\(.*server\.sock"')"
-	echo "$1 report-dir $(count "$t" 'mkdir(at)?\(.*/tsm/report/')"
+	# Detection makes its report by path, the evidence in the directory it opened.
+	echo "$1 report-dir $(count "$t" 'mkdir(at)?\((.*/tsm/report/|[0-9]+, ")mrboot-')"
 }
 
 tdx_boot() { # MRBOOT OUT

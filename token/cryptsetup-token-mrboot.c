@@ -28,7 +28,9 @@
 #include "json/json.h"
 #include "luks/token-release.h"
 #include "luks/token.h"
+#include "basic/macro.h"
 #include "basic/secret.h"
+#include "config/cmdline.h"
 #include "config/settings.h"
 
 #define TOKEN_EXPORT __attribute__((visibility("default")))
@@ -62,6 +64,7 @@ static void token_report(void *userdata, int priority, const char *message)
 static int token_fetch(struct crypt_device *cd, int token, struct secret *key, struct error *e)
 {
 	struct json_arena arena = { 0 };
+	_cleanup_free_ char *cmdline = NULL;
 	struct settings settings;
 	struct luks_token t;
 	const char *json;
@@ -82,7 +85,11 @@ static int token_fetch(struct crypt_device *cd, int token, struct secret *key, s
 		return -ENOENT;
 	}
 	/* Brokers, anchors and the TEE: the initrd's, which the firmware measured. */
-	r = settings_load(&settings, "/", MRBOOT_SYSCONFDIR "/mrboot.conf", e);
+	r = cmdline_read("/", &cmdline, e);
+	if (r == -ENOENT)
+		r = 0; /* no /proc: no mrboot.* parameters either */
+	if (r >= 0)
+		r = settings_load(&settings, "/", MRBOOT_SYSCONFDIR "/mrboot.conf", cmdline, e);
 	if (r < 0) {
 		error_prefix(e, "configuration");
 	} else {

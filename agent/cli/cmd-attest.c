@@ -55,8 +55,8 @@ static int attest_run(struct tool *tool, int argc, char **argv)
 	_cleanup_(attest_wipe_free) char *token = NULL;
 	unsigned n_urls = 0;
 	bool json = false;
-	struct settings s;
-	struct tool_kbs k = { 0 };
+	struct context ctx;
+	struct kbs_session k = { 0 };
 	struct error e = { 0 };
 	int c, r;
 
@@ -82,10 +82,9 @@ static int attest_run(struct tool *tool, int argc, char **argv)
 	}
 	if (optind < argc)
 		return tool_usage(&command_attest, EXIT_USAGE);
-	r = tool_load_settings(tool, &s);
-	if (r != EXIT_OK)
-		return r;
-	r = tool_kbs_prepare(tool, &s, &o, &k);
+	r = context_open(&ctx, tool);
+	if (r == EXIT_OK)
+		r = tool_kbs_open(tool, &ctx, &o, &k);
 	if (r == EXIT_OK) {
 		if (kbs_release(&k.opt, NULL, &token, &e) < 0) {
 			log_error(&tool->log, &e, "no token");
@@ -96,8 +95,8 @@ static int attest_run(struct tool *tool, int argc, char **argv)
 			r = attest_print(tee_name(k.opt.evidence.tee), token, json);
 		}
 	}
-	tool_kbs_close(&k);
-	settings_free(&s);
+	kbs_session_close(&k);
+	context_close(&ctx);
 	return r;
 }
 

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/context.h"
 #include "cli/tool.h"
 
 static int config_run(struct tool *tool, int argc, char **argv)
@@ -12,7 +13,7 @@ static int config_run(struct tool *tool, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct settings settings;
+	struct context ctx;
 	bool check = false;
 	int c, r;
 
@@ -26,14 +27,16 @@ static int config_run(struct tool *tool, int argc, char **argv)
 	if (optind != argc)
 		return tool_usage(&command_config, EXIT_USAGE);
 
-	r = tool_load_settings(tool, &settings);
-	if (r != EXIT_OK)
+	r = context_open(&ctx, tool);
+	if (r != EXIT_OK) {
+		context_close(&ctx);
 		return r;
-	if (!check && (settings_write(&settings, stdout) < 0 || fflush(stdout) != 0)) {
+	}
+	if (!check && (settings_write(&ctx.settings, stdout) < 0 || fflush(stdout) != 0)) {
 		log_err(&tool->log, "cannot write the configuration to standard output");
 		r = EXIT_FAILED;
 	}
-	settings_free(&settings);
+	context_close(&ctx);
 	return r;
 }
 

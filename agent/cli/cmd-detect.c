@@ -6,6 +6,7 @@
 #include "basic/error.h"
 #include "json/json.h"
 #include "platform/detect.h"
+#include "cli/context.h"
 #include "cli/tool.h"
 
 static void detect_print_registers(const struct detect *d, FILE *out)
@@ -23,7 +24,7 @@ static void detect_print_registers(const struct detect *d, FILE *out)
 	}
 }
 
-static void detect_print(const struct detect *d, FILE *out)
+static void detect_print(const struct detect *d, const struct platform_preparation *p, FILE *out)
 {
 	fprintf(out, "platform:        %s\n", platform_name(d->platform));
 	for (unsigned i = 0; i < d->n_signals; i++)
@@ -42,11 +43,13 @@ static void detect_print(const struct detect *d, FILE *out)
 	} else {
 		fputs("tpm:             none\n", out);
 	}
-	if (d->modules_skipped)
+	if (p->skipped)
 		fputs("modules:         not loaded (--root is not the running system)\n", out);
-	for (unsigned i = 0; i < d->n_modules; i++)
+	for (unsigned i = 0; i < p->n_modules; i++)
 		fprintf(out, "%s %s %s\n", i == 0 ? "modules:        " : "                ",
-			d->modules[i].name, d->modules[i].state);
+			p->modules[i].name, p->modules[i].state);
+	for (unsigned i = 0; i < p->n_notes; i++)
+		fprintf(out, "note: %s\n", p->notes[i]);
 	for (unsigned i = 0; i < d->n_notes; i++)
 		fprintf(out, "note: %s\n", d->notes[i]);
 }
@@ -92,7 +95,8 @@ static void detect_json_registers(const struct detect *d, struct json_writer *w)
 	json_writer_end_object(w);
 }
 
-static int detect_print_json(const struct detect *d, FILE *out, struct error *e)
+static int detect_print_json(const struct detect *d, const struct platform_preparation *p,
+			     FILE *out, struct error *e)
 {
 	struct json_writer w;
 	int r;
@@ -133,22 +137,24 @@ static int detect_print_json(const struct detect *d, FILE *out, struct error *e)
 		json_writer_null(&w);
 	}
 	json_writer_key(&w, "modules");
-	if (d->modules_skipped) {
+	if (p->skipped) {
 		json_writer_null(&w);
 	} else {
 		json_writer_begin_array(&w);
-		for (unsigned i = 0; i < d->n_modules; i++) {
+		for (unsigned i = 0; i < p->n_modules; i++) {
 			json_writer_begin_object(&w);
 			json_writer_key(&w, "name");
-			json_writer_string(&w, d->modules[i].name);
+			json_writer_string(&w, p->modules[i].name);
 			json_writer_key(&w, "state");
-			json_writer_string(&w, d->modules[i].state);
+			json_writer_string(&w, p->modules[i].state);
 			json_writer_end_object(&w);
 		}
 		json_writer_end_array(&w);
 	}
 	json_writer_key(&w, "notes");
 	json_writer_begin_array(&w);
+	for (unsigned i = 0; i < p->n_notes; i++)
+		json_writer_string(&w, p->notes[i]);
 	for (unsigned i = 0; i < d->n_notes; i++)
 		json_writer_string(&w, d->notes[i]);
 	json_writer_end_array(&w);
@@ -167,9 +173,9 @@ static int detect_cmd(struct tool *tool, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct settings settings;
+	const struct detect *d;
+	struct context ctx;
 	struct error e = { 0 };
-	struct detect d;
 	bool json = false;
 	int c, r;
 
@@ -180,24 +186,19 @@ static int detect_cmd(struct tool *tool, int argc, char **argv)
 	}
 	if (optind != argc)
 		return tool_usage(&command_detect, EXIT_USAGE);
-	r = tool_load_settings(tool, &settings);
-	if (r != EXIT_OK)
-		return r;
-	settings_free(&settings);
-
-	if (detect_run(&d, tool->root, &e) < 0) {
+	r = context_open(&ctx, tool);
+	if (r == EXIT_OK)
+		r = context_detect(&ctx, &d);
+	if (r == EXIT_OK && json && detect_print_json(d, &ctx.prep, stdout, &e) < 0) {
 		log_error(&tool->log, &e, "detect");
-		return EXIT_FAILED;
+		r = EXIT_FAILED;
+	} else if (r == EXIT_OK && !json) {
+		detect_print(d, &ctx.prep, stdout);
 	}
-	if (json) {
-		if (detect_print_json(&d, stdout, &e) < 0) {
-			log_error(&tool->log, &e, "detect");
-			return EXIT_FAILED;
-		}
-	} else {
-		detect_print(&d, stdout);
-	}
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
+	if (r == EXIT_OK && fflush(stdout) != 0)
+		r = EXIT_FAILED;
+	context_close(&ctx);
+	return r;
 }
 
 const struct command command_detect = {

@@ -28,6 +28,7 @@
 #include "luks/volume-identity.h"
 #include "net/deadline.h"
 #include "basic/secret.h"
+#include "cli/context.h"
 #include "cli/tool.h"
 
 /*
@@ -315,16 +316,17 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 	char *brokers[KBS_URLS_MAX + 1];
 	_cleanup_secret_ struct secret key = { 0 };
 	struct json_writer token = { 0 };
-	struct settings s;
+	const struct detect *d = NULL;
+	struct context ctx;
 	struct error e = { 0 };
 	int r;
 
 	r = enroll_options(&a, argc, argv);
 	if (r != EXIT_OK)
 		return r < 0 ? EXIT_OK : r;
-	r = tool_load_settings(tool, &s);
+	r = context_open(&ctx, tool);
 	if (r != EXIT_OK)
-		return r;
+		goto out;
 	r = EXIT_FAILED;
 	if (enroll_free_keyslot(a.device, &a.token.keyslot, &e) < 0 ||
 	    enroll_token_json(&a.token, &token, &e) < 0) {
@@ -332,14 +334,19 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 		goto out;
 	}
 	/* A --kbs the configuration does not list would be refused at every boot: say so now. */
-	if (luks_token_brokers(&a.token, s.kbs_urls, brokers, &e) < 0) {
+	if (luks_token_brokers(&a.token, ctx.settings.kbs_urls, brokers, &e) < 0) {
 		log_error(&tool->log, &e, "enroll");
 		r = EXIT_CONFIG;
 		goto out;
 	}
+	/* Here, unlike in the token plugin, the platform is prepared (modules, mounts) first. */
+	if (ctx.settings.kbs_tee == SETTINGS_TEE_AUTO && !ctx.settings.tpm_socket &&
+	    context_detect(&ctx, &d) != EXIT_OK)
+		goto out;
 	const struct luks_token_release_options o = {
 		.root = tool->root,
-		.settings = &s,
+		.settings = &ctx.settings,
+		.detect = d,
 		.report = enroll_report,
 		.userdata = tool,
 	};
@@ -355,7 +362,7 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 		r = enroll_identity(tool, &a, &key);
 out:
 	json_writer_free(&token);
-	settings_free(&s);
+	context_close(&ctx);
 	return r;
 }
 

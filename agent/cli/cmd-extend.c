@@ -8,6 +8,7 @@
 #include "basic/encoding.h"
 #include "basic/error.h"
 #include "evlog/eventlog.h"
+#include "cli/context.h"
 #include "cli/tool.h"
 
 static int extend_run(struct tool *tool, int argc, char **argv)
@@ -25,7 +26,7 @@ static int extend_run(struct tool *tool, int argc, char **argv)
 	const char *string = NULL, *type = "mrboot", *domain = NULL, *operation = NULL,
 		   *content = NULL;
 	struct record_event ev = { 0 };
-	struct settings settings;
+	struct context ctx;
 	struct error e = { 0 };
 	long pcr = -1;
 	char *end;
@@ -75,11 +76,10 @@ static int extend_run(struct tool *tool, int argc, char **argv)
 		log_error(&tool->log, &e, "extend");
 		return EXIT_USAGE;
 	}
-	r = tool_load_settings(tool, &settings);
-	if (r == EXIT_OK) {
-		r = tool_measure_one(tool, &settings, &ev);
-		settings_free(&settings);
-	}
+	r = context_open(&ctx, tool);
+	if (r == EXIT_OK)
+		r = tool_measure_one(tool, &ctx, &ev);
+	context_close(&ctx);
 	record_event_free(&ev);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include "basic/file.h"
 #include "basic/macro.h"
 #include "basic/path.h"
+#include "cli/context.h"
 #include "cli/tool.h"
 
 #define LOG_CCEL_PATH "/sys/firmware/acpi/tables/data/CCEL"
@@ -155,7 +156,7 @@ static int log_cmd(struct tool *tool, int argc, char **argv)
 	};
 	enum render_format format = RENDER_JSON;
 	const char *output = NULL;
-	struct settings settings;
+	struct context ctx;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", options, NULL)) != -1) {
@@ -188,10 +189,11 @@ static int log_cmd(struct tool *tool, int argc, char **argv)
 			render_format_name(format));
 		return EXIT_USAGE;
 	}
-	r = tool_load_settings(tool, &settings);
+	/* The configuration only points the log; a broken one is said before anything else. */
+	r = context_open(&ctx, tool);
+	context_close(&ctx);
 	if (r != EXIT_OK)
 		return r;
-	settings_free(&settings);
 	return log_run(tool, format, output);
 }
 

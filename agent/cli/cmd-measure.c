@@ -10,30 +10,9 @@
 #include "evlog/eventlog.h"
 #include "basic/macro.h"
 #include "measure/events.h"
+#include "measure/plan.h"
+#include "cli/context.h"
 #include "cli/tool.h"
-
-#define MEASURE_EVENTS_MAX 32
-
-struct measure_list {
-	unsigned count;
-	struct record_event ev[MEASURE_EVENTS_MAX];
-};
-
-static void measure_list_free(struct measure_list *l)
-{
-	for (unsigned i = 0; i < l->count; i++)
-		record_event_free(&l->ev[i]);
-	l->count = 0;
-}
-
-static struct record_event *measure_next(struct measure_list *l, struct error *e)
-{
-	if (l->count == MEASURE_EVENTS_MAX) {
-		error_set(e, -E2BIG, "more than %d items to measure", MEASURE_EVENTS_MAX);
-		return NULL;
-	}
-	return &l->ev[l->count++];
-}
 
 static void measure_progress(uint64_t done, uint64_t total, void *userdata)
 {
@@ -41,82 +20,6 @@ static void measure_progress(uint64_t done, uint64_t total, void *userdata)
 
 	log_info(&tool->log, "root device: %llu of %llu MiB hashed",
 		 (unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
-}
-
-/* Everything to measure, in order, before anything is extended: a bad item extends nothing. */
-static int measure_collect(struct tool *tool, const struct settings *s, struct measure_list *l,
-			   struct error *e)
-{
-	const struct hash_progress progress = { measure_progress, tool, 5 * 1000 * 1000 };
-	_cleanup_free_ char *cmdline = NULL;
-	struct record_event *ev;
-	unsigned n = 0;
-	int r;
-
-	r = cmdline_read(tool->root, &cmdline, e);
-	if (r < 0)
-		return r;
-	if (s->cmdline_forced)
-		log_notice(
-			&tool->log,
-			"the kernel command line sets %u mrboot.* parameter(s), so it is measured "
-			"although [measure] cmdline = no",
-			s->cmdline_applied);
-	if (s->measure_cmdline) {
-		if (!(ev = measure_next(l, e)) ||
-		    (r = measure_cmdline_event(cmdline, (unsigned)s->pcr_cmdline, ev, e)) < 0)
-			goto fail;
-	}
-	if (s->measure_config) {
-		if (!(ev = measure_next(l, e)) ||
-		    (r = measure_config_event(tool->config_path,
-					      s->config_found ? s->config_sha256 : NULL,
-					      (unsigned)s->pcr_config, ev, e)) < 0)
-			goto fail;
-	}
-	for (char **f = s->measure_files; f && *f; f++)
-		if (!(ev = measure_next(l, e)) ||
-		    (r = measure_file_event(tool->root, *f, "file", (unsigned)s->pcr_config, ev,
-					    e)) < 0)
-			goto fail;
-	switch (s->measure_rootfs) {
-	case SETTINGS_ROOTFS_AUTO:
-	case SETTINGS_ROOTFS_VERITY:
-		r = measure_verity_events(tool->root, cmdline, s->roothash, (unsigned)s->pcr_rootfs,
-					  l->ev + l->count, MEASURE_EVENTS_MAX - l->count, &n, e);
-		if (r < 0)
-			goto fail;
-		l->count += n;
-		if (n == 0 && s->measure_rootfs == SETTINGS_ROOTFS_VERITY) {
-			r = error_set(e, -ENOENT,
-				      "rootfs = verity, but neither the kernel command line "
-				      "(roothash=, usrhash=, as systemd reads them) nor the "
-				      "configuration (roothash) has a root hash");
-			goto fail;
-		}
-		break;
-	case SETTINGS_ROOTFS_DEVICE:
-		if (!s->rootfs_device) {
-			r = error_set(e, -EINVAL, "rootfs = device needs rootfs-device");
-			goto fail;
-		}
-		if (!(ev = measure_next(l, e)) ||
-		    (r = measure_device_event(tool->root, s->rootfs_device, (unsigned)s->pcr_rootfs,
-					      &progress, ev, e)) < 0)
-			goto fail;
-		break;
-	case SETTINGS_ROOTFS_NONE:
-		break;
-	}
-	if (!(ev = measure_next(l, e)) ||
-	    (r = measure_separator_event((unsigned)s->pcr_separator, ev, e)) < 0)
-		goto fail;
-	return 0;
-fail:
-	/* measure_next() counted the slot that failed; it holds nothing to free. */
-	if (l->count > 0 && !l->ev[l->count - 1].content)
-		l->count--;
-	return r < 0 ? r : e->code;
 }
 
 /* Measuring twice in one boot would put every item in twice; the separator marks "done". */
@@ -142,67 +45,84 @@ static int measure_already_done(struct tool *tool, const struct eventlog *log, i
 	return 0;
 }
 
-int tool_measure_boot(struct tool *tool, const struct settings *settings, bool once)
+/* The plan of this boot; EXIT_OK or EXIT_FAILED. */
+static int measure_plan(struct tool *tool, struct context *ctx, struct measure_plan *plan)
 {
-	struct measure_list list = { 0 };
-	struct tool_registers tr;
-	struct eventlog log;
+	const struct hash_progress progress = { measure_progress, tool, 5 * 1000 * 1000 };
+	_cleanup_free_ char *again = NULL;
 	struct error e = { 0 };
-	int r;
+	const struct measure_plan_input in = {
+		.root = tool->root,
+		.config_path = tool->config_path,
+		.settings = &ctx->settings,
+		.cmdline = ctx->cmdline,
+		.progress = &progress,
+	};
 
-	if (measure_collect(tool, settings, &list, &e) < 0) {
+	/* Without a command line there is nothing to measure it as: say why it is missing. */
+	if (!ctx->cmdline && cmdline_read(tool->root, &again, &e) >= 0)
+		error_set(&e, -ENOENT, "the kernel command line is missing");
+	if (ctx->settings.cmdline_forced)
+		log_notice(&tool->log,
+			   "the kernel command line sets %u mrboot.* parameter(s), so it is "
+			   "measured although [measure] cmdline = no",
+			   ctx->settings.cmdline_applied);
+	if (e.code || measure_plan_build(plan, &in, &e) < 0) {
 		log_error(&tool->log, &e, "measure");
-		measure_list_free(&list);
 		return EXIT_FAILED;
 	}
-	r = tool_open_registers(tool, settings, &tr);
+	return EXIT_OK;
+}
+
+int tool_measure_boot(struct tool *tool, struct context *ctx, bool once)
+{
+	struct measure_plan plan;
+	struct registers *regs;
+	struct eventlog *log;
+	bool done;
+	int r;
+
+	r = measure_plan(tool, ctx, &plan);
+	if (r != EXIT_OK)
+		return r;
+	r = context_eventlog(ctx, &log);
+	if (r == EXIT_OK)
+		r = context_registers(ctx, &regs);
 	if (r != EXIT_OK)
 		goto out;
-	if (eventlog_open(&log, tool->root, &e) < 0) {
-		log_error(&tool->log, &e, "event log");
+	done = measure_already_done(tool, log, once ? LOG_ERR : LOG_NOTICE);
+	if (done && once)
 		r = EXIT_FAILED;
-	} else {
-		bool done;
-
-		r = tool_recover_log(tool, &log, &tr.regs);
-		done = r == EXIT_OK &&
-		       measure_already_done(tool, &log, once ? LOG_ERR : LOG_NOTICE);
-		if (done && once)
-			r = EXIT_FAILED;
-		for (unsigned i = 0; r == EXIT_OK && !done && i < list.count; i++)
-			r = tool_measure_event(tool, &log, &tr.regs, &list.ev[i]);
-		if (r == EXIT_OK && !done && tr.regs.family == MR_FAMILY_NONE)
-			log_notice(&tool->log, "logged %u events (no register on this platform)",
-				   list.count);
-		else if (r == EXIT_OK && !done)
-			log_notice(&tool->log, "measured %u events into the %s registers",
-				   list.count, mr_family_name(tr.regs.family));
-		eventlog_close(&log);
-	}
-	tool_close_registers(&tr);
+	for (unsigned i = 0; r == EXIT_OK && !done && i < plan.count; i++)
+		r = tool_measure_event(tool, log, regs, &plan.ev[i]);
+	if (r == EXIT_OK && !done && regs->family == MR_FAMILY_NONE)
+		log_notice(&tool->log, "logged %u events (no register on this platform)",
+			   plan.count);
+	else if (r == EXIT_OK && !done)
+		log_notice(&tool->log, "measured %u events into the %s registers", plan.count,
+			   mr_family_name(regs->family));
 out:
-	measure_list_free(&list);
+	measure_plan_free(&plan);
 	return r;
 }
 
-static int measure_run(struct tool *tool, int argc, char **argv)
+static int measure_main(struct tool *tool, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct settings settings;
+	struct context ctx;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
 		return tool_usage(&command_measure, c == 'h' ? EXIT_OK : EXIT_USAGE);
 	if (optind != argc)
 		return tool_usage(&command_measure, EXIT_USAGE);
-	r = tool_load_settings(tool, &settings);
-	if (r != EXIT_OK)
-		return r;
-	r = tool_measure_boot(tool, &settings, true);
-	settings_free(&settings);
+	r = context_open(&ctx, tool);
+	if (r == EXIT_OK)
+		r = tool_measure_boot(tool, &ctx, true);
+	context_close(&ctx);
 	return r;
 }
 
@@ -219,5 +139,5 @@ const struct command command_measure = {
 		 "measure a boot twice, and a hash set twice differently.\n"
 		 "\n"
 		 "  -h, --help  Show this help\n",
-	.run = measure_run,
+	.run = measure_main,
 };

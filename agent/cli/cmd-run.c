@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/context.h"
 #include "cli/tool-kbs.h"
 
 /*
@@ -13,21 +14,6 @@
  * is one line in the log (kmsg in the initrd); the exit status names the step that failed.
  */
 
-/* A step of `replay` run in this process, as `mrboot replay` would: its verdict lines too. */
-static int run_replay(struct tool *tool)
-{
-	char *argv[] = { (char *)"replay", NULL };
-	int r;
-
-	optind = 0;
-	r = command_replay.run(tool, 1, argv);
-	/* Its verdicts before the next step's log lines, also when stdout is the journal. */
-	if (fflush(stdout) == EOF)
-		log_warning(&tool->log, "replay's verdicts were not all written: %s",
-			    strerror(errno));
-	return r;
-}
-
 static int run_run(struct tool *tool, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -36,7 +22,7 @@ static int run_run(struct tool *tool, int argc, char **argv)
 		{ 0 },
 	};
 	struct tool_unlock_request req = { .handoff = -1, .keyring = -1 };
-	struct settings s;
+	struct context ctx;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "H:h", options, NULL)) != -1) {
@@ -51,30 +37,34 @@ static int run_run(struct tool *tool, int argc, char **argv)
 	}
 	if (optind != argc)
 		return tool_usage(&command_run, EXIT_USAGE);
-	r = tool_load_settings(tool, &s);
+	r = context_open(&ctx, tool);
 	if (r != EXIT_OK)
-		return r;
+		goto out;
 	log_notice(&tool->log, "step measure");
-	r = tool_measure_boot(tool, &s, false);
+	r = tool_measure_boot(tool, &ctx, false);
 	if (r != EXIT_OK)
 		goto out;
 	log_notice(&tool->log, "step verify: replaying the logs against the registers");
-	r = run_replay(tool);
+	r = tool_replay(tool, &ctx, false);
+	/* The verdicts before the next step's log lines, also when stdout is the journal. */
+	if (fflush(stdout) == EOF)
+		log_warning(&tool->log, "replay's verdicts were not all written: %s",
+			    strerror(errno));
 	if (r != EXIT_OK) {
 		log_err(&tool->log, "the registers differ from the logs: no attestation");
 		goto out;
 	}
-	if (!s.unlock_volumes) {
+	if (!ctx.settings.unlock_volumes) {
 		log_notice(&tool->log, "no [unlock] volume configured: nothing to unlock");
 		goto out;
 	}
 	log_notice(&tool->log, "step attest and release");
-	req.volumes = s.unlock_volumes;
-	r = tool_unlock(tool, &s, &req);
+	req.volumes = ctx.settings.unlock_volumes;
+	r = tool_unlock(tool, &ctx, &req);
 out:
 	log_printf(&tool->log, r == EXIT_OK ? LOG_NOTICE : LOG_ERR, "run: %s (exit status %d)",
 		   r == EXIT_OK ? "done" : "failed", r);
-	settings_free(&s);
+	context_close(&ctx);
 	return r;
 }
 

@@ -106,17 +106,16 @@ static int unlock_options(struct unlock_args *a, int argc, char **argv)
 static int unlock_run(struct tool *tool, int argc, char **argv)
 {
 	struct unlock_args a = { .req = { .handoff = -1, .keyring = -1 } };
-	struct settings s;
+	struct context ctx;
 	int r;
 
 	r = unlock_options(&a, argc, argv);
 	if (r != EXIT_OK)
 		return r < 0 ? EXIT_OK : r;
-	r = tool_load_settings(tool, &s);
-	if (r != EXIT_OK)
-		return r;
-	r = tool_unlock(tool, &s, &a.req);
-	settings_free(&s);
+	r = context_open(&ctx, tool);
+	if (r == EXIT_OK)
+		r = tool_unlock(tool, &ctx, &a.req);
+	context_close(&ctx);
 	return r;
 }
 

@@ -21,118 +21,74 @@ static void tool_kbs_report(void *userdata, int priority, const char *message)
 	log_printf(&tool->log, priority, "%s", message);
 }
 
-static int tool_kbs_tee(struct tool *tool, const struct settings *s,
-			const struct tool_kbs_overrides *o, struct tool_kbs *k, enum tee_type *tee)
+/* What the TEE's evidence needs from the context: the TPM for a quote, an open event log. */
+static int tool_kbs_evidence(struct tool *tool, struct context *ctx, struct kbs_session_options *so)
 {
+	const struct settings *s = &ctx->settings;
+	struct registers *regs;
 	struct error e = { 0 };
+	enum tee_type tee;
 	int r;
 
-	if (o->tee) {
-		if (tee_from_name(o->tee, tee, &e) < 0) {
-			log_error(&tool->log, &e, "--tee");
-			return EXIT_USAGE;
-		}
-	} else if (s->kbs_tee != SETTINGS_TEE_AUTO) {
-		*tee = (enum tee_type)(s->kbs_tee - 1);
-	} else if (s->tpm_socket) {
-		*tee = TEE_TPM;
-	} else {
-		r = tool_open_registers(tool, s, &k->tr);
+	if (!so->tee && s->kbs_tee == SETTINGS_TEE_AUTO && !s->tpm_socket) {
+		r = context_detect(ctx, &so->detect);
 		if (r != EXIT_OK)
 			return r;
-		k->regs_open = true;
-		if (tee_from_detect(&k->tr.detect, tee, &e) < 0) {
-			log_error(&tool->log, &e, "attest");
-			return EXIT_FAILED;
-		}
-		return EXIT_OK;
 	}
-	/* The TPM's evidence is a quote: it needs the TPM open. */
-	if (*tee == TEE_TPM) {
-		r = tool_open_registers(tool, s, &k->tr);
+	if (kbs_session_tee(so, &tee, &e) < 0) {
+		log_error(&tool->log, &e, so->tee ? "--tee" : "attest");
+		return so->tee ? EXIT_USAGE : EXIT_FAILED;
+	}
+	if (tee == TEE_TPM) {
+		r = context_registers(ctx, &regs);
 		if (r != EXIT_OK)
 			return r;
-		k->regs_open = true;
-		if (!k->tr.tpm_open) {
+		so->tpm = context_tpm(ctx);
+		if (!so->tpm) {
 			log_err(&tool->log,
 				"attest: tee tpm, but the registers here are not a TPM's");
 			return EXIT_FAILED;
 		}
 	}
+	/* run measured through it already: the log is open, and is not opened twice. */
+	if (ctx->log_open)
+		so->log = &ctx->log;
 	return EXIT_OK;
 }
 
-static bool tool_kbs_any_https(char *const *urls)
+int tool_kbs_open(struct tool *tool, struct context *ctx, const struct tool_kbs_overrides *o,
+		  struct kbs_session *ks)
 {
-	for (; urls && *urls; urls++)
-		if (strncmp(*urls, "http://", 7) != 0)
-			return true;
-	return false;
-}
-
-int tool_kbs_prepare(struct tool *tool, const struct settings *s,
-		     const struct tool_kbs_overrides *o, struct tool_kbs *k)
-{
-	struct kbs_release_options *opt = &k->opt;
+	const struct settings *s = &ctx->settings;
+	char *const *urls = o->urls ? o->urls : s->kbs_urls;
+	struct kbs_session_options so = {
+		.root = tool->root,
+		.settings = s,
+		.urls = o->urls,
+		.tee = o->tee,
+		.report = tool_kbs_report,
+		.userdata = tool,
+	};
 	struct error e = { 0 };
-	enum tee_type tee;
 	int r;
 
-	*k = (struct tool_kbs){ 0 };
-	opt->urls = o->urls ? o->urls : s->kbs_urls;
-	if (!opt->urls || !opt->urls[0]) {
+	*ks = (struct kbs_session){ 0 };
+	if (!urls || !urls[0]) {
 		log_err(&tool->log,
 			"no key broker: set [kbs] url in %s or mrboot.kbs.url=", tool->config_path);
 		return EXIT_CONFIG;
 	}
-	r = tool_kbs_tee(tool, s, o, k, &tee);
+	r = tool_kbs_evidence(tool, ctx, &so);
 	if (r != EXIT_OK)
 		return r;
-	if (tee == TEE_TDX || tee == TEE_TPM) {
-		if (eventlog_open(&k->log, tool->root, &e) < 0) {
-			log_error(&tool->log, &e, "event log");
-			return EXIT_FAILED;
-		}
-		k->log_open = true;
+	so.deadline = deadline_after_ms(s->kbs_timeout * 1000);
+	if (kbs_session_open(ks, &so, &e) < 0) {
+		log_error(&tool->log, &e, "attest");
+		return ks->config_error ? EXIT_CONFIG : EXIT_FAILED;
 	}
-	if (tool_kbs_any_https(opt->urls)) {
-		char ca[PATH_MAX];
-
-		/* Under --root like the configuration that names it. */
-		if (path_join_root(ca, sizeof(ca), tool->root, s->kbs_ca_file) < 0 ||
-		    trust_anchors_load(&k->anchors, ca, &e) < 0) {
-			if (!e.code)
-				error_set(&e, -ENAMETOOLONG, "%s: path too long", s->kbs_ca_file);
-			log_error(&tool->log, &e, "[kbs] ca-file");
-			return EXIT_CONFIG;
-		}
-	}
-	opt->anchors = &k->anchors;
-	opt->allow_plain = s->kbs_insecure;
-	opt->curve = s->kbs_key == SETTINGS_KBS_KEY_EC_P521 ? JWK_P521 : JWK_P256;
-	opt->evidence = (struct tee_evidence_input){
-		.root = tool->root,
-		.tee = tee,
-		.report = { .privlevel = TSM_REPORT_PRIVLEVEL_FLOOR },
-		.log = k->log_open ? &k->log : NULL,
-		.tpm = k->regs_open && k->tr.tpm_open ? &k->tr.tpm : NULL,
-	};
-	opt->report = tool_kbs_report;
-	opt->userdata = tool;
-	opt->deadline = deadline_after_ms(s->kbs_timeout * 1000);
 	if (s->kbs_insecure)
 		log_warning(&tool->log, "[kbs] insecure = yes: plain HTTP brokers are accepted");
 	return EXIT_OK;
-}
-
-void tool_kbs_close(struct tool_kbs *k)
-{
-	if (k->log_open)
-		eventlog_close(&k->log);
-	if (k->regs_open)
-		tool_close_registers(&k->tr);
-	trust_anchors_free(&k->anchors);
-	*k = (struct tool_kbs){ 0 };
 }
 
 static void tool_unlock_ready(void *userdata)
@@ -148,13 +104,13 @@ static void tool_unlock_ready(void *userdata)
  * Every volume's key from the broker, in one attested session, into keys[]; EXIT_OK or the
  * failure's status.
  */
-static int tool_unlock_release(struct tool *tool, const struct settings *s,
+static int tool_unlock_release(struct tool *tool, struct context *ctx,
 			       const struct tool_unlock_request *req, struct secret *keys, size_t n)
 {
-	const char *resource = req->o.resource ? req->o.resource : s->kbs_resource;
+	const char *resource = req->o.resource ? req->o.resource : ctx->settings.kbs_resource;
 	char paths[HANDOFF_VOLUMES_MAX][KBS_RESOURCE_PATH_MAX];
 	const char *path_list[HANDOFF_VOLUMES_MAX];
-	struct tool_kbs k;
+	struct kbs_session k;
 	struct error e = { 0 };
 	int r;
 
@@ -166,7 +122,7 @@ static int tool_unlock_release(struct tool *tool, const struct settings *s,
 		path_list[i] = paths[i];
 	}
 	/* Whatever it opened before a failure is closed below. */
-	r = tool_kbs_prepare(tool, s, &req->o, &k);
+	r = tool_kbs_open(tool, ctx, &req->o, &k);
 	k.opt.resource_paths = path_list;
 	k.opt.n_resources = n;
 	for (size_t i = 0; r == EXIT_OK && i < n; i++)
@@ -179,7 +135,7 @@ static int tool_unlock_release(struct tool *tool, const struct settings *s,
 	for (size_t i = 0; r == EXIT_OK && i < n; i++)
 		log_info(&tool->log, "key for %s released (%zu bytes)", req->volumes[i],
 			 keys[i].len);
-	tool_kbs_close(&k);
+	kbs_session_close(&k);
 	return r;
 }
 
@@ -247,8 +203,9 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 	return r;
 }
 
-int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_unlock_request *req)
+int tool_unlock(struct tool *tool, struct context *ctx, const struct tool_unlock_request *req)
 {
+	const struct settings *s = &ctx->settings;
 	struct secret keys[HANDOFF_VOLUMES_MAX] = { 0 };
 	bool opened[HANDOFF_VOLUMES_MAX] = { false };
 	struct error e = { 0 };
@@ -267,9 +224,9 @@ int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_u
 			log_error(&tool->log, &e, "unlock");
 			return EXIT_USAGE;
 		}
-	r = tool_unlock_release(tool, s, req, keys, n);
+	r = tool_unlock_release(tool, ctx, req, keys, n);
 	if (r == EXIT_OK)
-		r = tool_volume_bind(tool, s, req->volumes, keys, n, opened);
+		r = tool_volume_bind(tool, ctx, req->volumes, keys, n, opened);
 	if (r == EXIT_OK)
 		r = tool_unlock_offer(tool, s, req, keys, n, opened);
 	for (size_t i = 0; i < n; i++)

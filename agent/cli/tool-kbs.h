@@ -6,19 +6,8 @@
 
 #include <stdbool.h>
 
-#include "evlog/eventlog.h"
-#include "kbs/release.h"
-#include "net/trust-anchors.h"
-#include "cli/tool.h"
-
-struct tool_kbs {
-	struct tool_registers tr;
-	bool regs_open;
-	struct eventlog log;
-	bool log_open;
-	struct trust_anchors anchors;
-	struct kbs_release_options opt;
-};
+#include "cli/context.h"
+#include "kbs/session.h"
 
 /* Command-line choices that override the configuration; NULL members leave it. */
 struct tool_kbs_overrides {
@@ -28,14 +17,13 @@ struct tool_kbs_overrides {
 };
 
 /*
- * Resolves the TEE (configured, or detected: never sample unless named), opens what its
- * evidence needs (registers, TPM, event log), loads the trust anchors for https URLs and fills
- * k->opt with the deadline starting now. Logs what failed; returns EXIT_OK, EXIT_CONFIG or
- * EXIT_FAILED.
+ * Opens the broker session (kbs/session.h) with what the context has: detection for tee =
+ * auto, its TPM for tpm evidence, its event log when it is open; the deadline starts now.
+ * Logs what failed; returns EXIT_OK, EXIT_USAGE (--tee), EXIT_CONFIG or EXIT_FAILED.
+ * kbs_session_close() ks also after a failure.
  */
-int tool_kbs_prepare(struct tool *tool, const struct settings *s,
-		     const struct tool_kbs_overrides *o, struct tool_kbs *k);
-void tool_kbs_close(struct tool_kbs *k);
+int tool_kbs_open(struct tool *tool, struct context *ctx, const struct tool_kbs_overrides *o,
+		  struct kbs_session *ks);
 
 /* What `mrboot unlock` and `mrboot run` ask for; unset members fall back to the settings. */
 struct tool_unlock_request {
@@ -53,6 +41,6 @@ struct tool_unlock_request {
  * volume is open. Keys are wiped on every path. Logs what failed; returns EXIT_OK,
  * EXIT_ATTEST (no key), EXIT_HANDOFF (not taken in time) or another EXIT_ status.
  */
-int tool_unlock(struct tool *tool, const struct settings *s, const struct tool_unlock_request *req);
+int tool_unlock(struct tool *tool, struct context *ctx, const struct tool_unlock_request *req);
 
 #endif

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/cmdline.h"
 #include "basic/encoding.h"
 #include "basic/error.h"
 #include "evlog/eventlog.h"
@@ -60,7 +59,7 @@ static int volume_device(struct tool *tool, const char *name, const char *cmdlin
 	return 0;
 }
 
-static int volume_measure(struct tool *tool, const struct settings *s, const char *name,
+static int volume_measure(struct tool *tool, struct context *ctx, const char *name,
 			  const char *device, const struct volume_key *vk, const char *id_hex)
 {
 	struct record_event ev = { 0 };
@@ -81,22 +80,21 @@ static int volume_measure(struct tool *tool, const struct settings *s, const cha
 	json_writer_end_object(&w);
 	r = json_writer_finish(&w, &e);
 	if (r == 0)
-		r = record_event_set(&ev, (unsigned)s->pcr_rootfs, MEASURE_DOMAIN, "volume", w.buf,
-				     false, MEASURE_DOMAIN, &e);
+		r = record_event_set(&ev, (unsigned)ctx->settings.pcr_rootfs, MEASURE_DOMAIN,
+				     "volume", w.buf, false, MEASURE_DOMAIN, &e);
 	json_writer_free(&w);
 	if (r < 0) {
 		log_error(&tool->log, &e, "volume event");
 		return EXIT_FAILED;
 	}
-	r = tool_measure_one(tool, s, &ev);
+	r = tool_measure_one(tool, ctx, &ev);
 	record_event_free(&ev);
 	return r;
 }
 
 /* One volume whose resource names its identity: checked, opened, measured; or refused. */
-static int volume_bind_one(struct tool *tool, const struct settings *s, const char *name,
-			   const struct volume_resource *res, const char *cmdline,
-			   uint64_t deadline, bool *opened)
+static int volume_bind_one(struct tool *tool, struct context *ctx, const char *name,
+			   const struct volume_resource *res, uint64_t deadline, bool *opened)
 {
 	char device[PATH_MAX], joined[PATH_MAX], want[VOLUME_IDENTITY_HEX_SIZE],
 		got[VOLUME_IDENTITY_HEX_SIZE];
@@ -115,7 +113,7 @@ static int volume_bind_one(struct tool *tool, const struct settings *s, const ch
 			log_error(&tool->log, &e, "volume");
 		return EXIT_VOLUME;
 	}
-	if (volume_device(tool, name, cmdline, deadline, device, joined, &e) < 0 ||
+	if (volume_device(tool, name, ctx->cmdline, deadline, device, joined, &e) < 0 ||
 	    volume_key_read(joined, &res->passphrase, deadline, &vk, &e) < 0 ||
 	    volume_identity_compute(vk.key.data, vk.key.len, name, vk.uuid, id, &e) < 0) {
 		log_error(&tool->log, &e, "volume");
@@ -143,7 +141,7 @@ static int volume_bind_one(struct tool *tool, const struct settings *s, const ch
 		   "volume %s on %s (LUKS UUID %s) is the enrolled volume (volume key "
 		   "id %s): opened with its checked key",
 		   name, device, vk.uuid, got);
-	r = volume_measure(tool, s, name, device, &vk, got);
+	r = volume_measure(tool, ctx, name, device, &vk, got);
 	volume_key_free(&vk);
 	if (r != EXIT_OK) {
 		log_err(&tool->log, "volume %s: its identity could not be measured", name);
@@ -152,20 +150,16 @@ static int volume_bind_one(struct tool *tool, const struct settings *s, const ch
 	return EXIT_OK;
 }
 
-int tool_volume_bind(struct tool *tool, const struct settings *s, char *const *volumes,
+int tool_volume_bind(struct tool *tool, struct context *ctx, char *const *volumes,
 		     struct secret *keys, size_t n, bool *opened)
 {
+	const struct settings *s = &ctx->settings;
 	uint64_t deadline = deadline_after_ms(s->unlock_timeout * 1000);
-	_cleanup_free_ char *cmdline = NULL;
 	struct error e = { 0 };
 	int r = EXIT_OK;
 
 	for (size_t i = 0; i < n; i++)
 		opened[i] = false;
-	if (cmdline_read(tool->root, &cmdline, &e) < 0 && e.code != -ENOENT) {
-		log_error(&tool->log, &e, "volume");
-		return EXIT_VOLUME;
-	}
 	for (size_t i = 0; r == EXIT_OK && i < n; i++) {
 		struct volume_resource res;
 
@@ -175,8 +169,7 @@ int tool_volume_bind(struct tool *tool, const struct settings *s, char *const *v
 			break;
 		}
 		if (res.has_identity) {
-			r = volume_bind_one(tool, s, volumes[i], &res, cmdline, deadline,
-					    &opened[i]);
+			r = volume_bind_one(tool, ctx, volumes[i], &res, deadline, &opened[i]);
 		} else if (s->unlock_volume_identity == SETTINGS_VOLUME_IDENTITY_REQUIRED) {
 			log_err(&tool->log,
 				"volume %s: the broker's resource holds no volume identity, so "

@@ -27,7 +27,7 @@
 #include <stddef.h>
 
 #include "basic/secret.h"
-#include "cli/tool.h"
+#include "cli/context.h"
 
 /*
  * keys[i] holds what the broker released for volumes[i]. Volumes whose resource carries an
@@ -35,7 +35,7 @@
  * bare passphrase for the hand-off, or refused under [unlock] volume-identity = required.
  * Returns EXIT_OK, or EXIT_VOLUME with the reason logged and nothing left open.
  */
-int tool_volume_bind(struct tool *tool, const struct settings *s, char *const *volumes,
+int tool_volume_bind(struct tool *tool, struct context *ctx, char *const *volumes,
 		     struct secret *keys, size_t n, bool *opened);
 
 #endif

@@ -3,9 +3,6 @@
 #define MRBOOT_TOOL_H
 
 #include "basic/log.h"
-#include "mr/registers.h"
-#include "platform/detect.h"
-#include "config/settings.h"
 
 /* Exit statuses, documented in mrboot(1): a script can tell which step failed. */
 enum {
@@ -50,51 +47,30 @@ extern const struct command command_volume_identity;
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);
 
-/*
- * Loads the configuration and points the log where it says, unless the command line said
- * otherwise. Logs the error itself; returns EXIT_OK or EXIT_CONFIG.
- */
-int tool_load_settings(struct tool *tool, struct settings *settings);
-
-/* The platform's registers as a command uses them, and what owns them. */
-struct tool_registers {
-	struct detect detect;
-	struct tpm2 tpm;
-	bool tpm_open;
-	struct registers regs;
-};
-
-/*
- * Opens the registers measurements go to: the TPM at [tpm] socket when one is configured
- * (swtpm in tests), else what detect finds: a tsm-mr group (TDX, CCA), else a TPM 2.0 at
- * [tpm] device. Logs the reason when there is none; returns EXIT_OK or EXIT_FAILED.
- */
-int tool_open_registers(struct tool *tool, const struct settings *settings,
-			struct tool_registers *tr);
-void tool_close_registers(struct tool_registers *tr);
-
+struct context;
 struct eventlog;
 struct record_event;
-
-/* Settles records a dead writer left pending, warning about each; EXIT_OK or EXIT_FAILED. */
-int tool_recover_log(struct tool *tool, struct eventlog *log, struct registers *regs);
+struct registers;
+struct replay;
 
 /*
  * Measures what the configuration lists (kernel command line, configuration, files, root file
  * system, separator) into the platform's registers. A boot already measured is an error with
  * once, else left as it is (`run` started again). EXIT_OK or EXIT_FAILED.
  */
-int tool_measure_boot(struct tool *tool, const struct settings *settings, bool once);
+int tool_measure_boot(struct tool *tool, struct context *ctx, bool once);
 
 /* Measures one event through the write-ahead log and logs where it went. */
 int tool_measure_event(struct tool *tool, struct eventlog *log, struct registers *regs,
 		       const struct record_event *ev);
 
+/* Measures ev through the context's registers and event log. EXIT_OK or EXIT_FAILED. */
+int tool_measure_one(struct tool *tool, struct context *ctx, const struct record_event *ev);
+
 /*
- * Opens the registers and the event log, settles what a dead writer left pending, measures
- * ev and closes both again. EXIT_OK or EXIT_FAILED.
+ * Replays the context's registers against the logs and prints the verdicts (as JSON with
+ * json); EXIT_OK, EXIT_REPLAY when a register differs, or EXIT_FAILED.
  */
-int tool_measure_one(struct tool *tool, const struct settings *settings,
-		     const struct record_event *ev);
+int tool_replay(struct tool *tool, struct context *ctx, bool json);
 
 #endif

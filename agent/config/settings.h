@@ -104,11 +104,13 @@ enum settings_handoff {
 int settings_handoff_from_name(const char *name);
 
 /*
- * Defaults, then the file under root (missing is fine), then <root>/proc/cmdline. When any
- * mrboot.* parameter is applied, the command line is measured whatever [measure] cmdline
- * says: a parameter must not be able to hide itself.
+ * Defaults, then the file under root (missing is fine), then the mrboot.* parameters of the
+ * kernel command line (cmdline_read()'s text; NULL for a tree without one). When any is
+ * applied, the command line is measured whatever [measure] cmdline says: a parameter must not
+ * be able to hide itself.
  */
-int settings_load(struct settings *s, const char *root, const char *config_path, struct error *e);
+int settings_load(struct settings *s, const char *root, const char *config_path,
+		  const char *cmdline, struct error *e);
 void settings_free(struct settings *s);
 
 /* The effective configuration in the file's own syntax. */

@@ -11,6 +11,7 @@
 
 #include "luks/token.h"
 
+struct detect;
 struct error;
 struct secret;
 struct settings;
@@ -19,6 +20,8 @@ struct luks_token_release_options {
 	const char *root; /* prefix for every kernel and system path ("/") */
 	/* The initrd's configuration: brokers, trust anchors, the TEE, the TPM. */
 	const struct settings *settings;
+	/* The platform, detected by the caller; NULL: detected here, read-only. */
+	const struct detect *detect;
 	/* Progress, retries and the TEE chosen, one line each; may be NULL. */
 	void (*report)(void *userdata, int priority, const char *message);
 	void *userdata;

@@ -7,9 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "config/cmdline.h"
@@ -17,11 +15,8 @@
 #include "basic/file.h"
 #include "basic/macro.h"
 #include "basic/path.h"
-#include "platform/modules.h"
 
 #define REPORT_DIR "/sys/kernel/config/tsm/report"
-#define CONFIGFS_MAGIC 0x62656570
-#define SECURITYFS_MAGIC 0x73636673
 
 const char *platform_name(enum platform p)
 {
@@ -111,15 +106,6 @@ static void detect_note(struct detect *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool root_is_real(const char *root)
-{
-	if (!root)
-		return true;
-	while (*root == '/')
-		root++;
-	return *root == '\0';
-}
-
 static bool path_exists(const char *root, const char *path)
 {
 	char p[PATH_MAX];
@@ -205,68 +191,18 @@ static bool arch_signal_fires(const char *root, size_t i)
 	return false;
 }
 
-/* Loads name and records how that went; false when it is not loaded. */
-static bool detect_module(struct detect *d, struct modules *m, const char *name)
+size_t detect_arch_modules(const char *root, const char **modules, size_t max)
 {
-	struct detect_module *dm;
-	enum module_state state;
-	struct error e = { 0 };
+	size_t n = 0;
 
-	if (d->n_modules == DETECT_MODULES_MAX)
-		return false;
-	dm = &d->modules[d->n_modules++];
-	snprintf(dm->name, sizeof(dm->name), "%s", name);
-	if (!m->kmod) {
-		snprintf(dm->state, sizeof(dm->state), "not loaded: no module index");
-		return false;
-	}
-	if (modules_load(m, name, &state, &e) < 0) {
-		snprintf(dm->state, sizeof(dm->state), "failed: %s", e.msg);
-		return false;
-	}
-	snprintf(dm->state, sizeof(dm->state), "%s", module_state_name(state));
-	return true;
-}
-
-/* Mounts an API file system where the kernel offers it but nobody mounted it yet. */
-static void detect_mount(struct detect *d, const char *path, const char *type, unsigned long magic)
-{
-	struct statfs sfs;
-
-	if (statfs(path, &sfs) == 0 && (unsigned long)sfs.f_type == magic)
-		return;
-	if (mount(type, path, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 && errno != EBUSY)
-		detect_note(d, "cannot mount %s on %s: %s", type, path, strerror(errno));
-}
-
-/* On the running system: the modules and file systems the report and registers need. */
-static void detect_prepare(struct detect *d, const char *root)
-{
-	struct modules m = { 0 };
-	struct error e = { 0 };
-	const char *loaded = NULL;
-
-	if (!root_is_real(root)) {
-		d->modules_skipped = true;
-		return;
-	}
-	if (modules_open(&m, &e) < 0)
-		detect_note(d, "kernel modules cannot be loaded: %s", e.msg);
-	detect_module(d, &m, "configfs");
-	/* configfs-tsm reports are module tsm in Linux 6.12 (Debian trixie), tsm_report later. */
-	if (!detect_module(d, &m, "tsm_report"))
-		detect_module(d, &m, "tsm");
-	for (size_t i = 0; i < ARRAY_SIZE(arch_signals); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(arch_signals) && n < max; i++) {
 		const char *mod = arch_signals[i].module;
 
-		if (mod && (!loaded || strcmp(loaded, mod) != 0) && arch_signal_fires(root, i)) {
-			detect_module(d, &m, mod);
-			loaded = mod;
-		}
+		if (mod && (n == 0 || strcmp(modules[n - 1], mod) != 0) &&
+		    arch_signal_fires(root, i))
+			modules[n++] = mod;
 	}
-	modules_close(&m);
-	detect_mount(d, "/sys/kernel/config", "configfs", CONFIGFS_MAGIC);
-	detect_mount(d, "/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
+	return n;
 }
 
 /*
@@ -451,22 +387,22 @@ static int blacklist_param(const char *key, const char *value, void *userdata)
 }
 
 /* Says which kernel parameters keep the platform's modules out: the host sets them. */
-static void detect_blacklist(struct detect *d, const char *root)
+static void detect_blacklist(struct detect *d, const char *cmdline)
 {
 	struct blacklist_walk w = { d };
-	_cleanup_free_ char *cmdline = NULL;
+	_cleanup_free_ char *text = cmdline ? strdup(cmdline) : NULL;
 	struct error e = { 0 };
 
-	if (cmdline_read(root, &cmdline, &e) == 0)
-		(void)cmdline_parse(cmdline, blacklist_param, &w, &e);
+	/* cmdline_parse() cuts its text up; the caller's stays whole. */
+	if (text)
+		(void)cmdline_parse(text, blacklist_param, &w, &e);
 }
 
-int detect_run(struct detect *d, const char *root, struct error *e)
+int detect_run(struct detect *d, const char *root, const char *cmdline, struct error *e)
 {
 	int r;
 
 	*d = (struct detect){ .platform = PLATFORM_NONE };
-	detect_prepare(d, root);
 	r = detect_report(d, root, e);
 	if (r < 0)
 		return r;
@@ -486,6 +422,6 @@ int detect_run(struct detect *d, const char *root, struct error *e)
 		return r;
 	detect_decide(d);
 	if (platform_is_confidential(d->platform))
-		detect_blacklist(d, root);
+		detect_blacklist(d, cmdline);
 	return 0;
 }

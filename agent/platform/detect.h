@@ -31,18 +31,12 @@ bool platform_is_confidential(enum platform p);
 
 #define DETECT_SIGNALS_MAX 12
 #define DETECT_BANKS_MAX 8
-#define DETECT_MODULES_MAX 6
 #define DETECT_NOTES_MAX 4
 
 /* One piece of evidence for a platform, in the order detection found it. */
 struct detect_signal {
 	enum platform platform;
 	char text[160]; /* "configfs-tsm report provider tdx_guest" */
-};
-
-struct detect_module {
-	char name[32];
-	char state[96]; /* "loaded", "present", "missing", or why loading failed */
 };
 
 struct detect {
@@ -66,21 +60,26 @@ struct detect {
 	/* On a confidential platform: kernel parameters that keep its modules from loading. */
 	char blacklist[160]; /* "modprobe.blacklist=tdx_guest", "" for none */
 
-	bool modules_skipped; /* a --root other than / is not the running kernel */
-	unsigned n_modules;
-	struct detect_module modules[DETECT_MODULES_MAX];
-
 	unsigned n_notes;
 	char notes[DETECT_NOTES_MAX][200]; /* things a person must know, said plainly */
 };
 
 /*
  * Finds the platform below root: the configfs-tsm report provider first, the tsm-mr
- * measurements groups second, per-architecture signals third, and a TPM. With root "/",
- * first loads the modules (configfs, tsm_report, the platform's provider) and mounts
- * configfs and securityfs where they are missing. Nothing found is not an error.
+ * measurements groups second, per-architecture signals third, and a TPM. It loads nothing and
+ * mounts nothing (platform_prepare() does, before); it makes and removes one configfs-tsm
+ * report, the only way to learn its provider. cmdline is the kernel command line's text
+ * (NULL: none), for the parameters that keep the platform's modules out. Nothing found is
+ * not an error.
  */
-int detect_run(struct detect *d, const char *root, struct error *e);
+int detect_run(struct detect *d, const char *root, const char *cmdline, struct error *e);
+
+/*
+ * The modules that provide the platform's report and registers, by the per-architecture
+ * signals that fire below root (tdx_guest, sev_guest, arm_cca_guest): at most max into
+ * modules[], returns how many.
+ */
+size_t detect_arch_modules(const char *root, const char **modules, size_t max);
 
 /*
  * What detection reads from a small sysfs or configfs text attribute: the len bytes at text

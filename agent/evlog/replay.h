@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MRBOOT_EVLOG_REPLAY_H
+#define MRBOOT_EVLOG_REPLAY_H
+
+/*
+ * Replay: for every register mrboot's log touched, start from zero, replay the firmware's log
+ * (TDX/CCA: the CCEL ACPI table; TPM: the BIOS event log), then the userspace events (TDX/CCA:
+ * mrboot's log; TPM: systemd's tpm2-measure.log, which has mrboot's events and everyone
+ * else's), and compare with the live register. The verdicts are data: the caller prints them.
+ * Each log is read once per replay, whatever the number of registers.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mr/registers.h"
+
+struct error;
+struct eventlog;
+
+#define REPLAY_STEPS_MAX 512
+#define REPLAY_REGISTERS_MAX 24
+
+/* One userspace extend of a register, from whichever log it comes. */
+struct replay_step {
+	uint64_t seq; /* mrboot's record number, or the systemd log's record number */
+	char what[96];
+	struct mr_digests digests;
+};
+
+struct replay_register {
+	unsigned index;
+	char name[16];
+	struct mr_digests base; /* after the firmware log */
+	unsigned firmware_events;
+	unsigned n_steps;
+	struct replay_step steps[REPLAY_STEPS_MAX];
+	bool ok;
+	char verdict[256]; /* "matches: ..." or "DIFFERS: ..." naming the first record at fault */
+};
+
+struct replay {
+	unsigned n; /* registers replayed, in index order */
+	struct replay_register *registers;
+	bool all_ok;
+};
+
+/*
+ * Replays every register of regs' family that a committed record of log names. log is open
+ * and recovered (eventlog_recover()). On success *rp holds the verdicts (replay_free() it);
+ * an error is a log that cannot be read or a register that cannot, not a difference.
+ */
+int replay_run(struct replay *rp, const char *root, struct registers *regs,
+	       const struct eventlog *log, struct error *e);
+void replay_free(struct replay *rp);
+
+#endif
