@@ -67,17 +67,6 @@ static const uint64_t sha512_k[80] __attribute__((aligned(16))) = {
 };
 /* clang-format on */
 
-/* FIPS 180-4 sections 5.3.4 and 5.3.5. */
-static const uint64_t sha384_h0[8] = {
-	0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939,
-	0x67332667ffc00b31, 0x8eb44a8768581511, 0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4,
-};
-
-static const uint64_t sha512_h0[8] = {
-	0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
-	0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
-};
-
 bool sha512_armv8_available(void)
 {
 	unsigned long hwcap = getauxval(AT_HWCAP);
@@ -128,16 +117,16 @@ static SHA512_ARMV8_INLINE uint64x2_t sha512_armv8_schedule(uint64x2_t w_16, uin
 	return vsha512su1q_u64(x, w_2, vextq_u64(w_8, w_6, 1)); /* + sigma1(W[t-2]) + W[t-7] */
 }
 
-static SHA512_ARMV8_TARGET void sha512_armv8_blocks(uint64_t state[8], const uint8_t *p, size_t n)
+SHA512_ARMV8_TARGET void sha512_armv8_compress(union sha2_state *state, const uint8_t *p, size_t n)
 {
-	uint64x2_t ab = vld1q_u64(&state[0]);
-	uint64x2_t cd = vld1q_u64(&state[2]);
-	uint64x2_t ef = vld1q_u64(&state[4]);
-	uint64x2_t gh = vld1q_u64(&state[6]);
+	uint64x2_t ab = vld1q_u64(&state->w64[0]);
+	uint64x2_t cd = vld1q_u64(&state->w64[2]);
+	uint64x2_t ef = vld1q_u64(&state->w64[4]);
+	uint64x2_t gh = vld1q_u64(&state->w64[6]);
 	/* The last sixteen words of the schedule, pair j of them in w[j % 8]. */
 	uint64x2_t w[8];
 
-	for (; n > 0; n--, p += SHA512_ARMV8_BLOCK_SIZE) {
+	for (; n > 0; n--, p += SHA2_512_BLOCK_SIZE) {
 		uint64x2_t ab_in = ab, cd_in = cd, ef_in = ef, gh_in = gh;
 
 		for (unsigned int j = 0; j < 8; j++)
@@ -156,90 +145,8 @@ static SHA512_ARMV8_TARGET void sha512_armv8_blocks(uint64_t state[8], const uin
 	}
 	/* The schedule is message data, and the message may be a secret. */
 	explicit_bzero(w, sizeof(w));
-	vst1q_u64(&state[0], ab);
-	vst1q_u64(&state[2], cd);
-	vst1q_u64(&state[4], ef);
-	vst1q_u64(&state[6], gh);
-}
-
-void sha384_armv8_init(struct sha512_armv8_context *ctx)
-{
-	memcpy(ctx->state, sha384_h0, sizeof(ctx->state));
-	ctx->count = 0;
-}
-
-void sha512_armv8_init(struct sha512_armv8_context *ctx)
-{
-	memcpy(ctx->state, sha512_h0, sizeof(ctx->state));
-	ctx->count = 0;
-}
-
-void sha512_armv8_update(struct sha512_armv8_context *ctx, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	size_t used = ctx->count % SHA512_ARMV8_BLOCK_SIZE;
-
-	ctx->count += len;
-	if (used > 0) {
-		size_t n = SHA512_ARMV8_BLOCK_SIZE - used;
-
-		if (len < n) {
-			memcpy(ctx->buf + used, p, len);
-			return;
-		}
-		memcpy(ctx->buf + used, p, n);
-		sha512_armv8_blocks(ctx->state, ctx->buf, 1);
-		p += n;
-		len -= n;
-	}
-	if (len >= SHA512_ARMV8_BLOCK_SIZE) {
-		sha512_armv8_blocks(ctx->state, p, len / SHA512_ARMV8_BLOCK_SIZE);
-		p += len - len % SHA512_ARMV8_BLOCK_SIZE;
-		len %= SHA512_ARMV8_BLOCK_SIZE;
-	}
-	memcpy(ctx->buf, p, len);
-}
-
-static void sha512_armv8_store_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-/* The final state of FIPS 180-4 section 6.4.2; the caller takes the first size bytes of it. */
-static void sha512_armv8_final(const struct sha512_armv8_context *ctx, uint8_t *out, size_t size)
-{
-	size_t used = ctx->count % SHA512_ARMV8_BLOCK_SIZE;
-	/* The 0x80 byte and the 16-byte length need a second block when used > 111 (5.1.2). */
-	size_t len = used < SHA512_ARMV8_BLOCK_SIZE - 16 ? SHA512_ARMV8_BLOCK_SIZE
-							 : 2 * SHA512_ARMV8_BLOCK_SIZE;
-	uint8_t tail[2 * SHA512_ARMV8_BLOCK_SIZE] = { 0 };
-	uint8_t digest[SHA512_ARMV8_SIZE];
-	uint64_t state[8];
-
-	memcpy(state, ctx->state, sizeof(state));
-	memcpy(tail, ctx->buf, used);
-	tail[used] = 0x80;
-	/* The length in bits is a 128-bit number; the byte count's top three bits start it. */
-	sha512_armv8_store_be64(tail + len - 16, ctx->count >> 61);
-	sha512_armv8_store_be64(tail + len - 8, ctx->count << 3);
-	sha512_armv8_blocks(state, tail, len / SHA512_ARMV8_BLOCK_SIZE);
-	for (size_t i = 0; i < 8; i++)
-		sha512_armv8_store_be64(digest + 8 * i, state[i]);
-	memcpy(out, digest, size);
-
-	/* The tail is message data, and the message may be a secret. */
-	explicit_bzero(tail, sizeof(tail));
-	explicit_bzero(state, sizeof(state));
-	explicit_bzero(digest, sizeof(digest));
-}
-
-void sha384_armv8_out(const struct sha512_armv8_context *ctx, uint8_t out[SHA384_ARMV8_SIZE])
-{
-	sha512_armv8_final(ctx, out, SHA384_ARMV8_SIZE);
-}
-
-void sha512_armv8_out(const struct sha512_armv8_context *ctx, uint8_t out[SHA512_ARMV8_SIZE])
-{
-	sha512_armv8_final(ctx, out, SHA512_ARMV8_SIZE);
+	vst1q_u64(&state->w64[0], ab);
+	vst1q_u64(&state->w64[2], cd);
+	vst1q_u64(&state->w64[4], ef);
+	vst1q_u64(&state->w64[6], gh);
 }
