@@ -29,6 +29,13 @@ union sha2_state {
  */
 typedef void sha2_compress_fn(union sha2_state *state, const uint8_t *p, size_t n);
 
+/*
+ * The round constants K of FIPS 180-4 sections 4.2.2 and 4.2.3, for the compression functions;
+ * 16-byte aligned, so that a vector of them loads in one instruction.
+ */
+extern const uint32_t sha2_256_k[64] __attribute__((aligned(16)));
+extern const uint64_t sha2_512_k[80] __attribute__((aligned(16)));
+
 struct sha2_context {
 	sha2_compress_fn *compress;
 	union sha2_state state;
