@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * FIPS 180-4 around a plugged-in compression function: the initial hash values (section 5.3),
- * the message split into blocks (5.2) and the padding (5.1). The two families differ only in
- * their sizes: a block is 64 or 128 bytes, a state word 4 or 8, and the padding ends in a
- * big-endian bit count of 8 or 16 bytes; each is the block size divided by 16 or 8.
+ * FIPS 180-4 around a plugged-in compression function: the round constants it uses (section
+ * 4.2), the initial hash values (5.3), the message split into blocks (5.2) and the padding
+ * (5.1). The two families differ only in their sizes: a block is 64 or 128 bytes, a state word 4 or
+ * 8, and the padding ends in a big-endian bit count of 8 or 16 bytes; each is the block size
+ * divided by 16 or 8.
  */
 #include "crypto/sha2.h"
 
