@@ -101,6 +101,75 @@ static const char *const file_digests[HASH_ALG_COUNT] = {
 };
 
 /*
+ * Messages of n 'a' bytes for the lengths either side of where the padding needs a second block
+ * and of the block edges: 55/56 and 63/64 for the 64-byte blocks of SHA-256 and SHA-1, 111/112
+ * and 127/128 for the 128-byte blocks of SHA-384 and SHA-512. Expected digests from
+ *   python3 -c 'import hashlib; print(hashlib.sha256(b"a" * 55).hexdigest())'
+ * and the same through `head -c 55 /dev/zero | tr "\\0" a | sha256sum` (and sha384sum, sha512sum,
+ * sha1sum), which agree.
+ */
+static const size_t boundary_lengths[] = { 55, 56, 63, 64, 111, 112, 127, 128 };
+
+static const char *const boundary_digests[HASH_ALG_COUNT][ARRAY_SIZE(boundary_lengths)] = {
+	[HASH_SHA256] = {
+		"9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318",
+		"b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a",
+		"7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34",
+		"ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb",
+		"6374f73208854473827f6f6a3f43b1f53eaa3b82c21c1a6d69a2110b2a79baad",
+		"f54353008a2553262ecdc4a34749563ba0950e8b0fc8652780b0a614b99683c1",
+		"c57e9278af78fa3cab38667bef4ce29d783787a2f731d4e12200270f0c32320a",
+		"6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e",
+	},
+	[HASH_SHA384] = {
+		"5d91ac7e74e62b5c728904b40f10784d66b7af9cb6302123e48c92f0432ceb8d"
+		"2a92c02de77dcb29ed75c4b42bde46f4",
+		"8a8d9649ea04e993a6ca7135af7e3392cc5fca84f8531cac7aa3feed4eb98f55"
+		"dcbe0f3284b61c6f35f98b02cc644b4c",
+		"7e7f097e95b52bb8f53383450ecaf9868187c130981730c03b6d573adfc0b991"
+		"e365244e5b4bfa082bfb43c517d37120",
+		"2e404b9339da795776e510d96930b3be2904c500395b8cb7413334b82d4dec41"
+		"3b4b8113045a05bbbcff846f027423f6",
+		"3c37955051cb5c3026f94d551d5b5e2ac38d572ae4e07172085fed81f8466b8f"
+		"90dc23a8ffcdea0b8d8e58e8fdacc80a",
+		"187d4e07cb306103c69967bf544d0dfbe9042577599c73c330abc0cb64c61236"
+		"d5ed565ee19119d8c31779a38f791fcd",
+		"9bd06b1763c2cf7aef40e795dc65bc96d59c41b537f3ad72ebdefd485476b571"
+		"7c1aeb37c327fe9c1831b12b9efd08ae",
+		"edb12730a366098b3b2beac75a3bef1b0969b15c48e2163c23d96994f8d1bef7"
+		"60c7e27f3c464d3829f56c0d53808b0b",
+	},
+	[HASH_SHA512] = {
+		"b0220c772cbf6c1822e2cb38a437d0e1d58772417a4bbb21c961364f8b6143e0"
+		"5aa6316dca8d1d7b19e16448419076395f6086cb55101fbd6d5497b148e1745f",
+		"962b64aae357d2a4fee3ded8b539bdc9d325081822b0bfc55583133aab44f18b"
+		"afe11d72a7ae16c79ce2ba620ae2242d5144809161945f1367f41b3972e26e04",
+		"c1b0f5c6d3b03dfe4a2602e67242f54e344090b66e01100a469b129f583f016c"
+		"7e27dddeaa438393dcc7ec54b0b57c9ba7af007f9b56db5f6fb677d972a31362",
+		"01d35c10c6c38c2dcf48f7eebb3235fb5ad74a65ec4cd016e2354c637a8fb49b"
+		"695ef3c1d6f7ae4cd74d78cc9c9bcac9d4f23a73019998a7f73038a5c9b2dbde",
+		"fa9121c7b32b9e01733d034cfc78cbf67f926c7ed83e82200ef8681819692176"
+		"0b4beff48404df811b953828274461673c68d04e297b0eb7b2b4d60fc6b566a2",
+		"c01d080efd492776a1c43bd23dd99d0a2e626d481e16782e75d54c2503b5dc32"
+		"bd05f0f1ba33e568b88fd2d970929b719ecbb152f58f130a407c8830604b70ca",
+		"828613968b501dc00a97e08c73b118aa8876c26b8aac93df128502ab360f91ba"
+		"b50a51e088769a5c1eff4782ace147dce3642554199876374291f5d921629502",
+		"b73d1929aa615934e61a871596b3f3b33359f42b8175602e89f7e06e5f658a24"
+		"3667807ed300314b95cacdd579f3e33abdfbe351909519a846d465c59582f321",
+	},
+	[HASH_SHA1] = {
+		"c1c8bbdc22796e28c0e15163d20899b65621d65a",
+		"c2db330f6083854c99d4b5bfb6e8f29f201be699",
+		"03f09f5b158a7a8cdad920bddc29b81c18a551f5",
+		"0098ba824b5c16427bd7a1122a5a442a25ec644d",
+		"ac877859d427d9192054eea8feb3b8a403ef83a5",
+		"689993727ba37386bb032495e9dbdfb4dd1ba744",
+		"89d95fa32ed44a7c610b7ee38517ddf57e0bb975",
+		"ad5b3fdbcb526778c2839d2f151ea753995e26a0",
+	},
+};
+
+/*
  * The implementations each algorithm is tested on: the portable ones and those this build has
  * for its architecture (another architecture's path is not a skipped test, just absent).
  */
@@ -249,6 +318,34 @@ static void test_streaming_growing_chunks(void)
 		}
 		check_digest(&ctx, path, vectors[paths[path].alg][VEC_MILLION_A], what);
 	}
+}
+
+/*
+ * Where the final padding takes one block or two, and messages that end on a block edge: in one
+ * update, and in updates of 7 bytes, which leave the partial block at every fill level.
+ */
+static void test_padding_boundaries(void)
+{
+	for (size_t path = 0; path < ARRAY_SIZE(paths); path++)
+		for (size_t i = 0; i < ARRAY_SIZE(boundary_lengths); i++) {
+			const char *want = boundary_digests[paths[path].alg][i];
+			size_t len = boundary_lengths[i];
+			struct hash_ctx ctx;
+			char what[80];
+
+			snprintf(what, sizeof(what), "%zu 'a' bytes in one update", len);
+			if (!path_init(&ctx, path, what))
+				continue;
+			hash_update(&ctx, million_a, len);
+			check_digest(&ctx, path, want, what);
+
+			snprintf(what, sizeof(what), "%zu 'a' bytes in updates of 7", len);
+			if (!path_init(&ctx, path, what))
+				continue;
+			for (size_t off = 0; off < len; off += 7)
+				hash_update(&ctx, million_a + off, len - off < 7 ? len - off : 7);
+			check_digest(&ctx, path, want, what);
+		}
 }
 
 static void test_hash_buffer(void)
@@ -613,6 +710,7 @@ int main(void)
 	test_streaming_byte_at_a_time();
 	test_streaming_split();
 	test_streaming_growing_chunks();
+	test_padding_boundaries();
 	test_hash_buffer();
 	test_final_wipes_context();
 	test_hash_fd_file(content);

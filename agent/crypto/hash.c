@@ -11,6 +11,9 @@
 
 #include "basic/error.h"
 #include "basic/macro.h"
+#include "crypto/sha256_armv8.h"
+#include "crypto/sha256_ni.h"
+#include "crypto/sha512_armv8.h"
 #include "mrboot-config.h"
 
 struct hash_alg_entry {
@@ -26,6 +29,37 @@ static const struct hash_alg_entry hash_algs[HASH_ALG_COUNT] = {
 	/* Not for new uses: a TPM that has a SHA-1 bank allocated still needs it extended. */
 	[HASH_SHA1] = { { "sha1", 0x0004, br_sha1_SIZE, 64 }, &br_sha1_vtable },
 };
+
+/*
+ * The CPU instructions this build has, each as a compression function for the SHA-2 core
+ * (sha2.h) and a test of whether this CPU runs it. A build has at most one architecture's;
+ * HASH_IMPL_AUTO takes the first entry for the algorithm that the CPU runs, else BearSSL.
+ */
+struct hash_accel {
+	enum hash_impl impl;
+	enum hash_alg alg;
+	bool (*available)(void);
+	void (*init)(struct sha2_context *ctx, sha2_compress_fn *compress);
+	sha2_compress_fn *compress;
+};
+
+#define HASH_HAVE_ACCEL (MRBOOT_HAVE_SHA_NI || MRBOOT_HAVE_SHA_ARMV8)
+
+#if HASH_HAVE_ACCEL
+static const struct hash_accel hash_accels[] = {
+#if MRBOOT_HAVE_SHA_NI
+	{ HASH_IMPL_SHA_NI, HASH_SHA256, sha256_ni_available, sha2_256_init, sha256_ni_compress },
+#endif
+#if MRBOOT_HAVE_SHA_ARMV8
+	{ HASH_IMPL_ARMV8, HASH_SHA256, sha256_armv8_available, sha2_256_init,
+	  sha256_armv8_compress },
+	{ HASH_IMPL_ARMV8, HASH_SHA384, sha512_armv8_available, sha2_384_init,
+	  sha512_armv8_compress },
+	{ HASH_IMPL_ARMV8, HASH_SHA512, sha512_armv8_available, sha2_512_init,
+	  sha512_armv8_compress },
+#endif
+};
+#endif
 
 static const char *const hash_impl_names[HASH_IMPL_COUNT] = {
 	[HASH_IMPL_AUTO] = "auto",
@@ -85,96 +119,76 @@ int hash_impl_from_name(const char *name, enum hash_impl *ret)
 	return -EINVAL;
 }
 
-bool hash_sha_ni_available(void)
+#if HASH_HAVE_ACCEL
+/* accel is impl's code for alg (HASH_IMPL_AUTO: any path's) and this CPU runs it. */
+static bool hash_accel_usable(const struct hash_accel *accel, enum hash_impl impl,
+			      enum hash_alg alg)
 {
-#if MRBOOT_HAVE_SHA_NI
-	return sha256_ni_available();
-#else
-	return false;
+	return (impl == HASH_IMPL_AUTO || accel->impl == impl) && accel->alg == alg &&
+	       accel->available();
+}
 #endif
+
+static bool hash_accel_available(enum hash_impl impl, enum hash_alg alg)
+{
+#if HASH_HAVE_ACCEL
+	for (size_t i = 0; i < ARRAY_SIZE(hash_accels); i++)
+		if (hash_accel_usable(&hash_accels[i], impl, alg))
+			return true;
+#else
+	(void)impl; /* no such code in this build */
+	(void)alg;
+#endif
+	return false;
 }
 
-static bool hash_armv8_available(enum hash_alg alg)
+/* Starts ctx on the first usable entry of hash_accels; false when there is none. */
+static bool hash_accel_init(struct hash_ctx *ctx, enum hash_impl impl, enum hash_alg alg)
 {
-#if MRBOOT_HAVE_SHA_ARMV8
-	if (alg == HASH_SHA256)
-		return sha256_armv8_available();
-	if (alg == HASH_SHA384 || alg == HASH_SHA512)
-		return sha512_armv8_available();
+#if HASH_HAVE_ACCEL
+	for (size_t i = 0; i < ARRAY_SIZE(hash_accels); i++) {
+		const struct hash_accel *accel = &hash_accels[i];
+
+		if (hash_accel_usable(accel, impl, alg)) {
+			accel->init(&ctx->u.sha2, accel->compress);
+			ctx->impl = accel->impl;
+			return true;
+		}
+	}
 #else
-	(void)alg; /* no such path in this build */
+	(void)ctx; /* no such code in this build */
+	(void)impl;
+	(void)alg;
 #endif
 	return false;
+}
+
+bool hash_sha_ni_available(void)
+{
+	return hash_accel_available(HASH_IMPL_SHA_NI, HASH_SHA256);
 }
 
 bool hash_impl_available(enum hash_impl impl, enum hash_alg alg)
 {
 	if ((unsigned int)alg >= HASH_ALG_COUNT)
 		return false;
-	switch (impl) {
-	case HASH_IMPL_AUTO:
-	case HASH_IMPL_PORTABLE:
+	if (impl == HASH_IMPL_AUTO || impl == HASH_IMPL_PORTABLE)
 		return true;
-	case HASH_IMPL_SHA_NI:
-		return alg == HASH_SHA256 && hash_sha_ni_available();
-	case HASH_IMPL_ARMV8:
-		return hash_armv8_available(alg);
-	default:
-		return false;
-	}
+	return hash_accel_available(impl, alg);
 }
-
-/* The CPU's instructions where it has them (a build has at most one such path), else BearSSL. */
-static enum hash_impl hash_impl_fastest(enum hash_alg alg)
-{
-	if (hash_impl_available(HASH_IMPL_SHA_NI, alg))
-		return HASH_IMPL_SHA_NI;
-	if (hash_impl_available(HASH_IMPL_ARMV8, alg))
-		return HASH_IMPL_ARMV8;
-	return HASH_IMPL_PORTABLE;
-}
-
-#if MRBOOT_HAVE_SHA_ARMV8
-static void hash_armv8_init(struct hash_ctx *ctx, enum hash_alg alg)
-{
-	if (alg == HASH_SHA256)
-		sha256_armv8_init(&ctx->u.sha256_armv8);
-	else if (alg == HASH_SHA384)
-		sha384_armv8_init(&ctx->u.sha512_armv8);
-	else
-		sha512_armv8_init(&ctx->u.sha512_armv8);
-}
-#endif
 
 int hash_init_impl(struct hash_ctx *ctx, enum hash_alg alg, enum hash_impl impl)
 {
-	if ((unsigned int)alg >= HASH_ALG_COUNT)
+	if ((unsigned int)alg >= HASH_ALG_COUNT || (unsigned int)impl >= HASH_IMPL_COUNT)
 		return -EINVAL;
-	if (impl == HASH_IMPL_AUTO)
-		impl = hash_impl_fastest(alg);
-	switch (impl) {
-	case HASH_IMPL_PORTABLE:
+	if (impl == HASH_IMPL_PORTABLE || !hash_accel_init(ctx, impl, alg)) {
+		if (impl != HASH_IMPL_AUTO && impl != HASH_IMPL_PORTABLE)
+			return -EOPNOTSUPP;
+		/* BearSSL's C code: asked for, or the CPU has no instructions for alg. */
 		hash_algs[alg].vtable->init(&ctx->u.vtable);
-		break;
-	case HASH_IMPL_SHA_NI:
-		if (alg != HASH_SHA256 || !hash_sha_ni_available())
-			return -EOPNOTSUPP;
-#if MRBOOT_HAVE_SHA_NI
-		sha256_ni_init(&ctx->u.sha256_ni);
-#endif
-		break;
-	case HASH_IMPL_ARMV8:
-		if (!hash_armv8_available(alg))
-			return -EOPNOTSUPP;
-#if MRBOOT_HAVE_SHA_ARMV8
-		hash_armv8_init(ctx, alg);
-#endif
-		break;
-	default:
-		return -EINVAL;
+		ctx->impl = HASH_IMPL_PORTABLE;
 	}
 	ctx->alg = alg;
-	ctx->impl = impl;
 	return 0;
 }
 
@@ -189,18 +203,9 @@ void hash_init(struct hash_ctx *ctx, enum hash_alg alg)
 
 void hash_update(struct hash_ctx *ctx, const void *data, size_t len)
 {
-#if MRBOOT_HAVE_SHA_NI
-	if (ctx->impl == HASH_IMPL_SHA_NI) {
-		sha256_ni_update(&ctx->u.sha256_ni, data, len);
-		return;
-	}
-#endif
-#if MRBOOT_HAVE_SHA_ARMV8
-	if (ctx->impl == HASH_IMPL_ARMV8) {
-		if (ctx->alg == HASH_SHA256)
-			sha256_armv8_update(&ctx->u.sha256_armv8, data, len);
-		else
-			sha512_armv8_update(&ctx->u.sha512_armv8, data, len);
+#if HASH_HAVE_ACCEL
+	if (ctx->impl != HASH_IMPL_PORTABLE) {
+		sha2_update(&ctx->u.sha2, data, len);
 		return;
 	}
 #endif
@@ -209,20 +214,9 @@ void hash_update(struct hash_ctx *ctx, const void *data, size_t len)
 
 static void hash_out(const struct hash_ctx *ctx, uint8_t *out)
 {
-#if MRBOOT_HAVE_SHA_NI
-	if (ctx->impl == HASH_IMPL_SHA_NI) {
-		sha256_ni_out(&ctx->u.sha256_ni, out);
-		return;
-	}
-#endif
-#if MRBOOT_HAVE_SHA_ARMV8
-	if (ctx->impl == HASH_IMPL_ARMV8) {
-		if (ctx->alg == HASH_SHA256)
-			sha256_armv8_out(&ctx->u.sha256_armv8, out);
-		else if (ctx->alg == HASH_SHA384)
-			sha384_armv8_out(&ctx->u.sha512_armv8, out);
-		else
-			sha512_armv8_out(&ctx->u.sha512_armv8, out);
+#if HASH_HAVE_ACCEL
+	if (ctx->impl != HASH_IMPL_PORTABLE) {
+		sha2_out(&ctx->u.sha2, out);
 		return;
 	}
 #endif

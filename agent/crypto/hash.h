@@ -14,9 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto/sha256_armv8.h"
-#include "crypto/sha256_ni.h"
-#include "crypto/sha512_armv8.h"
+#include "crypto/sha2.h"
 
 struct error;
 
@@ -71,9 +69,7 @@ struct hash_ctx {
 		br_sha384_context sha384;
 		br_sha512_context sha512;
 		br_sha1_context sha1;
-		struct sha256_ni_context sha256_ni;
-		struct sha256_armv8_context sha256_armv8;
-		struct sha512_armv8_context sha512_armv8;
+		struct sha2_context sha2; /* SHA-NI and Armv8: their compression function */
 	} u;
 };
 

@@ -8,7 +8,6 @@
 #include "crypto/sha256_armv8.h"
 
 #include <arm_neon.h>
-#include <string.h>
 #include <sys/auxv.h>
 
 /*
@@ -20,34 +19,6 @@
 
 /* Inlined whatever -O says, so that the two state registers stay in registers (sha256_ni.c). */
 #define SHA256_ARMV8_INLINE SHA256_ARMV8_TARGET inline __attribute__((always_inline))
-
-/* FIPS 180-4 section 4.2.2, a row for each four rounds. */
-/* clang-format off */
-static const uint32_t sha256_k[64] __attribute__((aligned(16))) = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5,
-	0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-	0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
-	0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
-	0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-/* clang-format on */
-
-/* FIPS 180-4 section 5.3.3. */
-static const uint32_t sha256_h0[8] = {
-	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-};
 
 bool sha256_armv8_available(void)
 {
@@ -72,7 +43,7 @@ static SHA256_ARMV8_INLINE uint32x4_t sha256_armv8_load_be(const uint8_t *p)
 static SHA256_ARMV8_INLINE void sha256_armv8_rounds4(uint32x4_t *abcd, uint32x4_t *efgh,
 						     uint32x4_t w, unsigned int t)
 {
-	uint32x4_t wk = vaddq_u32(w, vld1q_u32(&sha256_k[t]));
+	uint32x4_t wk = vaddq_u32(w, vld1q_u32(&sha2_256_k[t]));
 	uint32x4_t abcd_in = *abcd;
 
 	*abcd = vsha256hq_u32(abcd_in, *efgh, wk);
@@ -92,12 +63,12 @@ static SHA256_ARMV8_INLINE uint32x4_t sha256_armv8_schedule(uint32x4_t w0, uint3
 	return vsha256su1q_u32(x, w8, w12); /* + W[t-7] + sigma1(W[t-2]) */
 }
 
-static SHA256_ARMV8_TARGET void sha256_armv8_blocks(uint32_t state[8], const uint8_t *p, size_t n)
+SHA256_ARMV8_TARGET void sha256_armv8_compress(union sha2_state *state, const uint8_t *p, size_t n)
 {
-	uint32x4_t abcd = vld1q_u32(&state[0]);
-	uint32x4_t efgh = vld1q_u32(&state[4]);
+	uint32x4_t abcd = vld1q_u32(&state->w32[0]);
+	uint32x4_t efgh = vld1q_u32(&state->w32[4]);
 
-	for (; n > 0; n--, p += SHA256_ARMV8_BLOCK_SIZE) {
+	for (; n > 0; n--, p += SHA2_256_BLOCK_SIZE) {
 		uint32x4_t abcd_in = abcd, efgh_in = efgh;
 		uint32x4_t w0 = sha256_armv8_load_be(p);
 		uint32x4_t w1 = sha256_armv8_load_be(p + 16);
@@ -121,70 +92,6 @@ static SHA256_ARMV8_TARGET void sha256_armv8_blocks(uint32_t state[8], const uin
 		abcd = vaddq_u32(abcd, abcd_in);
 		efgh = vaddq_u32(efgh, efgh_in);
 	}
-	vst1q_u32(&state[0], abcd);
-	vst1q_u32(&state[4], efgh);
-}
-
-void sha256_armv8_init(struct sha256_armv8_context *ctx)
-{
-	memcpy(ctx->state, sha256_h0, sizeof(ctx->state));
-	ctx->count = 0;
-}
-
-void sha256_armv8_update(struct sha256_armv8_context *ctx, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	size_t used = ctx->count % SHA256_ARMV8_BLOCK_SIZE;
-
-	ctx->count += len;
-	if (used > 0) {
-		size_t n = SHA256_ARMV8_BLOCK_SIZE - used;
-
-		if (len < n) {
-			memcpy(ctx->buf + used, p, len);
-			return;
-		}
-		memcpy(ctx->buf + used, p, n);
-		sha256_armv8_blocks(ctx->state, ctx->buf, 1);
-		p += n;
-		len -= n;
-	}
-	if (len >= SHA256_ARMV8_BLOCK_SIZE) {
-		sha256_armv8_blocks(ctx->state, p, len / SHA256_ARMV8_BLOCK_SIZE);
-		p += len - len % SHA256_ARMV8_BLOCK_SIZE;
-		len %= SHA256_ARMV8_BLOCK_SIZE;
-	}
-	memcpy(ctx->buf, p, len);
-}
-
-static void sha256_armv8_store_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-void sha256_armv8_out(const struct sha256_armv8_context *ctx, uint8_t out[SHA256_ARMV8_SIZE])
-{
-	size_t used = ctx->count % SHA256_ARMV8_BLOCK_SIZE;
-	/* The 0x80 byte and the 8-byte length need a second block when used > 55 (5.1.1). */
-	size_t len = used < SHA256_ARMV8_BLOCK_SIZE - 8 ? SHA256_ARMV8_BLOCK_SIZE
-							: 2 * SHA256_ARMV8_BLOCK_SIZE;
-	uint8_t tail[2 * SHA256_ARMV8_BLOCK_SIZE] = { 0 };
-	uint64_t bits = ctx->count * 8;
-	uint32_t state[8];
-
-	memcpy(state, ctx->state, sizeof(state));
-	memcpy(tail, ctx->buf, used);
-	tail[used] = 0x80;
-	sha256_armv8_store_be32(tail + len - 8, bits >> 32);
-	sha256_armv8_store_be32(tail + len - 4, (uint32_t)bits);
-	sha256_armv8_blocks(state, tail, len / SHA256_ARMV8_BLOCK_SIZE);
-	for (size_t i = 0; i < 8; i++)
-		sha256_armv8_store_be32(out + 4 * i, state[i]);
-
-	/* The tail is message data, and the message may be a secret. */
-	explicit_bzero(tail, sizeof(tail));
-	explicit_bzero(state, sizeof(state));
+	vst1q_u32(&state->w32[0], abcd);
+	vst1q_u32(&state->w32[4], efgh);
 }

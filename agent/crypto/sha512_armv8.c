@@ -21,63 +21,6 @@
 #define SHA512_ARMV8_TARGET __attribute__((target("arch=armv8.2-a+sha3")))
 #define SHA512_ARMV8_INLINE SHA512_ARMV8_TARGET inline __attribute__((always_inline))
 
-/* FIPS 180-4 section 4.2.3, two rounds a row. */
-/* clang-format off */
-static const uint64_t sha512_k[80] __attribute__((aligned(16))) = {
-	0x428a2f98d728ae22, 0x7137449123ef65cd,
-	0xb5c0fbcfec4d3b2f, 0xe9b5dba58189dbbc,
-	0x3956c25bf348b538, 0x59f111f1b605d019,
-	0x923f82a4af194f9b, 0xab1c5ed5da6d8118,
-	0xd807aa98a3030242, 0x12835b0145706fbe,
-	0x243185be4ee4b28c, 0x550c7dc3d5ffb4e2,
-	0x72be5d74f27b896f, 0x80deb1fe3b1696b1,
-	0x9bdc06a725c71235, 0xc19bf174cf692694,
-	0xe49b69c19ef14ad2, 0xefbe4786384f25e3,
-	0x0fc19dc68b8cd5b5, 0x240ca1cc77ac9c65,
-	0x2de92c6f592b0275, 0x4a7484aa6ea6e483,
-	0x5cb0a9dcbd41fbd4, 0x76f988da831153b5,
-	0x983e5152ee66dfab, 0xa831c66d2db43210,
-	0xb00327c898fb213f, 0xbf597fc7beef0ee4,
-	0xc6e00bf33da88fc2, 0xd5a79147930aa725,
-	0x06ca6351e003826f, 0x142929670a0e6e70,
-	0x27b70a8546d22ffc, 0x2e1b21385c26c926,
-	0x4d2c6dfc5ac42aed, 0x53380d139d95b3df,
-	0x650a73548baf63de, 0x766a0abb3c77b2a8,
-	0x81c2c92e47edaee6, 0x92722c851482353b,
-	0xa2bfe8a14cf10364, 0xa81a664bbc423001,
-	0xc24b8b70d0f89791, 0xc76c51a30654be30,
-	0xd192e819d6ef5218, 0xd69906245565a910,
-	0xf40e35855771202a, 0x106aa07032bbd1b8,
-	0x19a4c116b8d2d0c8, 0x1e376c085141ab53,
-	0x2748774cdf8eeb99, 0x34b0bcb5e19b48a8,
-	0x391c0cb3c5c95a63, 0x4ed8aa4ae3418acb,
-	0x5b9cca4f7763e373, 0x682e6ff3d6b2b8a3,
-	0x748f82ee5defb2fc, 0x78a5636f43172f60,
-	0x84c87814a1f0ab72, 0x8cc702081a6439ec,
-	0x90befffa23631e28, 0xa4506cebde82bde9,
-	0xbef9a3f7b2c67915, 0xc67178f2e372532b,
-	0xca273eceea26619c, 0xd186b8c721c0c207,
-	0xeada7dd6cde0eb1e, 0xf57d4f7fee6ed178,
-	0x06f067aa72176fba, 0x0a637dc5a2c898a6,
-	0x113f9804bef90dae, 0x1b710b35131c471b,
-	0x28db77f523047d84, 0x32caab7b40c72493,
-	0x3c9ebe0a15c9bebc, 0x431d67c49c100d4c,
-	0x4cc5d4becb3e42b6, 0x597f299cfc657e2a,
-	0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
-};
-/* clang-format on */
-
-/* FIPS 180-4 sections 5.3.4 and 5.3.5. */
-static const uint64_t sha384_h0[8] = {
-	0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939,
-	0x67332667ffc00b31, 0x8eb44a8768581511, 0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4,
-};
-
-static const uint64_t sha512_h0[8] = {
-	0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
-	0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
-};
-
 bool sha512_armv8_available(void)
 {
 	unsigned long hwcap = getauxval(AT_HWCAP);
@@ -128,16 +71,16 @@ static SHA512_ARMV8_INLINE uint64x2_t sha512_armv8_schedule(uint64x2_t w_16, uin
 	return vsha512su1q_u64(x, w_2, vextq_u64(w_8, w_6, 1)); /* + sigma1(W[t-2]) + W[t-7] */
 }
 
-static SHA512_ARMV8_TARGET void sha512_armv8_blocks(uint64_t state[8], const uint8_t *p, size_t n)
+SHA512_ARMV8_TARGET void sha512_armv8_compress(union sha2_state *state, const uint8_t *p, size_t n)
 {
-	uint64x2_t ab = vld1q_u64(&state[0]);
-	uint64x2_t cd = vld1q_u64(&state[2]);
-	uint64x2_t ef = vld1q_u64(&state[4]);
-	uint64x2_t gh = vld1q_u64(&state[6]);
+	uint64x2_t ab = vld1q_u64(&state->w64[0]);
+	uint64x2_t cd = vld1q_u64(&state->w64[2]);
+	uint64x2_t ef = vld1q_u64(&state->w64[4]);
+	uint64x2_t gh = vld1q_u64(&state->w64[6]);
 	/* The last sixteen words of the schedule, pair j of them in w[j % 8]. */
 	uint64x2_t w[8];
 
-	for (; n > 0; n--, p += SHA512_ARMV8_BLOCK_SIZE) {
+	for (; n > 0; n--, p += SHA2_512_BLOCK_SIZE) {
 		uint64x2_t ab_in = ab, cd_in = cd, ef_in = ef, gh_in = gh;
 
 		for (unsigned int j = 0; j < 8; j++)
@@ -147,7 +90,7 @@ static SHA512_ARMV8_TARGET void sha512_armv8_blocks(uint64_t state[8], const uin
 				w[j % 8] = sha512_armv8_schedule(w[j % 8], w[(j + 1) % 8],
 								 w[(j + 4) % 8], w[(j + 5) % 8],
 								 w[(j + 7) % 8]);
-			sha512_armv8_rounds2(&ab, &cd, &ef, &gh, w[j % 8], &sha512_k[2 * j]);
+			sha512_armv8_rounds2(&ab, &cd, &ef, &gh, w[j % 8], &sha2_512_k[2 * j]);
 		}
 		ab = vaddq_u64(ab, ab_in);
 		cd = vaddq_u64(cd, cd_in);
@@ -156,90 +99,8 @@ static SHA512_ARMV8_TARGET void sha512_armv8_blocks(uint64_t state[8], const uin
 	}
 	/* The schedule is message data, and the message may be a secret. */
 	explicit_bzero(w, sizeof(w));
-	vst1q_u64(&state[0], ab);
-	vst1q_u64(&state[2], cd);
-	vst1q_u64(&state[4], ef);
-	vst1q_u64(&state[6], gh);
-}
-
-void sha384_armv8_init(struct sha512_armv8_context *ctx)
-{
-	memcpy(ctx->state, sha384_h0, sizeof(ctx->state));
-	ctx->count = 0;
-}
-
-void sha512_armv8_init(struct sha512_armv8_context *ctx)
-{
-	memcpy(ctx->state, sha512_h0, sizeof(ctx->state));
-	ctx->count = 0;
-}
-
-void sha512_armv8_update(struct sha512_armv8_context *ctx, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	size_t used = ctx->count % SHA512_ARMV8_BLOCK_SIZE;
-
-	ctx->count += len;
-	if (used > 0) {
-		size_t n = SHA512_ARMV8_BLOCK_SIZE - used;
-
-		if (len < n) {
-			memcpy(ctx->buf + used, p, len);
-			return;
-		}
-		memcpy(ctx->buf + used, p, n);
-		sha512_armv8_blocks(ctx->state, ctx->buf, 1);
-		p += n;
-		len -= n;
-	}
-	if (len >= SHA512_ARMV8_BLOCK_SIZE) {
-		sha512_armv8_blocks(ctx->state, p, len / SHA512_ARMV8_BLOCK_SIZE);
-		p += len - len % SHA512_ARMV8_BLOCK_SIZE;
-		len %= SHA512_ARMV8_BLOCK_SIZE;
-	}
-	memcpy(ctx->buf, p, len);
-}
-
-static void sha512_armv8_store_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-/* The final state of FIPS 180-4 section 6.4.2; the caller takes the first size bytes of it. */
-static void sha512_armv8_final(const struct sha512_armv8_context *ctx, uint8_t *out, size_t size)
-{
-	size_t used = ctx->count % SHA512_ARMV8_BLOCK_SIZE;
-	/* The 0x80 byte and the 16-byte length need a second block when used > 111 (5.1.2). */
-	size_t len = used < SHA512_ARMV8_BLOCK_SIZE - 16 ? SHA512_ARMV8_BLOCK_SIZE
-							 : 2 * SHA512_ARMV8_BLOCK_SIZE;
-	uint8_t tail[2 * SHA512_ARMV8_BLOCK_SIZE] = { 0 };
-	uint8_t digest[SHA512_ARMV8_SIZE];
-	uint64_t state[8];
-
-	memcpy(state, ctx->state, sizeof(state));
-	memcpy(tail, ctx->buf, used);
-	tail[used] = 0x80;
-	/* The length in bits is a 128-bit number; the byte count's top three bits start it. */
-	sha512_armv8_store_be64(tail + len - 16, ctx->count >> 61);
-	sha512_armv8_store_be64(tail + len - 8, ctx->count << 3);
-	sha512_armv8_blocks(state, tail, len / SHA512_ARMV8_BLOCK_SIZE);
-	for (size_t i = 0; i < 8; i++)
-		sha512_armv8_store_be64(digest + 8 * i, state[i]);
-	memcpy(out, digest, size);
-
-	/* The tail is message data, and the message may be a secret. */
-	explicit_bzero(tail, sizeof(tail));
-	explicit_bzero(state, sizeof(state));
-	explicit_bzero(digest, sizeof(digest));
-}
-
-void sha384_armv8_out(const struct sha512_armv8_context *ctx, uint8_t out[SHA384_ARMV8_SIZE])
-{
-	sha512_armv8_final(ctx, out, SHA384_ARMV8_SIZE);
-}
-
-void sha512_armv8_out(const struct sha512_armv8_context *ctx, uint8_t out[SHA512_ARMV8_SIZE])
-{
-	sha512_armv8_final(ctx, out, SHA512_ARMV8_SIZE);
+	vst1q_u64(&state->w64[0], ab);
+	vst1q_u64(&state->w64[2], cd);
+	vst1q_u64(&state->w64[4], ef);
+	vst1q_u64(&state->w64[6], gh);
 }
