@@ -32,8 +32,8 @@ static int tool_kbs_tee(struct tool *tool, const struct settings *s,
 			log_error(&tool->log, &e, "--tee");
 			return EXIT_USAGE;
 		}
-	} else if (s->kbs_tee != SETTINGS_TEE_AUTO) {
-		*tee = (enum tee_type)(s->kbs_tee - 1);
+	} else if (s->kbs_tee != TEE_AUTO) {
+		*tee = (enum tee_type)s->kbs_tee;
 	} else if (s->tpm_socket) {
 		*tee = TEE_TPM;
 	} else {
@@ -109,7 +109,7 @@ int tool_kbs_prepare(struct tool *tool, const struct settings *s,
 	}
 	opt->anchors = &k->anchors;
 	opt->allow_plain = s->kbs_insecure;
-	opt->curve = s->kbs_key == SETTINGS_KBS_KEY_EC_P521 ? JWK_P521 : JWK_P256;
+	opt->curve = (enum jwk_curve)s->kbs_key;
 	opt->evidence = (struct tee_evidence_input){
 		.root = tool->root,
 		.tee = tee,
@@ -206,16 +206,14 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 		tool_unlock_ready(tool);
 		return EXIT_OK;
 	}
-	if (mode == SETTINGS_HANDOFF_NONE && !keyring) {
+	if (mode == HANDOFF_WAIT && !keyring) {
 		tool_unlock_ready(tool);
 		return EXIT_OK;
 	}
 	const struct handoff_options ho = {
 		.root = tool->root,
 		.key_dir = req->key_dir ? req->key_dir : s->unlock_key_dir,
-		.mode = mode == SETTINGS_HANDOFF_NONE	? HANDOFF_WAIT
-			: mode == SETTINGS_HANDOFF_FILE ? HANDOFF_FILE
-							: HANDOFF_SOCKET,
+		.mode = (enum handoff_mode)mode,
 		.keyring_serial = keyring ? &serial : NULL,
 		.deadline = deadline_after_ms(timeout * 1000),
 		.ready = tool_unlock_ready,
@@ -223,9 +221,9 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 	};
 	log_info(&tool->log, "offering %zu key%s on %s (%s%s) for up to %llu s", n,
 		 n == 1 ? "" : "s", ho.key_dir,
-		 mode == SETTINGS_HANDOFF_NONE	 ? "no files"
-		 : mode == SETTINGS_HANDOFF_FILE ? "files"
-						 : "sockets",
+		 mode == HANDOFF_WAIT	? "no files"
+		 : mode == HANDOFF_FILE ? "files"
+					: "sockets",
 		 keyring ? ", keyring" : "", (unsigned long long)timeout);
 	if (handoff_serve(&ho, vols, n, &e) < 0) {
 		log_error(&tool->log, &e, "unlock");

@@ -52,8 +52,8 @@ static int release_tee(struct token_release *tr, struct error *e)
 	struct detect d;
 	int r;
 
-	if (s->kbs_tee != SETTINGS_TEE_AUTO) {
-		tr->tee = (enum tee_type)(s->kbs_tee - 1);
+	if (s->kbs_tee != TEE_AUTO) {
+		tr->tee = (enum tee_type)s->kbs_tee;
 		return 0;
 	}
 	r = detect_run(&d, tr->o->root, e);
