@@ -669,9 +669,57 @@ static void test_root(void)
 	rmdir(dir);
 }
 
+/* An enum another module owns and names, values not from 0 (as syslog priorities) and an
+   unset -1 (as [kbs] tee = auto): the names come from its function, in value order. */
+static const char *owned_name(int value)
+{
+	switch (value) {
+	case -1:
+		return "auto";
+	case 3:
+		return "err";
+	case 7:
+		return "debug";
+	default:
+		return NULL;
+	}
+}
+
+static void test_enum_named_by_its_module(void)
+{
+	static const struct ini_entry owned = {
+		.section = "s", .key = "k", .type = INI_ENUM, .name = owned_name
+	};
+	static const struct ini_schema one = { &owned, 1 };
+	static const char *const text[] = { "[s]\nk = auto\n", "[s]\nk = err\n",
+					    "[s]\nk = debug\n" };
+	static const int want[] = { -1, 3, 7 };
+	struct error e = { 0 };
+	char *out = NULL;
+	size_t len = 0;
+	int v = 0, r;
+	FILE *f;
+
+	for (size_t i = 0; i < 3; i++) {
+		r = ini_parse_text(&one, &v, text[i], strlen(text[i]), "test.conf", &e);
+		tap_ok(r == 0 && v == want[i], "enum by function: %.*s is %d",
+		       (int)strlen(text[i]) - 9, text[i] + 8, want[i]);
+	}
+	r = ini_parse_text(&one, &v, "[s]\nk = info\n", 12, "test.conf", &e);
+	tap_ok(r == -EINVAL && strstr(e.msg, "(expected one of: auto, err, debug)"),
+	       "enum by function: a name it does not give is refused, the others listed (%s)",
+	       e.msg);
+	v = 7;
+	f = open_memstream(&out, &len);
+	tap_ok(f && ini_write(&one, &v, f) == 0 && fclose(f) == 0 && strstr(out, "k = debug\n"),
+	       "enum by function: written back by its name");
+	free(out);
+}
+
 int main(void)
 {
 	test_types();
+	test_enum_named_by_its_module();
 	test_syntax();
 	test_errors();
 	test_cmdline();

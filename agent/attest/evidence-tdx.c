@@ -24,25 +24,22 @@
 
 #include "basic/error.h"
 #include "evlog/eventlog.h"
+#include "evlog/firmware.h"
 #include "evlog/render.h"
-#include "basic/file.h"
 #include "json/json.h"
 #include "basic/macro.h"
-#include "basic/path.h"
 
 int evidence_tdx_eventlog(const struct tee_evidence_input *in, struct render_buf *out,
 			  struct error *e)
 {
-	const char *where = in->firmware_ccel ? in->firmware_ccel : TEE_FIRMWARE_CCEL_PATH;
 	_cleanup_free_ char *firmware = NULL;
 	char path[PATH_MAX];
 	size_t size;
 	int k;
 
-	k = path_join_root(path, sizeof(path), in->root, where);
-	if (k < 0)
-		return error_set_errno(e, k, "%s under %s", where, in->root ? in->root : "/");
-	k = file_read_all(path, TEE_FIRMWARE_CCEL_MAX, &firmware, &size, e);
+	k = evlog_firmware_read(in->root,
+				in->firmware_ccel ? in->firmware_ccel : EVLOG_FIRMWARE_CCEL, path,
+				sizeof(path), &firmware, &size, e);
 	if (k == -ENOENT)
 		/* The replay starts from the firmware's Spec ID event and RTMR0/1 values: without
 		 * them no log can explain the quote. */

@@ -19,11 +19,6 @@ struct error;
 struct json_writer;
 struct render_buf;
 
-/* The firmware's event log, under the root prefix, unless tee_evidence_input names another. */
-#define TEE_FIRMWARE_CCEL_PATH "/sys/firmware/acpi/tables/data/CCEL"
-/* The ACPI CCEL's log area is tens of KiB to a few MiB; more is not a firmware log. */
-#define TEE_FIRMWARE_CCEL_MAX (16u << 20)
-
 /* SEV-SNP ATTESTATION_REPORT (SEV-SNP firmware ABI, table "ATTESTATION_REPORT Structure"). */
 #define EVIDENCE_SNP_REPORT_SIZE 0x4a0
 

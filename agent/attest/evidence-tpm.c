@@ -70,18 +70,14 @@
 #include "evlog/aael.h"
 #include "evlog/ccel.h"
 #include "evlog/eventlog.h"
+#include "evlog/firmware.h"
 #include "evlog/tcg2.h"
-#include "basic/file.h"
 #include "crypto/hash.h"
 #include "json/json.h"
 #include "basic/macro.h"
 #include "mr/registers.h"
 #include "mr/tpm2.h"
-#include "basic/path.h"
 
-#define EVIDENCE_TPM_FIRMWARE_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
-/* The ACPI TPM2 table's log area: kilobytes to a few MiB. */
-#define EVIDENCE_TPM_FIRMWARE_LOG_MAX (16u << 20)
 #define EVIDENCE_TPM_PCRS 0x00ffffffu /* PCRs 0..23 */
 /* Another extend between reading the PCRs and quoting them makes the two disagree. */
 #define EVIDENCE_TPM_QUOTE_ATTEMPTS 3
@@ -448,13 +444,7 @@ static int firmware_log(const struct tee_evidence_input *in, char **out, size_t 
 	char path[PATH_MAX];
 	int k;
 
-	*out = NULL;
-	*len = 0;
-	k = path_join_root(path, sizeof(path), in->root, EVIDENCE_TPM_FIRMWARE_LOG);
-	if (k < 0)
-		return error_set_errno(e, k, "%s under %s", EVIDENCE_TPM_FIRMWARE_LOG,
-				       in->root ? in->root : "/");
-	k = file_read_all(path, EVIDENCE_TPM_FIRMWARE_LOG_MAX, out, len, e);
+	k = evlog_firmware_read(in->root, EVLOG_FIRMWARE_TPM, path, sizeof(path), out, len, e);
 	if (k == -ENOENT)
 		return 0;
 	return k;

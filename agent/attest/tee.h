@@ -22,6 +22,7 @@ struct detect;
 
 /* As Trustee's kbs-types spells the TEEs in the auth request's "tee". */
 enum tee_type {
+	TEE_AUTO = -1, /* not named: the one tee_from_detect() finds ([kbs] tee = auto) */
 	TEE_TDX,
 	TEE_SNP,
 	TEE_CCA,

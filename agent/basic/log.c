@@ -10,6 +10,7 @@
 
 #include "basic/error.h"
 #include "basic/file.h"
+#include "basic/macro.h"
 #include "basic/path.h"
 
 static const char *const level_names[] = {
@@ -27,23 +28,29 @@ int log_level_from_name(const char *name, int *level)
 	return -EINVAL;
 }
 
+static const char *const target_names[] = {
+	[LOG_TARGET_AUTO] = "auto",
+	[LOG_TARGET_STDERR] = "stderr",
+	[LOG_TARGET_KMSG] = "kmsg",
+};
+
 int log_target_from_name(const char *name)
 {
-	static const char *const names[] = {
-		[LOG_TARGET_AUTO] = "auto",
-		[LOG_TARGET_STDERR] = "stderr",
-		[LOG_TARGET_KMSG] = "kmsg",
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(target_names); i++)
+		if (strcmp(name, target_names[i]) == 0)
 			return (int)i;
 	return -EINVAL;
 }
 
+const char *log_target_name(int target)
+{
+	return target >= 0 && (size_t)target < ARRAY_SIZE(target_names) ? target_names[target]
+									: NULL;
+}
+
 const char *log_level_name(int level)
 {
-	return level >= LOG_ERR && level <= LOG_DEBUG ? level_names[level] : "?";
+	return level >= LOG_ERR && level <= LOG_DEBUG ? level_names[level] : NULL;
 }
 
 static bool log_in_initrd(const char *root)

@@ -38,10 +38,14 @@ void log_printf(struct log *log, int level, const char *fmt, ...)
 /* Logs e->msg at LOG_ERR, after "context: " when context is not NULL. */
 void log_error(struct log *log, const struct error *e, const char *context);
 
+/* Names as --log-level and [general] log-level spell the priorities LOG_ERR .. LOG_DEBUG. */
 int log_level_from_name(const char *name, int *level);
+/* "err" .. "debug"; NULL for any other priority. */
+const char *log_level_name(int level);
 /* Returns the enum log_target named, or -EINVAL. */
 int log_target_from_name(const char *name);
-const char *log_level_name(int level);
+/* "auto", "stderr", "kmsg"; NULL outside enum log_target. */
+const char *log_target_name(int target);
 
 #define log_err(l, ...) log_printf((l), LOG_ERR, __VA_ARGS__)
 #define log_warning(l, ...) log_printf((l), LOG_WARNING, __VA_ARGS__)

@@ -340,7 +340,7 @@ static int enroll_run(struct tool *tool, int argc, char **argv)
 		goto out;
 	}
 	/* Here, unlike in the token plugin, the platform is prepared (modules, mounts) first. */
-	if (ctx.settings.kbs_tee == SETTINGS_TEE_AUTO && !ctx.settings.tpm_socket &&
+	if (ctx.settings.kbs_tee == TEE_AUTO && !ctx.settings.tpm_socket &&
 	    context_detect(&ctx, &d) != EXIT_OK)
 		goto out;
 	const struct luks_token_release_options o = {

@@ -9,16 +9,13 @@
 
 #include "basic/error.h"
 #include "evlog/eventlog.h"
+#include "evlog/firmware.h"
 #include "evlog/render.h"
 #include "basic/file.h"
 #include "basic/macro.h"
 #include "basic/path.h"
 #include "cli/context.h"
 #include "cli/tool.h"
-
-#define LOG_CCEL_PATH "/sys/firmware/acpi/tables/data/CCEL"
-/* The ACPI CCEL's log area is tens of KiB to a few MiB; more is not a firmware log. */
-#define LOG_CCEL_MAX (16u << 20)
 
 static int log_write_all(int fd, const uint8_t *p, size_t n, const char *where, struct error *e)
 {
@@ -52,10 +49,8 @@ static int log_render_ccel(struct tool *tool, struct render_buf *buf, const stru
 	size_t size;
 	int k;
 
-	k = path_join_root(path, sizeof(path), tool->root, LOG_CCEL_PATH);
-	if (k < 0)
-		return error_set_errno(e, k, "%s under %s", LOG_CCEL_PATH, tool->root);
-	k = file_read_all(path, LOG_CCEL_MAX, &firmware, &size, e);
+	k = evlog_firmware_read(tool->root, EVLOG_FIRMWARE_CCEL, path, sizeof(path), &firmware,
+				&size, e);
 	if (k == -ENOENT)
 		/* The stream must start with the firmware's Spec ID event; mrboot has none. */
 		return error_set(e, k,

@@ -68,6 +68,7 @@ static int replay_report(struct tool *tool, const struct replay *rp, bool json)
 
 int tool_replay(struct tool *tool, struct context *ctx, bool json)
 {
+	const struct evlog_firmware *firmware;
 	struct replay rp;
 	struct registers *regs;
 	struct eventlog *log;
@@ -86,7 +87,10 @@ int tool_replay(struct tool *tool, struct context *ctx, bool json)
 		       log->count);
 		return EXIT_OK;
 	}
-	if (replay_run(&rp, tool->root, regs, log, &e) < 0) {
+	r = context_firmware(ctx, &firmware);
+	if (r != EXIT_OK)
+		return r;
+	if (replay_run(&rp, tool->root, regs, log, firmware, &e) < 0) {
 		log_error(&tool->log, &e, "replay");
 		return EXIT_FAILED;
 	}

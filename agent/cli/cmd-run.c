@@ -6,6 +6,7 @@
 
 #include "cli/context.h"
 #include "cli/tool-kbs.h"
+#include "handoff/handoff.h"
 
 /*
  * The initrd sequence (DESIGN.md section 1) in one process: detect (loading the platform's
@@ -29,7 +30,7 @@ static int run_run(struct tool *tool, int argc, char **argv)
 		if (c != 'H')
 			return tool_usage(&command_run, c == 'h' ? EXIT_OK : EXIT_USAGE);
 		/* initramfs-tools' keyscript reads a file: its local-top script says so here. */
-		req.handoff = settings_handoff_from_name(optarg);
+		req.handoff = handoff_mode_from_name(optarg);
 		if (req.handoff < 0) {
 			fprintf(stderr, "mrboot run: --handoff socket, file or none\n");
 			return EXIT_USAGE;

@@ -62,7 +62,7 @@ static int unlock_options(struct unlock_args *a, int argc, char **argv)
 			a->req.o.urls = a->urls;
 			break;
 		case 'H':
-			a->req.handoff = settings_handoff_from_name(optarg);
+			a->req.handoff = handoff_mode_from_name(optarg);
 			if (a->req.handoff < 0) {
 				fprintf(stderr, "mrboot unlock: --handoff socket, file or none\n");
 				return EXIT_USAGE;

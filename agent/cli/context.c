@@ -34,6 +34,7 @@ int context_open(struct context *ctx, struct tool *tool)
 
 void context_close(struct context *ctx)
 {
+	evlog_firmware_free(&ctx->firmware);
 	if (ctx->log_open)
 		eventlog_close(&ctx->log);
 	if (ctx->tpm_open)
@@ -216,5 +217,28 @@ int context_eventlog(struct context *ctx, struct eventlog **log)
 			return r;
 	}
 	*log = &ctx->log;
+	return EXIT_OK;
+}
+
+int context_firmware(struct context *ctx, const struct evlog_firmware **firmware)
+{
+	struct registers *regs;
+	struct error e = { 0 };
+	int r;
+
+	if (!ctx->firmware_read) {
+		r = context_registers(ctx, &regs);
+		if (r != EXIT_OK)
+			return r;
+		if (evlog_firmware_load(&ctx->firmware, ctx->tool->root,
+					regs->family == MR_FAMILY_TPM ? EVLOG_FIRMWARE_TPM
+								      : EVLOG_FIRMWARE_CCEL,
+					&e) < 0) {
+			log_error(&ctx->tool->log, &e, "firmware event log");
+			return EXIT_FAILED;
+		}
+		ctx->firmware_read = true;
+	}
+	*firmware = &ctx->firmware;
 	return EXIT_OK;
 }

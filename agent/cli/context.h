@@ -17,6 +17,7 @@
 #include "cli/tool.h"
 #include "config/settings.h"
 #include "evlog/eventlog.h"
+#include "evlog/firmware.h"
 #include "mr/registers.h"
 #include "mr/tpm2.h"
 #include "platform/detect.h"
@@ -37,6 +38,8 @@ struct context {
 	bool regs_open;
 	struct eventlog log;
 	bool log_open;
+	struct evlog_firmware firmware;
+	bool firmware_read;
 };
 
 /*
@@ -70,5 +73,12 @@ struct tpm2 *context_tpm(struct context *ctx);
  * pending settled against the registers and warned about. EXIT_OK or EXIT_FAILED.
  */
 int context_eventlog(struct context *ctx, struct eventlog **log);
+
+/*
+ * The firmware's event log of the registers' family (the CCEL for tsm-mr registers, the TPM's
+ * for PCRs), read once for replay and the evidence; its data NULL where the kernel has none.
+ * EXIT_OK or EXIT_FAILED.
+ */
+int context_firmware(struct context *ctx, const struct evlog_firmware **firmware);
 
 #endif

@@ -30,7 +30,7 @@ static int tool_kbs_evidence(struct tool *tool, struct context *ctx, struct kbs_
 	enum tee_type tee;
 	int r;
 
-	if (!so->tee && s->kbs_tee == SETTINGS_TEE_AUTO && !s->tpm_socket) {
+	if (!so->tee && s->kbs_tee == TEE_AUTO && !s->tpm_socket) {
 		r = context_detect(ctx, &so->detect);
 		if (r != EXIT_OK)
 			return r;
@@ -162,16 +162,14 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 		tool_unlock_ready(tool);
 		return EXIT_OK;
 	}
-	if (mode == SETTINGS_HANDOFF_NONE && !keyring) {
+	if (mode == HANDOFF_WAIT && !keyring) {
 		tool_unlock_ready(tool);
 		return EXIT_OK;
 	}
 	const struct handoff_options ho = {
 		.root = tool->root,
 		.key_dir = req->key_dir ? req->key_dir : s->unlock_key_dir,
-		.mode = mode == SETTINGS_HANDOFF_NONE	? HANDOFF_WAIT
-			: mode == SETTINGS_HANDOFF_FILE ? HANDOFF_FILE
-							: HANDOFF_SOCKET,
+		.mode = (enum handoff_mode)mode,
 		.keyring_serial = keyring ? &serial : NULL,
 		.deadline = deadline_after_ms(timeout * 1000),
 		.ready = tool_unlock_ready,
@@ -179,9 +177,9 @@ static int tool_unlock_offer(struct tool *tool, const struct settings *s,
 	};
 	log_info(&tool->log, "offering %zu key%s on %s (%s%s) for up to %llu s", n,
 		 n == 1 ? "" : "s", ho.key_dir,
-		 mode == SETTINGS_HANDOFF_NONE	 ? "no files"
-		 : mode == SETTINGS_HANDOFF_FILE ? "files"
-						 : "sockets",
+		 mode == HANDOFF_WAIT	? "no files"
+		 : mode == HANDOFF_FILE ? "files"
+					: "sockets",
 		 keyring ? ", keyring" : "", (unsigned long long)timeout);
 	if (handoff_serve(&ho, vols, n, &e) < 0) {
 		log_error(&tool->log, &e, "unlock");

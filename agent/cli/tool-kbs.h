@@ -29,7 +29,7 @@ int tool_kbs_open(struct tool *tool, struct context *ctx, const struct tool_kbs_
 struct tool_unlock_request {
 	struct tool_kbs_overrides o;
 	char *const *volumes; /* NULL-terminated */
-	int handoff;	      /* enum settings_handoff, or -1 */
+	int handoff;	      /* enum handoff_mode, or -1 */
 	int keyring;	      /* bool, or -1 */
 	uint64_t timeout_s;   /* 0: [unlock] timeout */
 	const char *key_dir;  /* NULL: [unlock] key-dir */

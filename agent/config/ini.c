@@ -105,21 +105,39 @@ invalid:
 			 value);
 }
 
-static int ini_parse_enum(const char *value, const char *const *names, int *out, struct error *e)
+/* The name of an INI_ENUM value; NULL for one outside the enum. */
+static const char *ini_enum_name(const struct ini_entry *entry, int value)
+{
+	if (entry->name)
+		return value >= INI_ENUM_MIN && value <= INI_ENUM_MAX ? entry->name(value) : NULL;
+	for (int i = 0; entry->names[i]; i++)
+		if (i == value)
+			return entry->names[i];
+	return NULL;
+}
+
+static int ini_parse_enum(const char *value, const struct ini_entry *entry, int *out,
+			  struct error *e)
 {
 	char expected[256] = "";
+	const char *name;
 	size_t used = 0;
 
-	for (int i = 0; names[i]; i++) {
-		if (strcmp(value, names[i]) == 0) {
+	for (int i = INI_ENUM_MIN; i <= INI_ENUM_MAX; i++) {
+		name = ini_enum_name(entry, i);
+		if (name && strcmp(value, name) == 0) {
 			*out = i;
 			return 0;
 		}
 	}
-	for (int i = 0; names[i] && used < sizeof(expected); i++) {
-		int n = snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? ", " : "",
-				 names[i]);
+	for (int i = INI_ENUM_MIN; i <= INI_ENUM_MAX && used < sizeof(expected); i++) {
+		int n;
 
+		name = ini_enum_name(entry, i);
+		if (!name)
+			continue;
+		n = snprintf(expected + used, sizeof(expected) - used, "%s%s", used ? ", " : "",
+			     name);
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -168,7 +186,7 @@ static int ini_assign(const struct ini_entry *entry, void *target, const char *v
 	case INI_UINT:
 		return ini_parse_uint(value, entry->min, entry->max, field, e);
 	case INI_ENUM:
-		return ini_parse_enum(value, entry->names, field, e);
+		return ini_parse_enum(value, entry, field, e);
 	}
 	return error_set(e, -EINVAL, "entry with unknown type %d", (int)entry->type);
 }
@@ -522,9 +540,12 @@ int ini_write(const struct ini_schema *schema, const void *target, FILE *out)
 		case INI_UINT:
 			fprintf(out, "%s = %" PRIu64 "\n", entry->key, *(const uint64_t *)field);
 			break;
-		case INI_ENUM:
-			fprintf(out, "%s = %s\n", entry->key, entry->names[*(const int *)field]);
+		case INI_ENUM: {
+			const char *name = ini_enum_name(entry, *(const int *)field);
+
+			fprintf(out, "%s = %s\n", entry->key, name ? name : "?");
 			break;
+		}
 		}
 	}
 	return ferror(out) ? -EIO : 0;

@@ -53,7 +53,7 @@ enum ini_type {
 	INI_LIST,   /* char **: NULL-terminated array of non-empty strings; NULL when empty */
 	INI_BOOL,   /* bool: yes/no, true/false, on/off, 1/0, lowercase only */
 	INI_UINT,   /* uint64_t: decimal digits, min..max; no sign, no leading zero */
-	INI_ENUM,   /* int: index of the value in names */
+	INI_ENUM,   /* int: the value names or name gives the text */
 };
 
 /*
@@ -66,14 +66,24 @@ enum ini_cmdline_rule {
 	INI_CMDLINE_NEVER,	/* not even then (the allow-list itself) */
 };
 
+/* The values an INI_ENUM name function is asked about, in this order. */
+#define INI_ENUM_MIN (-1)
+#define INI_ENUM_MAX 15
+
 struct ini_entry {
 	const char *section;
 	const char *key;
 	enum ini_type type;
-	size_t offset;		  /* offsetof() the field in the caller's struct */
-	uint64_t min, max;	  /* INI_UINT */
-	const char *const *names; /* INI_ENUM: NULL-terminated */
 	enum ini_cmdline_rule cmdline;
+	size_t offset;	   /* offsetof() the field in the caller's struct */
+	uint64_t min, max; /* INI_UINT */
+	/*
+	 * INI_ENUM, one of: names, NULL-terminated, for the values 0, 1, ...; or name, which
+	 * names each value from INI_ENUM_MIN to INI_ENUM_MAX that the enum has and gives NULL
+	 * for the others, so that a module that owns an enum also owns its names.
+	 */
+	const char *const *names;
+	const char *(*name)(int value);
 };
 
 struct ini_schema {

@@ -7,27 +7,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/cmdline.h"
-#include "config/ini.h"
+#include "attest/tee.h"
 #include "basic/error.h"
 #include "basic/file.h"
-#include "crypto/hash.h"
+#include "basic/log.h"
 #include "basic/macro.h"
-#include "mrboot-config.h"
 #include "basic/path.h"
+#include "config/cmdline.h"
+#include "config/ini.h"
+#include "crypto/hash.h"
+#include "handoff/handoff.h"
+#include "jose/jwk.h"
+#include "mrboot-config.h"
 
-/* In syslog order, so that index + LOG_ERR is the priority. */
-static const char *const log_level_names[] = { "err", "warning", "notice", "info", "debug", NULL };
-/* In enum log_target order. */
-static const char *const log_target_names[] = { "auto", "stderr", "kmsg", NULL };
 /* In enum settings_rootfs order. */
 static const char *const rootfs_names[] = { "auto", "verity", "device", "none", NULL };
-/* In enum settings_tee order. */
-static const char *const tee_names[] = { "auto", "tdx", "snp", "cca", "tpm", "sample", NULL };
-/* In enum settings_kbs_key order. */
-static const char *const kbs_key_names[] = { "ec-p256", "ec-p521", NULL };
-/* In enum settings_handoff order. */
-static const char *const handoff_names[] = { "socket", "file", "none", NULL };
+
+/* The enums below are their modules': so are the names, but for the configuration's "auto". */
+static const char *settings_tee_name(int tee)
+{
+	return tee == TEE_AUTO ? "auto" : tee_name((enum tee_type)tee);
+}
+
+static const char *settings_kbs_key_name(int curve)
+{
+	const struct jwk_curve_info *ci = jwk_curve_info((enum jwk_curve)curve);
+
+	return ci ? ci->key_name : NULL;
+}
+
+static const char *settings_handoff_name(int mode)
+{
+	return handoff_mode_name((enum handoff_mode)mode);
+}
+
 /* In enum settings_volume_identity order. */
 static const char *const volume_identity_names[] = { "required", "optional", NULL };
 
@@ -42,13 +55,13 @@ static const struct ini_entry settings_entries[] = {
 	  .key = "log-level",
 	  .type = INI_ENUM,
 	  .offset = offsetof(struct settings, log_level),
-	  .names = log_level_names,
+	  .name = log_level_name,
 	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "log-target",
 	  .type = INI_ENUM,
 	  .offset = offsetof(struct settings, log_target),
-	  .names = log_target_names,
+	  .name = log_target_name,
 	  .cmdline = INI_CMDLINE_ALWAYS },
 	{ .section = "general",
 	  .key = "cmdline-overrides",
@@ -108,7 +121,7 @@ static const struct ini_entry settings_entries[] = {
 	  .key = "tee",
 	  .type = INI_ENUM,
 	  .offset = offsetof(struct settings, kbs_tee),
-	  .names = tee_names },
+	  .name = settings_tee_name },
 	{ .section = "kbs",
 	  .key = "resource",
 	  .type = INI_STRING,
@@ -124,7 +137,7 @@ static const struct ini_entry settings_entries[] = {
 	  .key = "key",
 	  .type = INI_ENUM,
 	  .offset = offsetof(struct settings, kbs_key),
-	  .names = kbs_key_names },
+	  .name = settings_kbs_key_name },
 	{ .section = "unlock",
 	  .key = "volume",
 	  .type = INI_LIST,
@@ -133,7 +146,7 @@ static const struct ini_entry settings_entries[] = {
 	  .key = "handoff",
 	  .type = INI_ENUM,
 	  .offset = offsetof(struct settings, unlock_handoff),
-	  .names = handoff_names },
+	  .name = settings_handoff_name },
 	{ .section = "unlock",
 	  .key = "keyring",
 	  .type = INI_BOOL,
@@ -188,11 +201,14 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 
 	/* Defaults (DESIGN.md section 4): everything lands in RTMR2 / REM2 on CC platforms. */
 	*s = (struct settings){
-		.log_level = LOG_INFO - LOG_ERR,
+		.log_level = LOG_INFO,
 		.log_target = LOG_TARGET_AUTO,
 		.measure_cmdline = true,
 		.measure_config = true,
 		.measure_rootfs = SETTINGS_ROOTFS_AUTO,
+		.kbs_tee = TEE_AUTO,
+		.kbs_key = JWK_P256,
+		.unlock_handoff = HANDOFF_SOCKET,
 		.pcr_cmdline = 12,
 		.pcr_config = 12,
 		.pcr_rootfs = 15,
@@ -238,14 +254,6 @@ fail:
 	return r;
 }
 
-int settings_handoff_from_name(const char *name)
-{
-	for (int i = 0; handoff_names[i]; i++)
-		if (strcmp(name, handoff_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 void settings_free(struct settings *s)
 {
 	ini_free(&settings_schema, s);
@@ -258,5 +266,5 @@ int settings_write(const struct settings *s, FILE *out)
 
 int settings_log_priority(const struct settings *s)
 {
-	return LOG_ERR + s->log_level;
+	return s->log_level;
 }

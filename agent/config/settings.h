@@ -6,8 +6,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "basic/log.h"
-
 struct error;
 
 /*
@@ -28,8 +26,8 @@ enum settings_rootfs {
 };
 
 struct settings {
-	int log_level;	/* [general] log-level: index into the names, err = 0 .. debug = 4 */
-	int log_target; /* [general] log-target: enum log_target */
+	int log_level;		  /* [general] log-level: a syslog priority, LOG_ERR .. LOG_DEBUG */
+	int log_target;		  /* [general] log-target: enum log_target (basic/log.h) */
 	char **cmdline_overrides; /* [general] "section.key" the command line may set */
 
 	/* Where the settings came from, for measuring them (not configuration keys). */
@@ -58,33 +56,19 @@ struct settings {
 	char **kbs_urls;      /* tried in turn, the list again until the deadline */
 	char *kbs_ca_file;    /* PEM trust anchors for https */
 	bool kbs_insecure;    /* allow http:// (tests only; warned about on every use) */
-	int kbs_tee;	      /* enum settings_tee */
+	int kbs_tee;	      /* enum tee_type (attest/tee.h); TEE_AUTO: detected */
 	char *kbs_resource;   /* repository/type/tag; "{volume}" stands for the volume name */
 	uint64_t kbs_timeout; /* seconds for everything from the first request to the key */
-	int kbs_key; /* enum settings_kbs_key: the ephemeral key the secret is wrapped to */
+	int kbs_key; /* enum jwk_curve (jose/jwk.h): of the ephemeral key the secret is wrapped to
+		      */
 
 	/* [unlock]: which volumes `mrboot run` unlocks, and how their keys reach cryptsetup */
 	char **unlock_volumes;
-	int unlock_handoff;	    /* enum settings_handoff */
+	int unlock_handoff;	    /* enum handoff_mode (handoff/handoff.h) */
 	bool unlock_keyring;	    /* also add it to the user keyring as "cryptsetup" */
 	char *unlock_key_dir;	    /* /run/cryptsetup-keys.d */
 	uint64_t unlock_timeout;    /* seconds the key is offered for */
 	int unlock_volume_identity; /* enum settings_volume_identity */
-};
-
-/* [kbs] tee: in the order of enum tee_type, after "auto". */
-enum settings_tee {
-	SETTINGS_TEE_AUTO,
-	SETTINGS_TEE_TDX,
-	SETTINGS_TEE_SNP,
-	SETTINGS_TEE_CCA,
-	SETTINGS_TEE_TPM,
-	SETTINGS_TEE_SAMPLE,
-};
-
-enum settings_kbs_key {
-	SETTINGS_KBS_KEY_EC_P256,
-	SETTINGS_KBS_KEY_EC_P521,
 };
 
 /* [unlock] volume-identity: a resource without an expected volume identity (luks/volume-resource.h)
@@ -93,15 +77,6 @@ enum settings_volume_identity {
 	SETTINGS_VOLUME_IDENTITY_REQUIRED, /* refused: the boot stays locked (the default) */
 	SETTINGS_VOLUME_IDENTITY_OPTIONAL, /* its passphrase handed off unbound, with a warning */
 };
-
-enum settings_handoff {
-	SETTINGS_HANDOFF_SOCKET, /* an AF_UNIX socket at <key-dir>/<volume>.key */
-	SETTINGS_HANDOFF_FILE,	 /* a 0400 file on tmpfs there, wiped and removed after */
-	SETTINGS_HANDOFF_NONE,	 /* only the keyring */
-};
-
-/* "socket", "file" or "none" as enum settings_handoff; -1 for anything else. */
-int settings_handoff_from_name(const char *name);
 
 /*
  * Defaults, then the file under root (missing is fine), then the mrboot.* parameters of the
@@ -116,7 +91,7 @@ void settings_free(struct settings *s);
 /* The effective configuration in the file's own syntax. */
 int settings_write(const struct settings *s, FILE *out);
 
-/* log-level as a syslog priority (LOG_ERR .. LOG_DEBUG). */
+/* log-level (LOG_ERR .. LOG_DEBUG). */
 int settings_log_priority(const struct settings *s);
 
 #endif

@@ -146,14 +146,3 @@ int aael_parse(const uint8_t *body, size_t len, struct aael_view *view, struct e
 	view->content_len = n - (size_t)(sp2 + 1 - text);
 	return 0;
 }
-
-unsigned cc_index_for_pcr(unsigned pcr)
-{
-	if (pcr == 1 || pcr == 7)
-		return 1;
-	if (pcr >= 2 && pcr <= 6)
-		return 2;
-	if (pcr >= 8 && pcr <= 15)
-		return 3;
-	return 4;
-}

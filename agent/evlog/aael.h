@@ -67,12 +67,4 @@ struct aael_view {
  */
 int aael_parse(const uint8_t *body, size_t len, struct aael_view *view, struct error *e);
 
-/*
- * The confidential-computing measurement register index (CC index = RTMR or REM index + 1,
- * as in the CCEL) that carries a logical PCR: the UEFI mapping (UEFI 2.10 section 38.4.1) for
- * PCR 1..15, and CC index 4 (RTMR3 / REM3), which firmware leaves to the OS, for every other
- * PCR. PCR 0 goes there too: its UEFI counterpart, MRTD, is fixed when the guest is built.
- */
-unsigned cc_index_for_pcr(unsigned pcr);
-
 #endif

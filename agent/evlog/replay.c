@@ -10,16 +10,12 @@
 
 #include "basic/encoding.h"
 #include "basic/error.h"
-#include "basic/file.h"
 #include "basic/macro.h"
 #include "basic/path.h"
 #include "evlog/eventlog.h"
+#include "evlog/firmware.h"
 #include "evlog/tcg2.h"
 #include "json/json.h"
-
-#define FIRMWARE_CCEL "/sys/firmware/acpi/tables/data/CCEL"
-#define FIRMWARE_TPM_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
-#define FIRMWARE_LOG_MAX (16u << 20)
 
 /* The firmware's own log, replayed into base: where the register stood when the OS began. */
 static int replay_firmware(const struct registers *regs, const char *data, size_t len,
@@ -231,32 +227,10 @@ static void replay_select(struct replay *rp, struct registers *regs, const struc
 	}
 }
 
-/* The firmware log, read once for every register: NULL data when there is none. */
-static int replay_read_firmware(const char *root, const struct registers *regs, char p[PATH_MAX],
-				char **data, size_t *len, struct error *e)
-{
-	const char *path = regs->family == MR_FAMILY_TPM ? FIRMWARE_TPM_LOG : FIRMWARE_CCEL;
-	int r;
-
-	*data = NULL;
-	r = path_join_root(p, PATH_MAX, root, path);
-	if (r < 0)
-		return error_set_errno(e, r, "%s", path);
-	r = file_read_all(p, FIRMWARE_LOG_MAX, data, len, e);
-	if (r == -ENOENT) {
-		*data = NULL;
-		return 0;
-	}
-	return r;
-}
-
 int replay_run(struct replay *rp, const char *root, struct registers *regs,
-	       const struct eventlog *log, struct error *e)
+	       const struct eventlog *log, const struct evlog_firmware *firmware, struct error *e)
 {
-	_cleanup_free_ char *firmware = NULL;
-	size_t firmware_len = 0;
-	char path[PATH_MAX];
-	int r;
+	int r = 0;
 
 	*rp = (struct replay){ .all_ok = true };
 	rp->registers = calloc(REPLAY_REGISTERS_MAX, sizeof(*rp->registers));
@@ -265,11 +239,10 @@ int replay_run(struct replay *rp, const char *root, struct registers *regs,
 	replay_select(rp, regs, log);
 	if (rp->n == 0)
 		return 0;
-	r = replay_read_firmware(root, regs, path, &firmware, &firmware_len, e);
 	for (unsigned i = 0; r >= 0 && i < rp->n; i++) {
-		r = replay_firmware(regs, firmware, firmware_len, &rp->registers[i], e);
+		r = replay_firmware(regs, firmware->data, firmware->len, &rp->registers[i], e);
 		if (r < 0)
-			error_prefix(e, "%s: %s", rp->registers[i].name, path);
+			error_prefix(e, "%s: %s", rp->registers[i].name, firmware->path);
 	}
 	if (r >= 0)
 		r = replay_userspace(rp, root, regs, log, e);

@@ -17,6 +17,7 @@
 
 struct error;
 struct eventlog;
+struct evlog_firmware;
 
 #define REPLAY_STEPS_MAX 512
 #define REPLAY_REGISTERS_MAX 24
@@ -47,11 +48,13 @@ struct replay {
 
 /*
  * Replays every register of regs' family that a committed record of log names. log is open
- * and recovered (eventlog_recover()). On success *rp holds the verdicts (replay_free() it);
- * an error is a log that cannot be read or a register that cannot, not a difference.
+ * and recovered (eventlog_recover()); firmware is the family's firmware log (evlog/firmware.h:
+ * the CCEL for CC registers, the TPM's for PCRs), read once by the caller. On success *rp
+ * holds the verdicts (replay_free() it); an error is a log that cannot be read or a register
+ * that cannot, not a difference.
  */
 int replay_run(struct replay *rp, const char *root, struct registers *regs,
-	       const struct eventlog *log, struct error *e);
+	       const struct eventlog *log, const struct evlog_firmware *firmware, struct error *e);
 void replay_free(struct replay *rp);
 
 #endif

@@ -31,6 +31,25 @@
 /* A reader that does not take the key within this long is dropped: it cannot stall us. */
 #define HANDOFF_SEND_TIMEOUT_MS 2000
 
+static const char *const mode_names[] = {
+	[HANDOFF_SOCKET] = "socket",
+	[HANDOFF_FILE] = "file",
+	[HANDOFF_WAIT] = "none",
+};
+
+const char *handoff_mode_name(enum handoff_mode mode)
+{
+	return (unsigned)mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : NULL;
+}
+
+int handoff_mode_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mode_names); i++)
+		if (strcmp(name, mode_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
 int handoff_volume_valid(const char *name, struct error *e)
 {
 	size_t n = strlen(name);

@@ -28,10 +28,16 @@ struct error;
 struct secret;
 
 enum handoff_mode {
-	HANDOFF_SOCKET,
-	HANDOFF_FILE,
-	HANDOFF_WAIT, /* nothing offered here (the keyring is): only wait for the volumes */
+	HANDOFF_SOCKET, /* an AF_UNIX socket at <key_dir>/<volume>.key */
+	HANDOFF_FILE,	/* a 0400 file on tmpfs there, wiped and removed after */
+	HANDOFF_WAIT,	/* nothing offered here (the keyring is): only wait for the volumes */
 };
+
+/* As [unlock] handoff and --handoff spell the modes: "socket", "file", "none" (HANDOFF_WAIT);
+   NULL outside the enum. */
+const char *handoff_mode_name(enum handoff_mode mode);
+/* The enum handoff_mode named, or -EINVAL. */
+int handoff_mode_from_name(const char *name);
 
 /* How often the volume is looked for while the key is on offer. */
 #define HANDOFF_POLL_MS 100

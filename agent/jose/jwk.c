@@ -14,8 +14,8 @@
 #include "jose/jose.h"
 
 static const struct jwk_curve_info curves[JWK_CURVE_COUNT] = {
-	[JWK_P256] = { "P-256", BR_EC_secp256r1, 32 },
-	[JWK_P521] = { "P-521", BR_EC_secp521r1, 66 },
+	[JWK_P256] = { "P-256", BR_EC_secp256r1, 32, "ec-p256" },
+	[JWK_P521] = { "P-521", BR_EC_secp521r1, 66, "ec-p521" },
 };
 
 /* The exponent every generated RSA key gets: the one all JOSE implementations expect. */

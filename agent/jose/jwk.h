@@ -28,9 +28,10 @@ enum jwk_curve {
 };
 
 struct jwk_curve_info {
-	const char *name; /* as the JWK "crv" member spells it: "P-256" */
-	int br_curve;	  /* BearSSL's curve id: BR_EC_secp256r1 */
-	uint8_t size;	  /* bytes of a coordinate and of a private scalar */
+	const char *name;     /* as the JWK "crv" member spells it: "P-256" */
+	int br_curve;	      /* BearSSL's curve id: BR_EC_secp256r1 */
+	uint8_t size;	      /* bytes of a coordinate and of a private scalar */
+	const char *key_name; /* an EC key on it as [kbs] key spells it: "ec-p256" */
 };
 
 /* NULL when curve is not one of enum jwk_curve. */

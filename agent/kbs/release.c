@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "basic/error.h"
 #include "crypto/hash.h"
@@ -16,6 +15,7 @@
 #include "jose/jwe.h"
 #include "net/deadline.h"
 #include "basic/secret.h"
+#include "basic/sleep.h"
 
 /* Trustee takes request bodies up to 2 MiB (DESIGN.md section 6): no point sending more. */
 #define KBS_REQUEST_MAX (2u << 20)
@@ -189,14 +189,6 @@ static unsigned kbs_backoff_ms(unsigned round)
 	return ms / 2 + rnd % (ms / 2 + 1);
 }
 
-static void kbs_sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* One pass over the URLs not refused yet: KBS_OK, KBS_LOCAL, or KBS_RETRY for another pass. */
 static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clients, bool *refused,
 				  size_t n, char **token, struct error *e)
@@ -290,7 +282,7 @@ int kbs_release(const struct kbs_release_options *opt, struct secret *secrets, c
 		}
 		pause = kbs_backoff_ms(round);
 		kbs_report(opt, LOG_NOTICE, "trying again in %u ms", pause);
-		kbs_sleep_ms(pause < (unsigned)left ? pause : (unsigned)left);
+		sleep_ms(pause < (unsigned)left ? pause : (unsigned)left);
 	}
 	if (r == 0 && outcome != KBS_OK)
 		r = e->code < 0 ? e->code : -EIO;

@@ -16,8 +16,8 @@ int kbs_session_tee(const struct kbs_session_options *o, enum tee_type *tee, str
 
 	if (o->tee)
 		return tee_from_name(o->tee, tee, e);
-	if (s->kbs_tee != SETTINGS_TEE_AUTO) {
-		*tee = (enum tee_type)(s->kbs_tee - 1);
+	if (s->kbs_tee != TEE_AUTO) {
+		*tee = (enum tee_type)s->kbs_tee;
 		return 0;
 	}
 	if (s->tpm_socket) {
@@ -123,7 +123,7 @@ int kbs_session_open(struct kbs_session *ks, const struct kbs_session_options *o
 		return r;
 	ks->opt.anchors = &ks->anchors;
 	ks->opt.allow_plain = s->kbs_insecure;
-	ks->opt.curve = s->kbs_key == SETTINGS_KBS_KEY_EC_P521 ? JWK_P521 : JWK_P256;
+	ks->opt.curve = (enum jwk_curve)s->kbs_key;
 	ks->opt.deadline = o->deadline;
 	ks->opt.report = o->report;
 	ks->opt.userdata = o->userdata;

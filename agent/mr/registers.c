@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "basic/error.h"
-#include "evlog/aael.h"
 
 const char *mr_family_name(enum mr_family family)
 {
@@ -74,11 +73,22 @@ void registers_open_none(struct registers *r)
 	*r = (struct registers){ .family = MR_FAMILY_NONE, .n_banks = 1, .banks = { HASH_SHA384 } };
 }
 
+unsigned mr_cc_index_for_pcr(unsigned pcr)
+{
+	if (pcr == 1 || pcr == 7)
+		return 1;
+	if (pcr >= 2 && pcr <= 6)
+		return 2;
+	if (pcr >= 8 && pcr <= 15)
+		return 3;
+	return 4;
+}
+
 unsigned registers_index_for_pcr(const struct registers *r, unsigned pcr)
 {
 	if (r->family == MR_FAMILY_TPM || r->family == MR_FAMILY_NONE)
 		return pcr;
-	return cc_index_for_pcr(pcr) - 1;
+	return mr_cc_index_for_pcr(pcr) - 1;
 }
 
 void mr_register_name(enum mr_family family, unsigned index, char *out, size_t size)

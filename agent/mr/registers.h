@@ -34,6 +34,14 @@ int registers_open_tpm(struct registers *r, struct tpm2 *tpm, struct error *e);
 /* No register: events are logged only (SEV-SNP without a vTPM). */
 void registers_open_none(struct registers *r);
 
+/*
+ * The confidential-computing measurement register index (CC index = RTMR or REM index + 1,
+ * as in the CCEL) that carries a logical PCR: the UEFI mapping (UEFI 2.10 section 38.4.1) for
+ * PCR 1..15, and CC index 4 (RTMR3 / REM3), which firmware leaves to the OS, for every other
+ * PCR. PCR 0 goes there too: its UEFI counterpart, MRTD, is fixed when the guest is built.
+ */
+unsigned mr_cc_index_for_pcr(unsigned pcr);
+
 /* The register index a logical PCR lands in: the PCR itself, or the RTMR/REM index. */
 unsigned registers_index_for_pcr(const struct registers *r, unsigned pcr);
 

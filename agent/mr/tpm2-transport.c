@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "basic/error.h"
+#include "basic/sleep.h"
 #include "basic/path.h"
 #include "tpm2-marshal.h"
 
@@ -44,14 +45,6 @@ static int wait_fd(int fd, short events, int64_t deadline)
 		if (r > 0)
 			return 1;
 	}
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 int tpm2_transport_open_device(struct tpm2_transport *tr, const char *root, const char *path,

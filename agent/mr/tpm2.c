@@ -3,9 +3,9 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "basic/error.h"
+#include "basic/sleep.h"
 #include "tpm2-rc.h"
 
 #define TPM2_RETRY_FIRST_DELAY_MS 20
@@ -36,14 +36,6 @@ void tpm2_close(struct tpm2 *t)
 {
 	tpm2_transport_close(&t->transport);
 	explicit_bzero(t->response, sizeof(t->response));
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /*

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "basic/encoding.h"
 #include "basic/error.h"
 
 void http_response_free(struct http_response *resp)
@@ -57,17 +58,6 @@ static bool is_tchar(unsigned char c)
 static bool is_text(unsigned char c)
 {
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int body_reserve(struct http_parser *p, size_t more, struct error *e)
@@ -301,11 +291,11 @@ static int chunk_size_line(struct http_parser *p, const char *s, size_t n, struc
 	uint64_t size = 0;
 	size_t i = 0;
 
-	for (; i < n && hex_value((unsigned char)s[i]) >= 0; i++) {
+	for (; i < n && hex_digit_value((unsigned char)s[i]) >= 0; i++) {
 		if (size > UINT64_MAX >> 4)
 			return fail(p, e, -EMSGSIZE, "chunk size overflows (after %zu body bytes)",
 				    p->resp.body_len);
-		size = size << 4 | (uint64_t)hex_value((unsigned char)s[i]);
+		size = size << 4 | (uint64_t)hex_digit_value((unsigned char)s[i]);
 	}
 	if (i == 0)
 		return fail(p, e, -EPROTO, "chunk size is not hexadecimal (after %zu body bytes)",
