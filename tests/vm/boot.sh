@@ -69,7 +69,7 @@ kbs_lib_dir=$src/tests/kbs
 # shellcheck source=../kbs/lib-kbs.sh
 . "$kbs_lib_dir/lib-kbs.sh"
 . "$vm_lib_dir/lib-vm.sh"
-. "$vm_lib_dir/../lib-tap.sh"
+. "$vm_lib_dir/../lib/tap.sh"
 py=/usr/bin/python3
 suite=${MRBOOT_VM_SUITE:-trixie}
 # What differs by the guest's architecture: its QEMU and kernel, its serial console, where

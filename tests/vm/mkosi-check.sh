@@ -6,7 +6,7 @@
 #
 # Usage: mkosi-check.sh SOURCE_ROOT [MRBOOT]
 set -u
-. "$(dirname "$0")/../lib-tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 src=$1
 mrboot=${2:-}
 lib_dir=$(cd "$(dirname "$0")" && pwd)
