@@ -6,15 +6,7 @@ set -u
 mrboot=$1
 version=$2
 conf=$3
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
-check() { # DESCRIPTION COMMAND...: passes when the command succeeds
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 run() { # runs mrboot, capturing stdout, stderr and the exit status
 	"$mrboot" "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
@@ -93,8 +85,7 @@ touch "$root/etc/initrd-release"
 if unshare --pid --fork sh -c "\"$mrboot\" --root \"$root\" config; :" >"$tmp/out" 2>"$tmp/err"; then
 	check "in an initrd as PID 1's child, errors go to kmsg" has "root/dev/kmsg" '^<3>mrboot\['
 else
-	n=$((n + 1))
-	echo "ok $n # SKIP unshare --pid is not permitted here (needs root): $(head -c 200 "$tmp/err")"
+	skip "unshare --pid is not permitted here (needs root): $(head -c 200 "$tmp/err")"
 fi
 rm -f "$root/etc/initrd-release"
 : >"$root/dev/kmsg"
@@ -102,5 +93,4 @@ run --root "$root" config
 check "outside an initrd errors go to stderr" has err '^mrboot: error: '
 check "outside an initrd nothing goes to kmsg" [ ! -s "$root/dev/kmsg" ]
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -6,10 +6,9 @@
 set -u
 mrboot=$1
 fixtures=$2
-n=0
-fail=0
 tmp=$(mktemp -d)
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
+. "$tests_dir/lib/tap.sh"
 . "$tests_dir/lib/configfs-tsm.sh"
 trap 'tsm_stop; rm -rf "$tmp"' EXIT
 
@@ -26,33 +25,27 @@ detect() { # SPEC: runs detect on it into $out, status into $status
 	out=$(cat "$tmp/out")
 }
 expect() { # DESCRIPTION REGEX: a line of the last output matches
-	n=$((n + 1))
 	if printf '%s\n' "$out" | grep -q -E -e "$2"; then
-		echo "ok $n - $1"
+		ok "$1"
 	else
-		fail=1
-		echo "not ok $n - $1"
+		not_ok "$1"
 		printf '%s\n' "$out" "--- stderr:" "$(cat "$tmp/err")" | sed 's/^/# /'
 	fi
 }
 status_is() { # DESCRIPTION N: the last command's exit status
-	n=$((n + 1))
 	if [ "$status" -eq "$2" ]; then
-		echo "ok $n - $1"
+		ok "$1"
 	else
-		fail=1
-		echo "not ok $n - $1 (exit status $status)"
+		not_ok "$1 (exit status $status)"
 		sed 's/^/# /' "$tmp/err"
 	fi
 }
 refuse() { # DESCRIPTION REGEX: no line of the last output matches
-	n=$((n + 1))
 	if printf '%s\n' "$out" | grep -q -E -e "$2"; then
-		fail=1
-		echo "not ok $n - $1"
+		not_ok "$1"
 		printf '%s\n' "$out" | sed 's/^/# /'
 	else
-		echo "ok $n - $1"
+		ok "$1"
 	fi
 }
 
@@ -107,12 +100,10 @@ expect "none: says plainly that nothing can be measured" "^note: no confidential
 # --json: the same facts for a machine to read.
 json_check() { # DESCRIPTION SPEC PYTHON-EXPR (j is the parsed output)
 	"$mrboot" --root "$(tree "$2")" detect --json >"$tmp/out" 2>"$tmp/err"
-	n=$((n + 1))
 	if python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($3) else 1)" "$tmp/out" 2>>"$tmp/err"; then
-		echo "ok $n - $1"
+		ok "$1"
 	else
-		fail=1
-		echo "not ok $n - $1"
+		not_ok "$1"
 		sed 's/^/# /' "$tmp/out" "$tmp/err"
 	fi
 }
@@ -125,7 +116,6 @@ json_check "json: the TPM and its banks" tpm 'j["tpm"] == {"device": "/dev/tpmrm
 json_check "json: modules are null for a fixture root" none 'j["modules"] is None and j["report_provider"] is None'
 
 # The common node: configfs-tsm (played by the FUSE emulator: the host has no configfs).
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 for provider in tdx_guest sev_guest none; do
 	spec=tdx
 	[ "$provider" = sev_guest ] && spec=sev-snp
@@ -173,5 +163,4 @@ out=$(cat "$tmp/err")
 status_is "a writable register without an index fails detect (exit 1)" 1
 expect "a writable register without index and algorithm is an error naming it" "mrowner is writable but has no index and hash algorithm"
 
-echo "1..$n"
-exit $fail
+tap_end

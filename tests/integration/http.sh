@@ -21,36 +21,10 @@ server=$tests_dir/net/tls-server.py
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 pids=""
-n=0
-fail=0
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
-	sed 's/^/# /' "$tmp/out" 2>/dev/null | head -n 12
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-check() { # DESCRIPTION COMMAND... [--and COMMAND...]...: ok if every command succeeds
-	desc=$1
-	shift
-	pass=yes
-	while [ $# -gt 0 ]; do
-		k=0
-		cmd=""
-		for a in "$@"; do
-			[ "$a" = --and ] && break
-			k=$((k + 1))
-			cmd="$cmd \"\${$k}\""
-		done
-		eval "$cmd" || pass=no
-		shift $k
-		[ $# -gt 0 ] && shift
-	done
-	if [ $pass = yes ]; then ok "$desc"; else not_ok "$desc"; fi
-}
+. "$tests_dir/lib/tap.sh"
+tap_diagnose() { sed 's/^/# /' "$tmp/out" 2>/dev/null | head -n 12; }
 not() { ! "$@"; }
 field() { sed -n "s/^$1 //p" "$tmp/out" | head -n 1; }
 
@@ -129,8 +103,7 @@ signed() { # NAME ISSUER EXTENSIONS SUBJECT
 			-enddate "$(date -u -d "+2 days" +%Y%m%d%H%M%SZ)" \
 			-extensions v3_server_ec -out server-atbuild.pem 2>/dev/null
 } || {
-	echo "Bail out! openssl could not make the test certificates"
-	exit 1
+	bail "openssl could not make the test certificates"
 }
 
 # ---- servers ---------------------------------------------------------------------------------
@@ -147,8 +120,7 @@ start() { # NAME SERVER-ARGS...: starts a server, sets $port
 	done
 	port=$(cat "$tmp/$name.port" 2>/dev/null)
 	if [ -z "$port" ]; then
-		echo "Bail out! server $name did not start: $(cat "$tmp/$name.err")"
-		exit 1
+		bail "server $name did not start: $(cat "$tmp/$name.err")"
 	fi
 	eval "port_$(echo "$name" | tr - _)=$port"
 }
@@ -495,5 +467,4 @@ check "http_exchange() against a keep-alive server: 'Connection: close', one req
 	[ "$(field status)" = 200 ] --and server_saw ka '{"h:connection": "close"}' --and \
 	seen_is ka "1 False GET /ka/ok"
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -9,8 +9,7 @@ unit=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if ! command -v systemd-analyze >/dev/null 2>&1; then
-	echo "1..0 # SKIP systemd-analyze is not installed"
-	exit 0
+	skip_all "systemd-analyze is not installed"
 fi
 check "ExecStart= is the agent's installed path running 'run'" \
 	grep -Eq '^ExecStart=/[^ ]*/mrboot run$' "$unit"

@@ -9,9 +9,8 @@ set -u
 mrboot=$1
 fixtures=$2
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
+. "$tests_dir/lib/tap.sh"
 . "$tests_dir/lib/tsm-mr.sh"
-n=0
-fail=0
 tmp=$(mktemp -d)
 root=$tmp/root
 cleanup() {
@@ -20,25 +19,14 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $what"; else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
 mkdir -p "$root"
 /usr/bin/python3 "$fixtures/mktree.py" "$fixtures/tdx-boot.spec" "$root" || exit 1
 mkdir -p "$root/run/log/mrboot"
 if ! mount -t tmpfs -o size=4k,mode=0755 tmpfs "$root/run/log/mrboot" 2>/dev/null; then
-	echo "1..0 # SKIP cannot mount a tmpfs here (needs root)"
-	exit 0
+	skip_all "cannot mount a tmpfs here (needs root)"
 fi
 if ! tsm_mr_start "$root" tdx "$tmp/mr.log" --state "$tmp/state.json"; then
-	echo "1..0 # SKIP $tsm_mr_why"
-	exit 0
+	skip_all "$tsm_mr_why"
 fi
 rtmr2() { od -An -v -tx1 "$tsm_mr_dir/rtmr2:sha384" | tr -d ' \n'; }
 before=$(rtmr2)
@@ -54,5 +42,4 @@ rm -f "$root/run/log/mrboot/fill"
 check "with room again, measure completes" [ $? -eq 0 ]
 "$mrboot" --root "$root" replay >"$tmp/out" 2>"$tmp/err"
 check "and the log replays to the registers" [ $? -eq 0 ]
-echo "1..$n"
-exit $fail
+tap_end

@@ -7,19 +7,12 @@
 set -u
 mrboot=$1
 check_py="$(dirname "$0")/../witness/log-check.py"
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
-	sed 's/^/# stderr: /' "$tmp/err"
-}
-check() { # DESCRIPTION COMMAND...: passes when the command succeeds
-	d=$1
-	shift
-	if "$@" 2>"$tmp/why"; then ok "$d"; else cat "$tmp/why" >>"$tmp/err"; not_ok "$d"; fi
+. "$(dirname "$0")/../lib/tap.sh"
+tap_diagnose() { sed 's/^/# stderr: /' "$tmp/err"; }
+tap_run() { # a failed check's own complaint goes with the agent's stderr
+	"$@" 2>"$tmp/why" && return 0
+	cat "$tmp/why" >>"$tmp/err"
+	return 1
 }
 run() { # ROOT ARGS...: runs mrboot log under ROOT into $tmp/out, $tmp/err, $status
 	r=$1
@@ -200,5 +193,4 @@ check "an argument is a usage error (exit 2)" [ "$status" -eq 2 ]
 run "$tmp/tdx" --help
 check "--help shows the usage" has out '^Usage: mrboot log '
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -10,24 +10,18 @@ set -u
 mrboot=$1
 fixtures=$2
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
-n=0
-fail=0
 tmp=$(mktemp -d)
+. "$tests_dir/lib/tap.sh"
 . "$tests_dir/lib/configfs-tsm.sh"
 . "$tests_dir/lib/tsm-mr.sh"
 # configfs-tsm reads the registers through the tsm-mr mount: it goes first.
 trap 'tsm_stop; tsm_mr_stop; rm -rf "$tmp"' EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { # DESCRIPTION: with the check's own complaint and the agent's last stderr
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
+tap_diagnose() { # the check's own complaint and the agent's last stderr
 	[ -s "$tmp/why" ] && sed 's/^/# /' "$tmp/why"
 	[ -s "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err"
 }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-check() { d=$1; shift; if "$@" 2>"$tmp/why"; then ok "$d"; else not_ok "$d"; fi; }
+tap_run() { "$@" 2>"$tmp/why"; }
 run() { # ROOT ARGS...: mrboot into $tmp/out, $tmp/err, $status
 	r=$1
 	shift
@@ -72,8 +66,7 @@ check "with no events logged, the stream is the firmware log and 8 bytes of 0xFF
 # ---- the emulator plays the kernel's tsm-mr attributes -----------------------------------
 if ! tsm_mr_start "$root" tdx "$tmp/plain.log" --state "$tmp/plain.state"; then
 	skip "tsm-mr emulator: $tsm_mr_why"
-	echo "1..$n"
-	exit $fail
+	tap_end
 fi
 check "modes and sizes: rtmr0..3 0644, mrtd and the rest 0444, 48 bytes each" /usr/bin/python3 - "$tsm_mr_dir" <<'PY'
 import os, stat, sys
@@ -292,5 +285,4 @@ PY
 	tsm_mr_stop
 fi
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -7,16 +7,12 @@ set -u
 mrboot=$1
 fixtures=$2
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
-n=0
-fail=0
 tmp=$(mktemp -d)
+. "$tests_dir/lib/tap.sh"
 . "$tests_dir/lib/swtpm.sh"
 trap 'swtpm_stop; rm -rf "$tmp"' EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; [ -f "$tmp/err" ] && sed 's/^/# /' "$tmp/err"; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+tap_diagnose() { [ -f "$tmp/err" ] && sed 's/^/# /' "$tmp/err"; }
 run() { # ROOT ARGS...: mrboot into $tmp/out, $tmp/err, $status
 	r=$1
 	shift
@@ -210,5 +206,4 @@ check "sev-snp: replay exits 0 and says there is nothing to compare" has out "no
 run "$root" log --format aael --output "$tmp/aael"
 check "sev-snp: a binary event log of register extends is refused (exit 1)" [ "$status" -eq 1 ]
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -22,17 +22,14 @@ cleanup() {
 }
 trap cleanup EXIT
 if ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP no mount namespaces here (unshare -m): /etc/resolv.conf cannot be replaced"
-	exit 0
+	skip_all "no mount namespaces here (unshare -m): /etc/resolv.conf cannot be replaced"
 fi
 kbs_extra_san=DNS:kbs.test
 kbs_make_certs "$tmp" || {
-	echo "1..0 # SKIP $kbs_why"
-	exit 0
+	skip_all "$kbs_why"
 }
 kbs_start "$tmp" broker --tee sample || {
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 # Port 53 is the only one resolv.conf can name; an address of 127/8 nothing else uses.
 dns=127.0.53.1
@@ -73,8 +70,7 @@ attest() {
 }
 
 dns_start || {
-	echo "Bail out! the test DNS server did not start: $(tail -3 "$tmp/dns.log")"
-	exit 1
+	bail "the test DNS server did not start: $(tail -3 "$tmp/dns.log")"
 }
 attest "https://kbs.test:$kbs_port"
 check "a name the DNS server answers: attest reaches the broker by it (exit $status)" [ $status -eq 0 ]
@@ -87,8 +83,7 @@ check "within the deadline of 2 s ($ms ms)" [ $ms -lt 4500 ]
 dns_stop
 
 dns_start --silent || {
-	echo "Bail out! the test DNS server did not start: $(tail -3 "$tmp/dns.log")"
-	exit 1
+	bail "the test DNS server did not start: $(tail -3 "$tmp/dns.log")"
 }
 : >"$tmp/dns.log"
 attest "https://kbs.test:$kbs_port"

@@ -10,35 +10,22 @@ set -u
 mrboot=$1
 hooks=$2
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
+. "$tests_dir/lib/tap.sh"
 kbs_lib_dir=$tests_dir/kbs
 . "$kbs_lib_dir/lib-kbs.sh"
 py=/usr/bin/python3
-n=0
-fail=0
 tmp=$(mktemp -d)
 trap 'kbs_stop; rm -rf "$tmp"' EXIT
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $what"; else
-		echo "not ok $n - $what"
-		fail=1
-	fi
-}
 if [ "$hooks" != true ]; then
-	echo "1..0 # SKIP the memory dump hook exists only in -Dfault_injection=true builds"
-	exit 0
+	skip_all "the memory dump hook exists only in -Dfault_injection=true builds"
 fi
 kbs_make_certs "$tmp" || {
-	echo "1..0 # SKIP $kbs_why"
-	exit 0
+	skip_all "$kbs_why"
 }
 # A binary key: its raw bytes are searched for, and its hex for good measure.
 head -c 32 /dev/urandom >"$tmp/disk.key"
 kbs_start "$tmp" kbs --tee sample --resource "default/mrboot/root=$tmp/disk.key" || {
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 root=$tmp/root
 mkdir -p "$root/etc/mrboot" "$root/dev/mapper"
@@ -97,5 +84,4 @@ for f in $(find "$root" -type f); do
 done
 check "nor in any file under the root" [ "$found" -eq 0 ]
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -10,10 +10,9 @@
 set -u
 driver=$1
 fixtures=$2
-n=0
-fail=0
 tmp=$(mktemp -d)
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
+. "$tests_dir/lib/tap.sh"
 . "$tests_dir/lib/configfs-tsm.sh"
 trap 'tsm_stop; rm -rf "$tmp"' EXIT
 
@@ -169,19 +168,9 @@ tree() { # SPEC: builds the tree once, prints its root
 	fi
 	echo "$tmp/$1"
 }
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-flunk() { # DESCRIPTION: a failed assertion, with what the driver and the checker printed
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
-	cat "$tmp/err" "$tmp/check" 2>/dev/null | cut -c 1-300 | sed 's/^/# /'
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-check() { # DESCRIPTION COMMAND...: the command succeeds
-	d=$1
-	shift
-	if "$@" >"$tmp/check" 2>&1; then pass "$d"; else flunk "$d"; fi
-}
+# A failed assertion shows what the driver and the checker printed.
+tap_diagnose() { cat "$tmp/err" "$tmp/check" 2>/dev/null | cut -c 1-300 | sed 's/^/# /'; }
+tap_run() { "$@" >"$tmp/check" 2>&1; }
 start() { # SPEC PROVIDER: mounts the emulator; false (skipped) if it cannot
 	root=$(tree "$1")
 	log=$tmp/log-$2
@@ -269,5 +258,4 @@ if start cca-sha256 arm_cca_guest; then
 	tsm_stop
 fi
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -78,13 +78,11 @@ fi
 
 if ! command -v cryptsetup >/dev/null 2>&1; then
 	skip "cryptsetup is not installed (Debian package cryptsetup-bin)"
-	echo "1..$n"
-	exit $fail
+	tap_end
 fi
 kbs_make_certs "$tmp" || {
 	skip "$kbs_why"
-	echo "1..$n"
-	exit $fail
+	tap_end
 }
 
 # The image: LUKS2 on a plain file, a passphrase in slot 0 (cheap PBKDF2: a test, not a disk).
@@ -93,8 +91,7 @@ truncate -s 20M "$tmp/disk.img"
 if ! cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	"$tmp/disk.img" "$tmp/passphrase" >"$tmp/luks.log" 2>&1; then
 	skip "cryptsetup cannot format a LUKS2 image here: $(tail -1 "$tmp/luks.log")"
-	echo "1..$n"
-	exit $fail
+	tap_end
 fi
 cp "$tmp/disk.img" "$tmp/pristine.img"
 # The key the broker holds: 32 random bytes as 64 hex digits, text so that grep finds it.
@@ -116,8 +113,7 @@ chmod +x "$tmp/shim/cryptsetup"
 shim_path=$tmp/shim:$PATH
 
 kbs_start "$tmp" kbs --tee sample --resource "default/mrboot/root=$tmp/disk.key" || {
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 good_url=$kbs_url
 
@@ -349,15 +345,13 @@ with_plugin() {
 }
 if [ ! -d "$sysconfdir" ]; then
 	skip "the plugin cases: the plugin's configuration directory $sysconfdir does not exist here"
-	echo "1..$n"
-	exit $fail
+	tap_end
 fi
 if ! with_plugin sh -c "cmp -s '$sysconfdir/mrboot.conf' '$confdir/mrboot.conf'" \
 	2>"$tmp/unshare.err"; then
 	skip "the plugin cases: no private mount namespace with a bind mount here (not root?): \
 $(head -c 200 "$tmp/unshare.err")"
-	echo "1..$n"
-	exit $fail
+	tap_end
 fi
 
 # open_token IMAGE: the token-only test open, debug log in $tmp/open.log; $status, $elapsed (ms).
@@ -403,8 +397,7 @@ our_pid=$kbs_pid
 kbs_pid=""
 kbs_start "$tmp" rogue --tee sample --resource "default/mrboot/root=$tmp/host.key" || {
 	kbs_pid=$our_pid
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 rogue_pid=$kbs_pid
 rogue_url=$kbs_url
@@ -547,8 +540,7 @@ check "broker down: the failure named, with the broker's URL" \
 # A broker that refuses: no retries until the deadline.
 kbs_start "$tmp" deny --port "${good_url##*:}" --tee sample \
 	--resource "default/mrboot/root=$tmp/disk.key" --fault 401:auth:0 || {
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 open_token "$tmp/disk.img"
 check "refused (401): no token unlock, -ENOENT" has open.log "Token 0 (mrboot) open failed with -$(errno_of ENOENT)."

@@ -11,16 +11,13 @@ prog=$1
 mrboot=$2
 checker=$3
 py=/usr/bin/python3
-n=0
 tmp=$(mktemp -d)
+. "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/swtpm.sh"
 trap 'swtpm_stop; rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; [ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"; }
-check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-skip_all() { echo "ok 1 # SKIP $1"; echo "1..1"; exit 0; }
+tap_diagnose() { [ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"; }
 
 mkdir -p "$tmp/tpm"
 if ! swtpm_start "$tmp/tpm"; then
@@ -162,4 +159,4 @@ check "a log with a pending record is refused, naming it" \
 	grep -q "record [0-9]* is pending" "$tmp/err"
 check "no transient object is left in the TPM" no_transient
 
-echo "1..$n"
+tap_end

@@ -18,11 +18,10 @@ set -u
 mrboot=$1
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
 kbs_lib_dir=$tests_dir/kbs
+. "$tests_dir/lib/tap.sh"
 . "$tests_dir/lib/swtpm.sh"
 . "$kbs_lib_dir/lib-kbs.sh"
 py=/usr/bin/python3
-n=0
-fail=0
 tmp=$(mktemp -d)
 proxy_pid=""
 proxy_stop() {
@@ -34,28 +33,15 @@ proxy_stop() {
 }
 trap 'proxy_stop; kbs_stop; swtpm_stop; rm -rf "$tmp"' EXIT
 
-check() {
-	what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		sed 's/^/# /' "$tmp/err"
-		fail=1
-	fi
-}
+tap_diagnose() { sed 's/^/# /' "$tmp/err"; }
 has() { grep -qF -- "$2" "$tmp/$1"; }
 
 mkdir -p "$tmp/tpm"
 if ! swtpm_start "$tmp/tpm"; then
-	echo "1..0 # SKIP $swtpm_why"
-	exit 0
+	skip_all "$swtpm_why"
 fi
 if ! command -v tpm2_pcrread >/dev/null 2>&1 || ! command -v tpm2_getcap >/dev/null 2>&1; then
-	echo "1..0 # SKIP tpm2-tools is missing (the witness reads the PCR with tpm2_pcrread)"
-	exit 0
+	skip_all "tpm2-tools is missing (the witness reads the PCR with tpm2_pcrread)"
 fi
 TPM2TOOLS_TCTI=$swtpm_tcti
 export TPM2TOOLS_TCTI
@@ -74,8 +60,7 @@ proxy_start() {
 		i=$((i + 1))
 	done
 	[ -s "$tmp/proxy.ready" ] || {
-		echo "Bail out! the TPM proxy did not start: $(cat "$tmp/proxy.err")"
-		exit 1
+		bail "the TPM proxy did not start: $(cat "$tmp/proxy.err")"
 	}
 }
 commands() { # NAME: how many commands of that name reached the proxy
@@ -197,11 +182,9 @@ check "log and PCR agree" agrees first retry cut after-cut oversize
 head -c 32 /dev/urandom >"$tmp/disk.key"
 if ! kbs_make_certs "$tmp" || ! kbs_start "$tmp" kbs --tee tpm --tpm-ak-tofu \
 	--resource "default/mrboot/root=$tmp/disk.key"; then
-	n=$((n + 1))
-	echo "ok $n # SKIP the quote cases need the test broker: $kbs_why"
+	skip "the quote cases need the test broker: $kbs_why"
 	proxy_stop
-	echo "1..$n"
-	exit $fail
+	tap_end
 fi
 cp "$tmp/ca.pem" "$root/etc/mrboot/kbs-ca.pem"
 printf '[kbs]\nurl = %s\ntee = tpm\ntimeout = 30\n' "$kbs_url" >>"$root/etc/mrboot.conf"
@@ -271,5 +254,4 @@ check "after every fault, a clean attest still gets a token" \
 check "log and PCR agree at the end" agrees first retry cut after-cut oversize
 
 proxy_stop
-echo "1..$n"
-exit $fail
+tap_end

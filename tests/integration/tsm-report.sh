@@ -9,10 +9,9 @@
 set -u
 driver=$1
 fixtures=$2
-n=0
-fail=0
 tmp=$(mktemp -d)
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
+. "$tests_dir/lib/tap.sh"
 . "$tests_dir/lib/configfs-tsm.sh"
 trap 'tsm_stop; rm -rf "$tmp"' EXIT
 
@@ -96,24 +95,15 @@ tree() { # SPEC: builds the tree once, prints its root
 	fi
 	echo "$tmp/$1"
 }
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-flunk() { # DESCRIPTION: a failed assertion, with what the last request printed and logged
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
+tap_diagnose() { # a failed assertion shows what the last request printed and logged
 	cat "$tmp/out" "$tmp/err" 2>/dev/null | cut -c 1-300 | sed 's/^/# /'
 	[ -n "${log:-}" ] && sed 's/^/# log: /' "$log" | cut -c 1-200
 }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-check() { # DESCRIPTION COMMAND...: the command succeeds
-	d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then pass "$d"; else flunk "$d"; fi
-}
+tap_run() { "$@" >/dev/null 2>&1; }
 check_not() { # DESCRIPTION COMMAND...: the command fails
 	d=$1
 	shift
-	if "$@" >/dev/null 2>&1; then flunk "$d"; else pass "$d"; fi
+	if tap_run "$@"; then not_ok "$d"; else ok "$d"; fi
 }
 
 start() { # SPEC PROVIDER [EMULATOR OPTIONS...]: mounts the emulator; false (skipped) if it cannot
@@ -322,5 +312,4 @@ if start none none; then
 	tsm_stop
 fi
 
-echo "1..$n"
-exit $fail
+tap_end

@@ -46,8 +46,7 @@ trap cleanup EXIT
 has() { grep -qF -- "$2" "$tmp/$1"; }
 
 kbs_make_certs "$tmp" || {
-	echo "1..0 # SKIP $kbs_why"
-	exit 0
+	skip_all "$kbs_why"
 }
 # The key: text, so that the keyring hand-off can carry it too.
 od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$tmp/disk.key"
@@ -113,8 +112,7 @@ no_key_in() { # FILES...: the key's text appears in none of them
 
 # ---- sample evidence, socket hand-off, LUKS2 ------------------------------------------------
 kbs_start "$tmp" sample --tee sample --resource "default/mrboot/root=$tmp/disk.key" || {
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 root=$tmp/sample
 conf "$root" sample
@@ -444,8 +442,7 @@ a_pid=""
 
 # ---- a broker that closes after every answer: a connection per request, TLS resumed ---------
 kbs_start "$tmp" nka --tee sample --no-keep-alive --resource "default/mrboot/root=$tmp/disk.key" || {
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 conf "$tmp/nka" sample
 : >"$tmp/nka/dev/mapper/root"
@@ -471,8 +468,7 @@ fault() {
 	rm -f "$tmp/f.log"
 	kbs_start "$tmp" f --tee sample --resource "default/mrboot/root=$tmp/disk.key" \
 		--slow-seconds 6 "$@" || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	froot=$tmp/fault-$name
 	conf_timeout=$timeout conf "$froot" sample
@@ -599,8 +595,7 @@ else
 	mkdir -p "$tmp/probe" && conf "$tmp/probe" auto && policy "$tmp/probe"
 	kbs_start "$tmp" tdx --port "$port" --tee tdx --policy "$tmp/policy.json" \
 		--resource "default/mrboot/root=$tmp/disk.key" || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	if tdx_case tdx "$cmdline"; then
 		check "tdx: unlock with a quote and the CCEL releases the key (exit 0)" [ "$status" -eq 0 ]
@@ -644,8 +639,7 @@ else
 		policy "$tmp/probe-tpm"
 	kbs_start "$tmp" tpm --port "$port" --tee tpm --tpm-ak-tofu --policy "$tmp/policy.json" \
 		--resource "default/mrboot/root=$tmp/disk.key" || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	if tpm_case tpm "$cmdline"; then
 		check "tpm: unlock with a quote over the PCRs and the event log releases the key" \

@@ -18,12 +18,10 @@ mrboot=$1
 fixtures=$2
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
 python=/usr/bin/python3
-n=0
-fail=0
+. "$tests_dir/lib/tap.sh"
 
 if ! command -v valgrind >/dev/null 2>&1; then
-	echo "1..0 # SKIP valgrind is not installed (Debian package valgrind; scripts/setup)"
-	exit 0
+	skip_all "valgrind is not installed (Debian package valgrind; scripts/setup)"
 fi
 
 tmp=$(mktemp -d)
@@ -56,21 +54,17 @@ vg_verdict() {
 	desc=$1
 	want=$2
 	status=$3
-	n=$((n + 1))
 	if [ "$status" -eq 99 ] || [ -s "$tmp/vg.log" ]; then
-		fail=1
-		echo "not ok $n - memcheck: $desc: $(grep -m 1 -E '== [A-Z]' "$tmp/vg.log" | sed 's/^==[0-9]*== //')"
+		not_ok "memcheck: $desc: $(grep -m 1 -E '== [A-Z]' "$tmp/vg.log" | sed 's/^==[0-9]*== //')"
 		sed 's/^/# /' "$tmp/vg.log"
 	elif [ "$status" -ne "$want" ]; then
-		fail=1
-		echo "not ok $n - memcheck: $desc: exit $status, not $want"
+		not_ok "memcheck: $desc: exit $status, not $want"
 		sed 's/^/# /' "$tmp/err"
 	else
-		echo "ok $n - memcheck: $desc (exit $status)"
+		ok "memcheck: $desc (exit $status)"
 	fi
 	rm -f "$tmp/vg.log"
 }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 
 tree() { # SPEC DIR: the fixture tree of SPEC laid out in DIR
 	mkdir -p "$2" && "$python" "$fixtures/mktree.py" "$fixtures/$1.spec" "$2" >/dev/null
@@ -81,15 +75,14 @@ tree tdx "$tmp/tdx"
 # shellcheck disable=SC2086
 valgrind --log-file="$tmp/heap.log" "$mrboot" --root "$tmp/tdx" detect >/dev/null 2>&1
 allocs=$(sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' "$tmp/heap.log" | tr -d ,)
-n=$((n + 1))
 heap_seen=no
 [ "${allocs:-0}" -gt 0 ] && heap_seen=yes
 if [ "$heap_seen" = yes ]; then
-	echo "ok $n - memcheck sees the heap: $allocs allocations in detect, leaks are checked"
+	ok "memcheck sees the heap: $allocs allocations in detect, leaks are checked"
 else
-	echo "ok $n # SKIP memcheck sees no heap block: valgrind cannot replace malloc in a" \
-		"statically linked binary, so leaks and heap bounds are checked by the glibc build's" \
-		"run of this test; uninitialised values, the stack and system calls are checked here"
+	skip "memcheck sees no heap block: valgrind cannot replace malloc in a statically linked\
+ binary, so leaks and heap bounds are checked by the glibc build's run of this test;\
+ uninitialised values, the stack and system calls are checked here"
 fi
 
 # ---- the CLI and the configuration --------------------------------------------------------
@@ -187,9 +180,7 @@ vg_unlock() {
 	shift 3
 	if ! kbs_start "$tmp" "$name" --tee sample --resource "default/mrboot/root=$tmp/disk.key" \
 		"$@"; then
-		n=$((n + 1))
-		fail=1
-		echo "not ok $n - memcheck: unlock, $desc: $kbs_why"
+		not_ok "memcheck: unlock, $desc: $kbs_why"
 		return
 	fi
 	root=$tmp/unlock-$name
@@ -208,13 +199,11 @@ vg_unlock() {
 			sleep 0.1
 			i=$((i + 1))
 		done
-		n=$((n + 1))
 		if [ -S "$sock" ] && handoff_read "$sock" >"$tmp/received" &&
 			cmp -s "$tmp/received" "$tmp/disk.key"; then
-			echo "ok $n - unlock under memcheck, $desc: the key read from the socket is the broker's"
+			ok "unlock under memcheck, $desc: the key read from the socket is the broker's"
 		else
-			fail=1
-			echo "not ok $n - unlock under memcheck, $desc: no key read back from $sock"
+			not_ok "unlock under memcheck, $desc: no key read back from $sock"
 			sed 's/^/# /' "$tmp/err"
 		fi
 		rm -f "$tmp/received"
@@ -249,5 +238,4 @@ else
 	fi
 fi
 
-echo "1..$n"
-exit $fail
+tap_end

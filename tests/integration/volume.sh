@@ -39,12 +39,10 @@ trap cleanup EXIT
 
 real_cryptsetup=$(command -v cryptsetup 2>/dev/null)
 if [ -z "$real_cryptsetup" ]; then
-	echo "1..0 # SKIP cryptsetup is not installed"
-	exit 0
+	skip_all "cryptsetup is not installed"
 fi
 kbs_make_certs "$tmp" || {
-	echo "1..0 # SKIP $kbs_why"
-	exit 0
+	skip_all "$kbs_why"
 }
 od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$tmp/pass"
 pass=$(cat "$tmp/pass")
@@ -54,8 +52,7 @@ luks() { # IMAGE: a LUKS2 image that $tmp/pass opens
 			--pbkdf-force-iterations 1000 "$1" "$tmp/pass" >>"$tmp/luks.log" 2>&1
 }
 if ! luks "$tmp/enrolled.img" || ! luks "$tmp/other.img"; then
-	echo "1..0 # SKIP cryptsetup cannot format a LUKS2 image here: $(tail -1 "$tmp/luks.log")"
-	exit 0
+	skip_all "cryptsetup cannot format a LUKS2 image here: $(tail -1 "$tmp/luks.log")"
 fi
 
 # The witness: the identity from cryptsetup's own output and Python's hmac.
@@ -128,8 +125,7 @@ chmod 0755 "$tmp/bin/cryptsetup"
 
 mkdir -p "$tmp/swtpm"
 if ! swtpm_start "$tmp/swtpm"; then
-	echo "Bail out! $swtpm_why"
-	exit 1
+	bail "$swtpm_why"
 fi
 # case NAME IMAGE RESOURCE [conf lines...]: a root whose crypttab puts volume root on
 # /dev/vdb, a copy of IMAGE; the broker releasing RESOURCE; unlock run with the stand-in.
@@ -140,8 +136,7 @@ case_run() {
 	shift 3
 	root=$tmp/$name
 	kbs_start "$tmp" "$name.kbs" --tee sample --resource "default/mrboot/root=$resource" || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	mkdir -p "$root/etc/mrboot" "$root/dev/mapper" "$root/proc"
 	cp "$image" "$root/dev/vdb"

@@ -22,14 +22,13 @@ if [ "${3:-}" = --one ]; then
 	echo $? >"$result.rc"
 	exit 0
 fi
+. "$(dirname "$0")/../lib/tap.sh"
 
 if ! command -v clang-tidy >/dev/null 2>&1; then
-	echo "1..0 # SKIP clang-tidy is not installed (Debian package clang-tidy)"
-	exit 0
+	skip_all "clang-tidy is not installed (Debian package clang-tidy)"
 fi
 if [ ! -f "$db" ]; then
-	echo "1..0 # SKIP no compile_commands.json in $build"
-	exit 0
+	skip_all "no compile_commands.json in $build"
 fi
 
 # musl-gcc (aarch64-linux-musl-gcc in the cross build) compiles with musl's headers through a
@@ -44,8 +43,7 @@ if [ -n "$cc" ]; then
 		ls -d "$(dirname "$(readlink -f "$(command -v clang-tidy)")")"/../lib/clang/*/include 2>/dev/null |
 		tail -n 1)
 	if [ -z "$musl_inc" ] || [ -z "$resource" ]; then
-		echo "1..0 # SKIP cannot find musl's headers ($specs) or clang's ($resource)"
-		exit 0
+		skip_all "cannot find musl's headers ($specs) or clang's ($resource)"
 	fi
 	set -- --extra-arg=-nostdinc --extra-arg=-isystem"$musl_inc" --extra-arg=-isystem"$resource"
 fi
@@ -65,26 +63,22 @@ for f in $files; do
 done >"$work/checked"
 xargs -P 2 -I '{}' "$0" "$src" "$build" --one "$work" '{}' "$@" <"$work/checked"
 
-n=0
-fail=0
 for f in $files; do
-	n=$((n + 1))
 	result=$work/$(echo "$f" | tr '/' '_')
 	if ! grep -qx "$f" "$work/checked"; then
-		echo "ok $n - clang-tidy: $f # SKIP not in the build's compile database"
+		ok "clang-tidy: $f # SKIP not in the build's compile database"
 		continue
 	fi
 	rc=$(cat "$result.rc" 2>/dev/null || echo none)
 	findings=$(grep -a -E '(warning|error): ' "$result.log" 2>/dev/null |
 		sed "s|^$build/\(\.\./\)*||; s|^\(\.\./\)*||; s|^$src/||")
 	if [ "$rc" = 0 ] && [ -z "$findings" ]; then
-		echo "ok $n - clang-tidy: $f"
+		ok "clang-tidy: $f"
 		continue
 	fi
-	fail=1
 	case $rc in
-	124 | 137) echo "not ok $n - clang-tidy: $f: no result within $timeout s" ;;
-	*) echo "not ok $n - clang-tidy: $f" ;;
+	124 | 137) not_ok "clang-tidy: $f: no result within $timeout s" ;;
+	*) not_ok "clang-tidy: $f" ;;
 	esac
 	if [ -n "$findings" ]; then
 		echo "$findings" | sed 's/^/# /'
@@ -92,5 +86,4 @@ for f in $files; do
 		tail -n 5 "$result.log" | sed 's/^/# /'
 	fi
 done
-echo "1..$n"
-exit $fail
+tap_end

@@ -2,6 +2,7 @@
 # TAP: cppcheck finds nothing in any C file of the project (one assertion a file).
 # Usage: cppcheck.sh SOURCE_ROOT BUILD_ROOT
 set -u
+. "$(dirname "$0")/../lib/tap.sh"
 src=$1
 build=$2
 report=$(mktemp)
@@ -12,27 +13,20 @@ files=$(find agent tests bench token -name '*.c' 2>/dev/null | LC_ALL=C sort)
 cppcheck --std=c11 --enable=warning,portability,performance --inline-suppr --quiet \
 	--suppress=missingIncludeSystem -D__GNUC__ -D_GNU_SOURCE -I agent -I "$build" \
 	--template='{file}:{line}: {severity}: {message} [{id}]' $files 2>"$report"
-n=0
-fail=0
 for f in $files; do
-	n=$((n + 1))
 	if grep -q "^$f:" "$report"; then
-		fail=1
-		echo "not ok $n - cppcheck: $f"
+		not_ok "cppcheck: $f"
 		grep "^$f:" "$report" | sed 's/^/# /'
 	else
-		echo "ok $n - cppcheck: $f"
+		ok "cppcheck: $f"
 	fi
 done
 # Findings outside the listed files (headers) still fail the run.
 others=$(grep -v -e '^$' "$report" | grep -v -F "$(printf '%s\n' $files | sed 's/$/:/')" || true)
-n=$((n + 1))
 if [ -n "$others" ]; then
-	fail=1
-	echo "not ok $n - cppcheck: headers"
+	not_ok "cppcheck: headers"
 	echo "$others" | sed 's/^/# /'
 else
-	echo "ok $n - cppcheck: headers"
+	ok "cppcheck: headers"
 fi
-echo "1..$n"
-exit $fail
+tap_end

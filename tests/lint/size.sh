@@ -6,10 +6,7 @@ bin=$1
 limit=$2
 strip=${3:-strip}
 nm=${4:-nm}
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
+. "$(dirname "$0")/../lib/tap.sh"
 
 desc=$(file -b "$bin")
 case "$desc" in
@@ -21,8 +18,7 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 if ! "$strip" -o "$tmp" "$bin"; then
 	not_ok "$strip strips the binary"
-	echo "1..$n"
-	exit 1
+	tap_end
 fi
 size=$(stat -c %s "$tmp")
 echo "# stripped size: $size bytes ($((size / 1024)) KiB), limit $limit bytes ($((limit / 1024)) KiB)"
@@ -40,5 +36,4 @@ if [ "$size" -le "$limit" ]; then
 else
 	not_ok "stripped binary is $size bytes, over the $limit limit"
 fi
-echo "1..$n"
-exit $fail
+tap_end

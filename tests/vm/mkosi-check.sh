@@ -17,8 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 suite=${MRBOOT_MKOSI_SUITE:-sid}
 if ! apt_suite "$suite" || ! deb=$(apt_deb mkosi); then
-	echo "Bail out! mkosi from $suite: $apt_why"
-	exit 1
+	bail "mkosi from $suite: $apt_why"
 fi
 mkosi_dir=$apt_cache_dir/mkosi/$(basename "$deb" .deb)
 if [ ! -d "$mkosi_dir/usr/lib/python3/dist-packages/mkosi" ]; then
