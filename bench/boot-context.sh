@@ -27,9 +27,9 @@ fixtures=$tests_dir/fixtures
 py=/usr/bin/python3
 kbs_lib_dir=$tests_dir/kbs
 . "$kbs_lib_dir/lib-kbs.sh"
-. "$tests_dir/lib-configfs-tsm.sh"
-. "$tests_dir/lib-tsm-mr.sh"
-. "$tests_dir/lib-swtpm.sh"
+. "$tests_dir/lib/configfs-tsm.sh"
+. "$tests_dir/lib/tsm-mr.sh"
+. "$tests_dir/lib/swtpm.sh"
 for tool in strace swtpm openssl; do
 	command -v "$tool" >/dev/null || {
 		echo "$0: $tool is needed (scripts/setup installs it)" >&2

@@ -38,8 +38,8 @@ for tool in swtpm timeout; do
 	fi
 done
 
-# shellcheck source=../tests/lib-swtpm.sh
-. "$(dirname "$0")/../tests/lib-swtpm.sh"
+# shellcheck source=../tests/lib/swtpm.sh
+. "$(dirname "$0")/../tests/lib/swtpm.sh"
 . "$(dirname "$0")/lib.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-measure.XXXXXX")
 # swtpm_stop ends with the status of swtpm's exit; under set -e that would cut the trap short.

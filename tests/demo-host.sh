@@ -32,7 +32,7 @@ tdx=$(mktemp -d)
 trap 'tsm_stop; rm -rf "$root" "$tdx"' EXIT
 python3 tests/fixtures/mktree.py tests/fixtures/tdx.spec "$tdx"
 tests_dir=$top/tests
-. tests/lib-configfs-tsm.sh
+. tests/lib/configfs-tsm.sh
 if tsm_start "$tdx" tdx_guest "$tdx.log"; then
 	echo "== mrboot --root $tdx detect   (a TDX guest: fixture tree + configfs-tsm emulator)"
 else
@@ -47,7 +47,7 @@ echo "BOOT_IMAGE=/vmlinuz-7.2.13-amd64 root=/dev/mapper/root ro roothash=$(print
 "$mrboot" --root "$tdx" measure
 
 # A real TPM 2.0 (swtpm): the PCRs really extend, so replay and tpm2-tools can check them.
-. tests/lib-swtpm.sh
+. tests/lib/swtpm.sh
 tpmroot=$(mktemp -d)
 trap 'tsm_stop; swtpm_stop; rm -rf "$root" "$tdx" "$tpmroot"' EXIT
 mkdir -p "$tpmroot/etc" "$tpmroot/proc" "$tpmroot/swtpm"

@@ -140,7 +140,7 @@ int tpm2_unmarshal_get_random(const uint8_t *rsp, size_t len, uint16_t requested
  * among them), RSA 2048 with the default exponent, nameAlg SHA-256, fixedTPM | fixedParent |
  * sensitiveDataOrigin | userWithAuth | restricted | sign, empty authPolicy and authValue,
  * symmetric TPM_ALG_NULL, scheme RSASSA with SHA-256, an empty unique field. Byte for byte the
- * template of (tests/evidence-tpm.sh checks that both make the same key):
+ * template of (tests/integration/tpm-evidence.sh checks that both make the same key):
  *   tpm2_createprimary -C e -g sha256 -G rsa2048:rsassa-sha256:null \
  *     -a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign'
  * RSA, not ECC: Trustee's TPM verifier takes RSASSA signatures only.

@@ -10,7 +10,7 @@
  * and belong to no class, so matching bytes, with <ctype.h> for the classes, gives the same
  * answers. The rules are musl's: '\' escapes the next character (a trailing '\' is itself),
  * a '[' without its ']' is an ordinary character, no escapes inside brackets, "[.x.]" and
- * "[=x=]" match nothing. tests/test-fnmatch.c holds the cases, checked against musl's and
+ * "[=x=]" match nothing. tests/unit/fnmatch.c holds the cases, checked against musl's and
  * glibc's fnmatch() when written; meson.build links this file into musl builds only.
  */
 #include <assert.h>

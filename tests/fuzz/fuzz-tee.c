@@ -3,7 +3,7 @@
  * The TDX and Arm CCA evidence writers on any bytes as the provider's outblob. The first
  * input byte picks the TEE (bit 0), the rest is the report:
  *  - tdx: the rest is also the firmware CCEL, to which render_ccel() adds one committed
- *    mrboot record (the separator of tests/test-tee.c); an accepted stream is the firmware
+ *    mrboot record (the separator of tests/unit/tee.c); an accepted stream is the firmware
  *    log up to its end, that record's TCG2 bytes as the TCG PC Client format lays them out
  *    (written out here), and 8 bytes of 0xFF. The evidence's cc_eventlog and quote decode
  *    back to the stream and the report;
@@ -22,7 +22,7 @@
 #include "fuzz.h"
 #include "json/json.h"
 
-/* SHA-384 of the AAEL body "mrboot separator {"done":true}" (tests/test-render.c). */
+/* SHA-384 of the AAEL body "mrboot separator {"done":true}" (tests/unit/render.c). */
 #define DIGEST_SEPARATOR                                                                   \
 	"bc197ca32e67a36859bdd02853834d5a6ee4b903f36e9901fd86c312a22033badebbf0b3c65b6e1f" \
 	"c939e387e27dd8fd"
@@ -39,7 +39,7 @@ static struct record separator;
 static uint8_t separator_tcg2[128];
 static size_t separator_tcg2_len;
 
-/* RTMR3 (CC 4) from logical PCR 17, committed, as tests/test-tee.c makes it. */
+/* RTMR3 (CC 4) from logical PCR 17, committed, as tests/unit/tee.c makes it. */
 static void separator_init(void)
 {
 	struct error e = { 0 };

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Writes the seed corpora of fuzz-jwe (JWEs to the key in fuzz-jwe.c) and fuzz-jwk (private
-# and public JWKs), made with tests/jwe-make.py's producers (python3-cryptography, and
+# and public JWKs), made with tests/witness/jwe-make.py's producers (python3-cryptography, and
 # python3-jwcrypto where installed). Run again to renew them: JWEs differ on every run.
 # Usage: tests/fuzz/jwe-seeds.py  (Debian's /usr/bin/python3)
 import importlib.util
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("jwe_make",
-                                              os.path.join(here, "..", "jwe-make.py"))
+                                              os.path.join(here, "..", "witness", "jwe-make.py"))
 jm = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(jm)
 

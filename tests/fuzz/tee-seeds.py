@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-# Writes the seed corpora of fuzz-snp and fuzz-tee from the reports tests/test-tee.c builds:
-# SEV-SNP ATTESTATION_REPORTs at the firmware ABI's offsets (tests/tee-samples.h says which
+# Writes the seed corpora of fuzz-snp and fuzz-tee from the reports tests/unit/tee.c builds:
+# SEV-SNP ATTESTATION_REPORTs at the firmware ABI's offsets (tests/lib/tee-samples.h says which
 # values), alone or followed by a GHCB certificate table, valid and broken; a TD quote and a
-# CCA token as test-tee.c feeds them, and the firmware CCEL of tests/evlog-samples.h.
+# CCA token as unit/tee.c feeds them, and the firmware CCEL of tests/lib/evlog-samples.h.
 # Usage: tests/fuzz/tee-seeds.py  (any Python 3)
 import os
 import re
@@ -85,7 +85,7 @@ write("snp", "v3-no-zero-entry", milan3 + cert_table()[:24] + b"\xee" * 16 + b"\
 write("snp", "v6", report(6, False))
 write("snp", "short", milan3[:-1])
 
-ccel = bytes.fromhex(c_hex(os.path.join(here, "..", "evlog-samples.h"), "CCEL_TABLE"))
+ccel = bytes.fromhex(c_hex(os.path.join(here, "..", "lib", "evlog-samples.h"), "CCEL_TABLE"))
 write("tee", "tdx-ccel", b"\0" + ccel)
 write("tee", "tdx-quote", b"\0" + bytes([0x04, 0x00, 0x02, 0x00, 0x81]))
 write("tee", "cca-token", b"\1" + bytes([0xD9, 0x01, 0x8F, 0xA1, 0x00]))

@@ -13,12 +13,12 @@
 #
 # Needs Debian's /usr/bin/python3 with python3-cryptography (a pyenv python3 on PATH may not
 # have it); kbs_start says so in $kbs_why. A sourced file cannot know its own path in POSIX
-# sh: set kbs_lib_dir to tests/kbs before sourcing, or source it from a script in tests/ or
-# tests/kbs/, where it finds broker.py by itself.
+# sh: set kbs_lib_dir to tests/kbs before sourcing, or source it from a script in tests/kbs/ or
+# in a folder beside it (tests/integration/), where it finds broker.py by itself.
 # shellcheck disable=SC2034 # kbs_url, kbs_port, kbs_why are for the test that sources this
 if [ -z "${kbs_lib_dir:-}" ]; then
 	kbs_lib_dir=$(cd "$(dirname "$0")" && pwd)
-	[ -f "$kbs_lib_dir/broker.py" ] || kbs_lib_dir=$kbs_lib_dir/kbs
+	[ -f "$kbs_lib_dir/broker.py" ] || kbs_lib_dir=$(cd "$kbs_lib_dir/../kbs" && pwd)
 fi
 kbs_python=/usr/bin/python3
 kbs_pid=""

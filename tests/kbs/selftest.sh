@@ -9,9 +9,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
-n=0
-fail=0
 tmp=$(mktemp -d)
+. "$here/../lib/tap.sh"
 kbs_lib_dir=$here
 . "$here/lib-kbs.sh"
 term_pid=""
@@ -25,31 +24,14 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 if ! "$py" -c 'import cryptography' 2>/dev/null; then
-	echo "1..0 # SKIP Debian's python3-cryptography is not installed"
-	exit 0
+	skip_all "Debian's python3-cryptography is not installed"
 fi
 if ! command -v openssl >/dev/null 2>&1; then
-	echo "1..0 # SKIP openssl is not installed"
-	exit 0
+	skip_all "openssl is not installed"
 fi
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $1"
-	if [ -n "${2:-}" ]; then
-		printf '%s\n' "$2" | sed 's/^/# /'
-	fi
-}
-
 if ! kbs_make_certs "$tmp"; then
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 fi
 head -c 32 /dev/urandom >"$tmp/secret"
 "$py" "$here/client.py" make-ak "$tmp"
@@ -218,5 +200,4 @@ else
 fi
 term_pid=""
 
-echo "1..$n"
-[ $fail -eq 0 ]
+tap_end

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""A small HTTP/1.1 server over Python's ssl module (OpenSSL) for tests/http.sh.
+"""A small HTTP/1.1 server over Python's ssl module (OpenSSL) for tests/integration/http.sh.
 
 The response is chosen by the last segment of the request path ("/prefix/kbs/ok" -> "ok"),
 so one server per certificate serves every case. TLS runs on memory BIOs (ssl.SSLObject)

@@ -69,7 +69,7 @@ kbs_lib_dir=$src/tests/kbs
 # shellcheck source=../kbs/lib-kbs.sh
 . "$kbs_lib_dir/lib-kbs.sh"
 . "$vm_lib_dir/lib-vm.sh"
-. "$vm_lib_dir/../lib-tap.sh"
+. "$vm_lib_dir/../lib/tap.sh"
 py=/usr/bin/python3
 suite=${MRBOOT_VM_SUITE:-trixie}
 # What differs by the guest's architecture: its QEMU and kernel, its serial console, where
@@ -88,15 +88,13 @@ aarch64)
 	elf_machine="ARM aarch64"
 	;;
 *)
-	echo "1..0 # SKIP MRBOOT_VM_ARCH=$vm_arch: x86_64 or aarch64"
-	exit 0
+	skip_all "MRBOOT_VM_ARCH=$vm_arch: x86_64 or aarch64"
 	;;
 esac
 cases=${MRBOOT_VM_CASES:-$all_cases}
 for c in $cases; do
 	case " $all_cases " in *" $c "*) ;; *)
-		echo "Bail out! case $c: not one of $all_cases ($vm_arch)"
-		exit 1
+		bail "case $c: not one of $all_cases ($vm_arch)"
 		;;
 	esac
 done
@@ -119,14 +117,7 @@ trap 'exit 1' INT TERM
 
 # check_sh WHAT SHELL-CONDITION: a condition of several commands.
 check_sh() {
-	what=$1
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		fail=1
-	fi
+	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
 }
 note() { echo "# $*"; }
 console_has() { grep -Eq -- "$2" "$vm_work/$1.console"; }
@@ -169,19 +160,16 @@ done
 	missing="$missing busybox-static"
 $py -c 'import cryptography' 2>/dev/null || missing="$missing python3-cryptography"
 if [ -n "$missing" ]; then
-	echo "1..0 # SKIP missing:$missing (scripts/setup installs them)"
-	exit 0
+	skip_all "missing:$missing (scripts/setup installs them)"
 fi
 if [ "$vm_arch" = aarch64 ]; then
 	. "$vm_lib_dir/lib-sysroot.sh"
 	sysroot_binfmt aarch64 || {
-		echo "1..0 # SKIP no aarch64 programs through qemu-user: $sysroot_why"
-		exit 0
+		skip_all "no aarch64 programs through qemu-user: $sysroot_why"
 	}
 fi
 file -L "$mrboot" | grep -q "$elf_machine" || {
-	echo "Bail out! $mrboot is not an $elf_machine program: $(file -L "$mrboot" | cut -d: -f2)"
-	exit 1
+	bail "$mrboot is not an $elf_machine program: $(file -L "$mrboot" | cut -d: -f2)"
 }
 
 # ---- the kernel, through apt, cached --------------------------------------------------------
@@ -192,8 +180,7 @@ kernel_args=$suite
 [ "$vm_arch" = x86_64 ] || kernel_args="$suite arm64 cloud-arm64"
 # shellcheck disable=SC2086 # kernel_args are words
 if ! kernel=$("$vm_lib_dir/kernel.sh" $kernel_args 2>"$vm_work/kernel.log"); then
-	echo "Bail out! the $suite kernel could not be fetched: $(tail -n 3 "$vm_work/kernel.log")"
-	exit 1
+	bail "the $suite kernel could not be fetched: $(tail -n 3 "$vm_work/kernel.log")"
 fi
 kver=${kernel% *}
 kdir=${kernel#* }
@@ -206,8 +193,7 @@ note "accelerator: $vm_accel ($vm_accel_why)"
 
 # ---- the broker's certificate and the guest's configuration ---------------------------------
 kbs_extra_san=IP:10.0.2.2 kbs_make_certs "$vm_work" || {
-	echo "Bail out! $kbs_why"
-	exit 1
+	bail "$kbs_why"
 }
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 stage=$vm_work/stage
@@ -253,8 +239,7 @@ else
 	if ! sysroot_tar=$(sysroot_tar arm64 2>"$vm_work/sysroot.log") ||
 		! tar -C "$sysroot" -xf "$sysroot_tar"; then
 		tail -n 5 "$vm_work/sysroot.log" | sed 's/^/# /'
-		echo "Bail out! no arm64 userland for dracut (the lines above say why)"
-		exit 1
+		bail "no arm64 userland for dracut (the lines above say why)"
 	fi
 	cp -r "$src/dracut/90mrboot" "$sysroot/usr/lib/dracut/modules.d/90mrboot"
 	cp -a "$stage" "$sysroot/mrboot-stage"
@@ -306,8 +291,7 @@ if [ -n "$baseline_pid" ]; then
 fi
 [ $status -eq 0 ] || {
 	tail -n 20 "$vm_work/initrd.img.log" | sed 's/^/# /'
-	echo "Bail out! no initramfs"
-	exit 1
+	bail "no initramfs"
 }
 lsinitrd "$vm_work/initrd.img" >"$vm_work/initrd.list" 2>/dev/null
 in_initrd() { # REGEX...: every one matches a line of lsinitrd's listing
@@ -552,8 +536,7 @@ assert got == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
 
 case " $cases " in *" good "*)
 	broker good || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	boot good "$vm_work/initrd.img" "$cmdline"
 	wait_boot "$boot_timeout"
@@ -587,8 +570,7 @@ case " $cases " in *" keyring "*)
 		[ $status -eq 0 ]
 	[ $status -eq 0 ] || {
 		tail -n 20 "$vm_work/initrd-keyring.img.log" | sed 's/^/# /'
-		echo "Bail out! no initramfs for the keyring case"
-		exit 1
+		bail "no initramfs for the keyring case"
 	}
 	check "$kr: its /etc/mrboot.conf asks for the keyring and no socket or file" \
 		sh -c 'lsinitrd -f etc/mrboot.conf "$1" 2>/dev/null | grep -qx "keyring = yes" &&
@@ -596,8 +578,7 @@ case " $cases " in *" keyring "*)
 		sh "$vm_work/initrd-keyring.img"
 	make_policy "$krstage/etc/mrboot.conf" "$kernel_cmdline" "$vm_work/policy-keyring.json"
 	broker "$kr" "$vm_work/policy-keyring.json" "$vm_work/disk.key" || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	boot "$kr" "$vm_work/initrd-keyring.img" "$cmdline"
 	wait_boot "$boot_timeout"
@@ -625,8 +606,7 @@ esac
 # ---- (b) a tampered kernel command line -----------------------------------------------------
 case " $cases " in *" tampered "*)
 	broker tampered || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	boot tampered "$vm_work/initrd.img" "$cmdline init=/bin/sh"
 	vm_wait_console 'passphrase for disk' "$boot_timeout"
@@ -650,8 +630,7 @@ esac
 # ---- (b2) the host adds weakening mrboot.* parameters ------------------------------------------
 case " $cases " in *" override "*)
 	broker override || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	boot override "$vm_work/initrd.img" \
 		"$cmdline mrboot.kbs.insecure=yes mrboot.kbs.url=http://10.0.2.2:9/ mrboot.kbs.tee=sample"
@@ -709,8 +688,7 @@ case " $cases " in *" swapped "*)
 	check "swapped: its identity differs from the enrolled one ($other_id)" \
 		[ -n "$other_id" ] && [ "$other_id" != "$root_id" ]
 	broker swapped || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	boot_disk=$vm_work/other.img boot swapped "$vm_work/initrd.img" "$cmdline"
 	vm_wait_console 'passphrase for disk' "$boot_timeout"
@@ -804,14 +782,12 @@ case " $cases " in *" initramfs-tools "*)
 		sh "$order"
 
 	[ $status -eq 0 ] || {
-		echo "Bail out! no initramfs-tools image to boot"
-		exit 1
+		bail "no initramfs-tools image to boot"
 	}
 	itcmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/mrboot/cryptroot-keyscript ip=dhcp panic=-1"
 	make_policy "$itstage/etc/mrboot.conf" "$itcmdline" "$vm_work/policy-itools.json"
 	broker "$it" "$vm_work/policy-itools.json" "$vm_work/disk.key" || {
-		echo "Bail out! $kbs_why"
-		exit 1
+		bail "$kbs_why"
 	}
 	boot "$it" "$vm_work/initrd-itools.img" "$itcmdline"
 	wait_boot "$boot_timeout"

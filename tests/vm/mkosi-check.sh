@@ -6,7 +6,7 @@
 #
 # Usage: mkosi-check.sh SOURCE_ROOT [MRBOOT]
 set -u
-. "$(dirname "$0")/../lib-tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 src=$1
 mrboot=${2:-}
 lib_dir=$(cd "$(dirname "$0")" && pwd)
@@ -17,8 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 suite=${MRBOOT_MKOSI_SUITE:-sid}
 if ! apt_suite "$suite" || ! deb=$(apt_deb mkosi); then
-	echo "Bail out! mkosi from $suite: $apt_why"
-	exit 1
+	bail "mkosi from $suite: $apt_why"
 fi
 mkosi_dir=$apt_cache_dir/mkosi/$(basename "$deb" .deb)
 if [ ! -d "$mkosi_dir/usr/lib/python3/dist-packages/mkosi" ]; then
