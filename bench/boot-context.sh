@@ -89,6 +89,7 @@ trace() {
 	echo "$1 mrboot.conf $(count "$t" 'open(at)?\(.*/etc/mrboot.conf"')"
 	echo "$1 event-log $(count "$t" 'open(at)?\(.*/run/log/mrboot/events.jsonseq"')"
 	echo "$1 CCEL $(count "$t" 'open(at)?\(.*/tables/data/CCEL"')"
+	echo "$1 TPM-firmware-log $(count "$t" 'open(at)?\(.*/binary_bios_measurements"')"
 	echo "$1 TPM $(count "$t" 'connect\(.*server\.sock"')"
 	# Detection makes its report by path, the evidence in the directory it opened.
 	echo "$1 report-dir $(count "$t" 'mkdir(at)?\((.*/tsm/report/|[0-9]+, ")mrboot-')"

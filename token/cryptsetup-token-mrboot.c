@@ -30,7 +30,7 @@
 #include "luks/token.h"
 #include "basic/macro.h"
 #include "basic/secret.h"
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "config/settings.h"
 
 #define TOKEN_EXPORT __attribute__((visibility("default")))

@@ -32,26 +32,29 @@
 int evidence_tdx_eventlog(const struct tee_evidence_input *in, struct render_buf *out,
 			  struct error *e)
 {
-	_cleanup_free_ char *firmware = NULL;
-	char path[PATH_MAX];
-	size_t size;
+	struct evlog_firmware own = { 0 };
+	const struct evlog_firmware *fw = in->firmware;
 	int k;
 
-	k = evlog_firmware_read(in->root,
-				in->firmware_ccel ? in->firmware_ccel : EVLOG_FIRMWARE_CCEL, path,
-				sizeof(path), &firmware, &size, e);
-	if (k == -ENOENT)
+	if (!fw) {
+		k = evlog_firmware_load(&own, in->root, EVLOG_FIRMWARE_CCEL, e);
+		if (k < 0)
+			return k;
+		fw = &own;
+	}
+	if (!fw->data)
 		/* The replay starts from the firmware's Spec ID event and RTMR0/1 values: without
 		 * them no log can explain the quote. */
-		return error_set(e, k,
+		return error_set(e, -ENOENT,
 				 "no firmware event log at %s: TDX evidence needs the firmware's "
 				 "CCEL to explain the quote's RTMRs",
-				 path);
-	if (k < 0)
-		return k;
-	k = render_ccel(out, firmware, size, in->log ? in->log->records : NULL,
+				 fw->path);
+	k = render_ccel(out, fw->data, fw->len, in->log ? in->log->records : NULL,
 			in->log ? in->log->count : 0, e);
-	return k < 0 ? error_prefix(e, "%s", path) : 0;
+	if (k < 0)
+		error_prefix(e, "%s", fw->path);
+	evlog_firmware_free(&own);
+	return k < 0 ? k : 0;
 }
 
 int evidence_tdx_format(struct json_writer *w, const uint8_t *quote, size_t quote_len,

@@ -437,16 +437,17 @@ static int aa_eventlog(const struct eventlog *log, uint8_t **out, size_t *len, s
 	return k;
 }
 
-/* The firmware's event log, or *out NULL when the kernel has none. */
-static int firmware_log(const struct tee_evidence_input *in, char **out, size_t *len,
-			struct error *e)
+/* The firmware's event log, the caller's or read here; its data NULL when the kernel has none. */
+static int firmware_log(const struct tee_evidence_input *in, struct evlog_firmware *own,
+			const struct evlog_firmware **fw, struct error *e)
 {
-	char path[PATH_MAX];
 	int k;
 
-	k = evlog_firmware_read(in->root, EVLOG_FIRMWARE_TPM, path, sizeof(path), out, len, e);
-	if (k == -ENOENT)
+	*fw = in->firmware;
+	if (*fw)
 		return 0;
+	k = evlog_firmware_load(own, in->root, EVLOG_FIRMWARE_TPM, e);
+	*fw = own;
 	return k;
 }
 
@@ -488,8 +489,8 @@ struct evidence_tpm {
 	size_t spki_len;
 	struct bank_quote quotes[2];
 	unsigned count;
-	char *firmware_log;
-	size_t firmware_log_len;
+	struct evlog_firmware own; /* the firmware log when the caller gave none */
+	const struct evlog_firmware *firmware;
 	uint8_t *aa_eventlog;
 	size_t aa_eventlog_len;
 };
@@ -533,7 +534,7 @@ static int write_json(struct json_writer *w, const struct evidence_tpm *ev, stru
 	}
 	json_writer_end_object(w);
 	json_writer_key(w, "eventlog");
-	write_base64(w, ev->firmware_log, ev->firmware_log_len);
+	write_base64(w, ev->firmware->data, ev->firmware->len);
 	json_writer_key(w, "aa_eventlog");
 	write_base64(w, ev->aa_eventlog, ev->aa_eventlog_len);
 	if (json_writer_end_object(w) < 0)
@@ -558,14 +559,14 @@ int evidence_tpm_write(struct json_writer *w, const struct tee_evidence_input *i
 	if (!ev)
 		return error_set_errno(e, -ENOMEM, "the evidence");
 	/* The logs first: a log that cannot be sent is found before the TPM makes a key. */
-	k = firmware_log(in, &ev->firmware_log, &ev->firmware_log_len, e);
+	k = firmware_log(in, &ev->own, &ev->firmware, e);
 	if (k >= 0)
 		k = aa_eventlog(in->log, &ev->aa_eventlog, &ev->aa_eventlog_len, e);
 	if (k < 0) {
 		error_prefix(e, "event log");
 		goto out;
 	}
-	k = choose_banks(in->tpm, ev->firmware_log != NULL, ev->quotes, &ev->count, e);
+	k = choose_banks(in->tpm, ev->firmware->data != NULL, ev->quotes, &ev->count, e);
 	if (k >= 0)
 		k = quote_banks(in->tpm, qualifying, ev->quotes, ev->count, &ak, e);
 	if (k < 0)
@@ -573,7 +574,7 @@ int evidence_tpm_write(struct json_writer *w, const struct tee_evidence_input *i
 	ev->spki_len = spki_rsa_der(&ak, ev->spki);
 	k = write_json(w, ev, e);
 out:
-	free(ev->firmware_log);
+	evlog_firmware_free(&ev->own);
 	free(ev->aa_eventlog);
 	free(ev);
 	return k;

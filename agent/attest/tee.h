@@ -15,6 +15,7 @@
 #include "attest/tsm-report.h"
 
 struct error;
+struct evlog_firmware;
 struct eventlog;
 struct json_writer;
 struct tpm2;
@@ -57,8 +58,9 @@ struct tee_evidence_input {
 	struct tsm_report_options report; /* configfs-tsm request options (privlevel) */
 	const struct eventlog *log;	  /* mrboot's event log (tdx cc_eventlog, tpm event log) */
 	struct tpm2 *tpm;		  /* TEE_TPM: the open TPM */
-	const char *firmware_ccel;	  /* tdx: the firmware log, default
-					     /sys/firmware/acpi/tables/data/CCEL */
+	/* tdx, tpm: the firmware's log, read once by the caller (evlog/firmware.h); NULL: read
+	 * here from the kernel's path (the CCEL for tdx, the TPM's for tpm). */
+	const struct evlog_firmware *firmware;
 };
 
 /*

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "basic/error.h"
 #include "evlog/eventlog.h"
 #include "basic/macro.h"
@@ -51,14 +51,13 @@ static int measure_plan(struct tool *tool, struct context *ctx, struct measure_p
 	const struct hash_progress progress = { measure_progress, tool, 5 * 1000 * 1000 };
 	_cleanup_free_ char *again = NULL;
 	struct error e = { 0 };
-	const struct measure_plan_input in = {
+	struct measure_plan_input in = {
 		.root = tool->root,
-		.config_path = tool->config_path,
-		.settings = &ctx->settings,
 		.cmdline = ctx->cmdline,
 		.progress = &progress,
 	};
 
+	settings_measure_plan(&ctx->settings, tool->config_path, &in);
 	/* Without a command line there is nothing to measure it as: say why it is missing. */
 	if (!ctx->cmdline && cmdline_read(tool->root, &again, &e) >= 0)
 		error_set(&e, -ENOENT, "the kernel command line is missing");

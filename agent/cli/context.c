@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "basic/error.h"
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 
 int context_open(struct context *ctx, struct tool *tool)
 {

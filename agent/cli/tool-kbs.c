@@ -50,9 +50,12 @@ static int tool_kbs_evidence(struct tool *tool, struct context *ctx, struct kbs_
 			return EXIT_FAILED;
 		}
 	}
-	/* run measured through it already: the log is open, and is not opened twice. */
+	/* run measured and replayed through it already: the logs are not read twice. */
 	if (ctx->log_open)
 		so->log = &ctx->log;
+	if (ctx->firmware_read && ((tee == TEE_TDX && ctx->regs.family == MR_FAMILY_TDX) ||
+				   (tee == TEE_TPM && ctx->regs.family == MR_FAMILY_TPM)))
+		so->firmware = &ctx->firmware;
 	return EXIT_OK;
 }
 

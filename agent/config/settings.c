@@ -13,15 +13,13 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/path.h"
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "config/ini.h"
 #include "crypto/hash.h"
 #include "handoff/handoff.h"
 #include "jose/jwk.h"
+#include "measure/plan.h"
 #include "mrboot-config.h"
-
-/* In enum settings_rootfs order. */
-static const char *const rootfs_names[] = { "auto", "verity", "device", "none", NULL };
 
 /* The enums below are their modules': so are the names, but for the configuration's "auto". */
 static const char *settings_tee_name(int tee)
@@ -84,7 +82,7 @@ static const struct ini_entry settings_entries[] = {
 	  .key = "rootfs",
 	  .type = INI_ENUM,
 	  .offset = offsetof(struct settings, measure_rootfs),
-	  .names = rootfs_names },
+	  .name = measure_rootfs_name },
 	{ .section = "measure",
 	  .key = "rootfs-device",
 	  .type = INI_PATH,
@@ -205,7 +203,7 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 		.log_target = LOG_TARGET_AUTO,
 		.measure_cmdline = true,
 		.measure_config = true,
-		.measure_rootfs = SETTINGS_ROOTFS_AUTO,
+		.measure_rootfs = MEASURE_ROOTFS_AUTO,
 		.kbs_tee = TEE_AUTO,
 		.kbs_key = JWK_P256,
 		.unlock_handoff = HANDOFF_SOCKET,
@@ -267,4 +265,21 @@ int settings_write(const struct settings *s, FILE *out)
 int settings_log_priority(const struct settings *s)
 {
 	return s->log_level;
+}
+
+void settings_measure_plan(const struct settings *s, const char *config_path,
+			   struct measure_plan_input *in)
+{
+	in->cmdline_event = s->measure_cmdline;
+	in->config_event = s->measure_config;
+	in->config_path = config_path;
+	in->config_sha256 = s->config_found ? s->config_sha256 : NULL;
+	in->files = s->measure_files;
+	in->rootfs = (enum measure_rootfs)s->measure_rootfs;
+	in->rootfs_device = s->rootfs_device;
+	in->roothash = s->roothash;
+	in->pcr_cmdline = (unsigned)s->pcr_cmdline;
+	in->pcr_config = (unsigned)s->pcr_config;
+	in->pcr_rootfs = (unsigned)s->pcr_rootfs;
+	in->pcr_separator = (unsigned)s->pcr_separator;
 }

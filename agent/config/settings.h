@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 struct error;
+struct measure_plan_input;
 
 /*
  * The agent's configuration: /etc/mrboot.conf, then every mrboot.<section>.<key>= of the
@@ -18,12 +19,6 @@ struct error;
  * evidence, brokers, anchors, the TPM, the volumes and the hand-off) it may set only when the
  * file's [general] cmdline-overrides lists the key, and never cmdline-overrides itself.
  */
-enum settings_rootfs {
-	SETTINGS_ROOTFS_AUTO,	/* the verity root hash when the command line has one, else none */
-	SETTINGS_ROOTFS_VERITY, /* the verity root hash; missing is an error */
-	SETTINGS_ROOTFS_DEVICE, /* a digest of the whole device */
-	SETTINGS_ROOTFS_NONE,
-};
 
 struct settings {
 	int log_level;		  /* [general] log-level: a syslog priority, LOG_ERR .. LOG_DEBUG */
@@ -40,7 +35,7 @@ struct settings {
 	bool measure_cmdline;
 	bool measure_config;
 	char **measure_files; /* further files, measured by digest */
-	int measure_rootfs;   /* enum settings_rootfs */
+	int measure_rootfs;   /* enum measure_rootfs (measure/plan.h) */
 	char *rootfs_device;  /* for rootfs = device */
 	char *roothash;	      /* hex; must equal the kernel command line's, if it has one */
 	uint64_t pcr_cmdline;
@@ -90,6 +85,13 @@ void settings_free(struct settings *s);
 
 /* The effective configuration in the file's own syntax. */
 int settings_write(const struct settings *s, FILE *out);
+
+/*
+ * The [measure] part of the plan's input (measure/plan.h); config_path is the configuration's
+ * path as its event names it. The root, the command line and the progress are the caller's.
+ */
+void settings_measure_plan(const struct settings *s, const char *config_path,
+			   struct measure_plan_input *in);
 
 /* log-level (LOG_ERR .. LOG_DEBUG). */
 int settings_log_priority(const struct settings *s);

@@ -61,6 +61,7 @@ static int session_open_evidence(struct kbs_session *ks, const struct kbs_sessio
 		.report = { .privlevel = TSM_REPORT_PRIVLEVEL_FLOOR },
 		.log = tee == TEE_TDX || tee == TEE_TPM ? log : NULL,
 		.tpm = tee == TEE_TPM ? tpm : NULL,
+		.firmware = tee == TEE_TDX || tee == TEE_TPM ? o->firmware : NULL,
 	};
 	return 0;
 }

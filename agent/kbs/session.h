@@ -22,6 +22,7 @@
 #include "net/trust-anchors.h"
 
 struct detect;
+struct evlog_firmware;
 struct error;
 struct settings;
 
@@ -33,7 +34,10 @@ struct kbs_session_options {
 	const struct detect *detect;	 /* for [kbs] tee = auto; NULL: none was run */
 	struct tpm2 *tpm;		 /* the caller's open TPM, or NULL */
 	const struct eventlog *log;	 /* the caller's open event log, or NULL */
-	uint64_t deadline;		 /* deadline_after_ms() */
+	/* The firmware log the TEE's evidence sends (tdx: the CCEL, tpm: the TPM's), read by
+	 * the caller; NULL: read when the evidence is made. */
+	const struct evlog_firmware *firmware;
+	uint64_t deadline;						   /* deadline_after_ms() */
 	void (*report)(void *userdata, int priority, const char *message); /* may be NULL */
 	void *userdata;
 };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "basic/error.h"
 #include "basic/file.h"
 #include "basic/macro.h"

@@ -4,8 +4,15 @@
 #include <errno.h>
 
 #include "basic/error.h"
-#include "config/settings.h"
+#include "basic/macro.h"
 #include "measure/events.h"
+
+const char *measure_rootfs_name(int rootfs)
+{
+	static const char *const names[] = { "auto", "verity", "device", "none" };
+
+	return rootfs >= 0 && (size_t)rootfs < ARRAY_SIZE(names) ? names[rootfs] : NULL;
+}
 
 void measure_plan_free(struct measure_plan *plan)
 {
@@ -26,63 +33,62 @@ static struct record_event *plan_next(struct measure_plan *plan, struct error *e
 static int plan_rootfs(struct measure_plan *plan, const struct measure_plan_input *in,
 		       struct error *e)
 {
-	const struct settings *s = in->settings;
 	struct record_event *ev;
 	unsigned n = 0;
 	int r;
 
-	switch (s->measure_rootfs) {
-	case SETTINGS_ROOTFS_AUTO:
-	case SETTINGS_ROOTFS_VERITY:
-		r = measure_verity_events(in->root, in->cmdline, s->roothash,
-					  (unsigned)s->pcr_rootfs, plan->ev + plan->count,
-					  MEASURE_PLAN_MAX - plan->count, &n, e);
+	switch (in->rootfs) {
+	case MEASURE_ROOTFS_AUTO:
+	case MEASURE_ROOTFS_VERITY:
+		r = measure_verity_events(in->root, in->cmdline, in->roothash, in->pcr_rootfs,
+					  plan->ev + plan->count, MEASURE_PLAN_MAX - plan->count,
+					  &n, e);
 		if (r < 0)
 			return r;
 		plan->count += n;
-		if (n == 0 && s->measure_rootfs == SETTINGS_ROOTFS_VERITY)
+		if (n == 0 && in->rootfs == MEASURE_ROOTFS_VERITY)
 			return error_set(e, -ENOENT,
 					 "rootfs = verity, but neither the kernel command line "
 					 "(roothash=, usrhash=, as systemd reads them) nor the "
 					 "configuration (roothash) has a root hash");
 		return 0;
-	case SETTINGS_ROOTFS_DEVICE:
-		if (!s->rootfs_device)
+	case MEASURE_ROOTFS_DEVICE:
+		if (!in->rootfs_device)
 			return error_set(e, -EINVAL, "rootfs = device needs rootfs-device");
 		if (!(ev = plan_next(plan, e)))
 			return e->code;
-		return measure_device_event(in->root, s->rootfs_device, (unsigned)s->pcr_rootfs,
+		return measure_device_event(in->root, in->rootfs_device, in->pcr_rootfs,
 					    in->progress, ev, e);
+	case MEASURE_ROOTFS_NONE:
+		break;
 	}
-	return 0; /* SETTINGS_ROOTFS_NONE */
+	return 0;
 }
 
 static int plan_items(struct measure_plan *plan, const struct measure_plan_input *in,
 		      struct error *e)
 {
-	const struct settings *s = in->settings;
 	struct record_event *ev;
 	int r;
 
-	if (s->measure_cmdline) {
+	if (in->cmdline_event) {
 		if (!(ev = plan_next(plan, e)))
 			return e->code;
-		r = measure_cmdline_event(in->cmdline, (unsigned)s->pcr_cmdline, ev, e);
+		r = measure_cmdline_event(in->cmdline, in->pcr_cmdline, ev, e);
 		if (r < 0)
 			return r;
 	}
-	if (s->measure_config) {
+	if (in->config_event) {
 		if (!(ev = plan_next(plan, e)))
 			return e->code;
-		r = measure_config_event(in->config_path, s->config_found ? s->config_sha256 : NULL,
-					 (unsigned)s->pcr_config, ev, e);
+		r = measure_config_event(in->config_path, in->config_sha256, in->pcr_config, ev, e);
 		if (r < 0)
 			return r;
 	}
-	for (char **f = s->measure_files; f && *f; f++) {
+	for (char *const *f = in->files; f && *f; f++) {
 		if (!(ev = plan_next(plan, e)))
 			return e->code;
-		r = measure_file_event(in->root, *f, "file", (unsigned)s->pcr_config, ev, e);
+		r = measure_file_event(in->root, *f, "file", in->pcr_config, ev, e);
 		if (r < 0)
 			return r;
 	}
@@ -91,7 +97,7 @@ static int plan_items(struct measure_plan *plan, const struct measure_plan_input
 		return r;
 	if (!(ev = plan_next(plan, e)))
 		return e->code;
-	return measure_separator_event((unsigned)s->pcr_separator, ev, e);
+	return measure_separator_event(in->pcr_separator, ev, e);
 }
 
 int measure_plan_build(struct measure_plan *plan, const struct measure_plan_input *in,

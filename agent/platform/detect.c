@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "basic/error.h"
 #include "basic/file.h"
 #include "basic/macro.h"

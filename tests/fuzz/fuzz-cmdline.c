@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "config/ini.h"
 #include "basic/error.h"
 #include "fuzz.h"

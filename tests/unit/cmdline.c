@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "basic/error.h"
 #include "tap.h"
 

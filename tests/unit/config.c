@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 #include "config/ini.h"
 #include "basic/error.h"
 #include "basic/path.h"

@@ -56,13 +56,9 @@ static int plan_for(const char *config, const char *cmdline, struct measure_plan
 	msg[0] = '\0';
 	r = settings_load(&s, root, "/etc/mrboot.conf", cmdline, &e);
 	if (r == 0) {
-		const struct measure_plan_input in = {
-			.root = root,
-			.config_path = "/etc/mrboot.conf",
-			.settings = &s,
-			.cmdline = cmdline,
-		};
+		struct measure_plan_input in = { .root = root, .cmdline = cmdline };
 
+		settings_measure_plan(&s, "/etc/mrboot.conf", &in);
 		r = measure_plan_build(plan, &in, &e);
 		settings_free(&s);
 	}

@@ -19,6 +19,7 @@
 #include "basic/encoding.h"
 #include "basic/error.h"
 #include "evlog/eventlog.h"
+#include "evlog/firmware.h"
 #include "evlog/render.h"
 #include "evlog-samples.h"
 #include "json/json.h"
@@ -481,6 +482,7 @@ static void test_tdx(const char *root)
 	struct eventlog log = { .records = r, .count = 2 };
 	struct tee_evidence_input in = { .root = root, .tee = TEE_TDX, .log = &log };
 	struct render_buf out = { 0 };
+	struct evlog_firmware loaded = { 0 };
 	struct json_writer w;
 	struct error e = { 0 };
 	int k;
@@ -513,17 +515,22 @@ static void test_tdx(const char *root)
 	       "tdx: without an event log, the firmware's and the terminator");
 	render_buf_free(&out);
 
-	in.firmware_ccel = "/elsewhere/ccel";
+	tap_ok(evlog_firmware_load(&loaded, in.root, "/elsewhere/ccel", &e) == 0 && loaded.data,
+	       "tdx: the firmware log read by the caller");
+	in.firmware = &loaded;
 	k = evidence_tdx_eventlog(&in, &out, &e);
-	tap_ok(k == 0 && out.len == n, "tdx: the firmware log is read where the input names it");
+	tap_ok(k == 0 && out.len == n, "tdx: the firmware log the caller read is the one sent");
 	render_buf_free(&out);
+	evlog_firmware_free(&loaded);
 
-	in.firmware_ccel = "/missing/ccel";
+	tap_ok(evlog_firmware_load(&loaded, in.root, "/missing/ccel", &e) == 0 && !loaded.data,
+	       "tdx: a firmware log the kernel does not have is read as none");
 	k = evidence_tdx_eventlog(&in, &out, &e);
 	tap_ok(k == -ENOENT && strstr(e.msg, "no firmware event log at ") &&
 		       strstr(e.msg, "/missing/ccel"),
 	       "tdx: a missing firmware CCEL is an error that says so (%s)", e.msg);
 	render_buf_free(&out);
+	in.firmware = NULL;
 
 	json_writer_init(&w, 1 << 20);
 	tap_ok(evidence_tdx_format(&w, quote, 0, want, 8, &e) == -ENODATA,

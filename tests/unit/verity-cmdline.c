@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/cmdline-systemd.h"
+#include "basic/cmdline-systemd.h"
 #include "basic/error.h"
 #include "evlog/record.h"
 #include "measure/events.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "config/cmdline.h"
+#include "basic/cmdline.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "config/cmdline-systemd.h"
+#include "basic/cmdline-systemd.h"
 
 #include <errno.h>
 #include <stdlib.h>
