@@ -48,10 +48,9 @@ static void detect_print(const struct detect *d, const struct platform_preparati
 	for (unsigned i = 0; i < p->n_modules; i++)
 		fprintf(out, "%s %s %s\n", i == 0 ? "modules:        " : "                ",
 			p->modules[i].name, p->modules[i].state);
-	for (unsigned i = 0; i < p->n_notes; i++)
-		fprintf(out, "note: %s\n", p->notes[i]);
-	for (unsigned i = 0; i < d->n_notes; i++)
-		fprintf(out, "note: %s\n", d->notes[i]);
+	for (unsigned i = 0; i < p->notes.n + d->notes.n; i++)
+		fprintf(out, "note: %s\n",
+			i < p->notes.n ? p->notes.text[i] : d->notes.text[i - p->notes.n]);
 }
 
 static void detect_json_string_or_null(struct json_writer *w, const char *key, const char *s)
@@ -153,10 +152,9 @@ static int detect_print_json(const struct detect *d, const struct platform_prepa
 	}
 	json_writer_key(&w, "notes");
 	json_writer_begin_array(&w);
-	for (unsigned i = 0; i < p->n_notes; i++)
-		json_writer_string(&w, p->notes[i]);
-	for (unsigned i = 0; i < d->n_notes; i++)
-		json_writer_string(&w, d->notes[i]);
+	for (unsigned i = 0; i < p->notes.n + d->notes.n; i++)
+		json_writer_string(&w, i < p->notes.n ? p->notes.text[i]
+						      : d->notes.text[i - p->notes.n]);
 	json_writer_end_array(&w);
 	json_writer_end_object(&w);
 	r = json_writer_finish(&w, e);

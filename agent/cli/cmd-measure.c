@@ -58,9 +58,9 @@ static int measure_plan(struct tool *tool, struct context *ctx, struct measure_p
 	};
 
 	settings_measure_plan(&ctx->settings, tool->config_path, &in);
-	/* Without a command line there is nothing to measure it as: say why it is missing. */
+	/* Read again where the context found none: the error says why it is missing. */
 	if (!ctx->cmdline && cmdline_read(tool->root, &again, &e) >= 0)
-		error_set(&e, -ENOENT, "the kernel command line is missing");
+		in.cmdline = again; /* there now: read as it is */
 	if (ctx->settings.cmdline_forced)
 		log_notice(&tool->log,
 			   "the kernel command line sets %u mrboot.* parameter(s), so it is "

@@ -63,7 +63,6 @@ int tool_kbs_open(struct tool *tool, struct context *ctx, const struct tool_kbs_
 		  struct kbs_session *ks)
 {
 	const struct settings *s = &ctx->settings;
-	char *const *urls = o->urls ? o->urls : s->kbs_urls;
 	struct kbs_session_options so = {
 		.root = tool->root,
 		.settings = s,
@@ -76,7 +75,8 @@ int tool_kbs_open(struct tool *tool, struct context *ctx, const struct tool_kbs_
 	int r;
 
 	*ks = (struct kbs_session){ 0 };
-	if (!urls || !urls[0]) {
+	/* No broker is the configuration's fault; the session says so before anything else. */
+	if (!(o->urls ? o->urls : s->kbs_urls)) {
 		log_err(&tool->log,
 			"no key broker: set [kbs] url in %s or mrboot.kbs.url=", tool->config_path);
 		return EXIT_CONFIG;

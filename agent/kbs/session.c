@@ -25,7 +25,7 @@ int kbs_session_tee(const struct kbs_session_options *o, enum tee_type *tee, str
 		return 0;
 	}
 	if (!o->detect)
-		return error_set(e, -ENODEV, "[kbs] tee = auto, and the platform was not detected");
+		return error_set(e, -ENODEV, "tee auto: no platform detected");
 	return tee_from_detect(o->detect, tee, e);
 }
 
@@ -89,8 +89,7 @@ static int session_anchors(struct kbs_session *ks, const struct kbs_session_opti
 				 "the configuration names no trust anchor ([kbs] ca-file)");
 	r = path_join_root(path, sizeof(path), o->root, file);
 	if (r < 0)
-		return error_set_errno(e, r, "[kbs] ca-file %s under %s: path too long", file,
-				       o->root);
+		return error_set_errno(e, r, "[kbs] ca-file %s", file);
 	r = trust_anchors_load(&ks->anchors, path, e);
 	if (r < 0)
 		return error_prefix(e, "[kbs] ca-file");

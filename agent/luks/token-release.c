@@ -47,10 +47,8 @@ static int release_detect(const struct luks_token_release_options *o, struct det
 		return error_prefix(e, "detect");
 	r = tee_from_detect(d, &tee, e);
 	if (r < 0 && !d->report_node)
-		return error_prefix(
-			e, "no configfs-tsm report node: the token plugin loads no module "
-			   "and mounts nothing, and nothing before it (the initrd's mrboot "
-			   "run) prepared the platform");
+		return error_prefix(e, "no configfs-tsm: the token plugin prepares nothing; mrboot "
+				       "run in the initrd does");
 	return r;
 }
 

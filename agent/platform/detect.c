@@ -92,17 +92,14 @@ static void detect_signal(struct detect *d, enum platform p, const char *fmt, ..
 	d->n_signals++;
 }
 
-static void detect_note(struct detect *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void detect_note(struct detect *d, const char *fmt, ...)
+void platform_note(struct platform_notes *notes, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d->n_notes == DETECT_NOTES_MAX)
+	if (notes->n == DETECT_NOTES_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(d->notes[d->n_notes++], sizeof(d->notes[0]), fmt, ap);
+	vsnprintf(notes->text[notes->n++], sizeof(notes->text[0]), fmt, ap);
 	va_end(ap);
 }
 
@@ -239,7 +236,8 @@ static int detect_report(struct detect *d, const char *root, struct error *e)
 				      "configfs-tsm report provider %s", d->provider);
 			return 0;
 		}
-	detect_note(d, "configfs-tsm report provider '%s' is not one mrboot knows", d->provider);
+	platform_note(&d->notes, "configfs-tsm report provider '%s' is not one mrboot knows",
+		      d->provider);
 	return 0;
 }
 
@@ -302,7 +300,8 @@ static int detect_tpm(struct detect *d, const char *root, struct error *e)
 			memcpy(d->banks[j - 1], t, sizeof(t));
 		}
 	if (d->tpm_version != 2)
-		detect_note(d, "the TPM at /dev/tpmrm0 is not a TPM 2.0; mrboot will not use it");
+		platform_note(&d->notes,
+			      "the TPM at /dev/tpmrm0 is not a TPM 2.0; mrboot will not use it");
 	return 0;
 }
 
@@ -314,27 +313,30 @@ static void detect_decide(struct detect *d)
 		if (d->platform == PLATFORM_NONE)
 			d->platform = d->signals[i].platform;
 		else if (d->signals[i].platform != d->platform)
-			detect_note(d, "conflicting signal ignored: %s (%s)", d->signals[i].text,
-				    platform_name(d->signals[i].platform));
+			platform_note(&d->notes, "conflicting signal ignored: %s (%s)",
+				      d->signals[i].text, platform_name(d->signals[i].platform));
 	}
 	if (d->platform == PLATFORM_NONE && d->has_tpm && d->tpm_version == 2)
 		d->platform = PLATFORM_TPM;
 
 	if (d->platform == PLATFORM_SEV_SNP && !(d->has_tpm && d->tpm_svsm))
-		detect_note(d,
-			    "SEV-SNP has no extensible register and there is no SVSM vTPM: mrboot "
-			    "logs its measurements, but they are not attestable on this platform");
+		platform_note(
+			&d->notes,
+			"SEV-SNP has no extensible register and there is no SVSM vTPM: mrboot "
+			"logs its measurements, but they are not attestable on this platform");
 	if (platform_is_confidential(d->platform) && d->has_tpm && !d->tpm_svsm)
-		detect_note(d,
-			    "the TPM at %s is not used: on a confidential platform the host may "
-			    "emulate it",
-			    d->tpm_device);
+		platform_note(&d->notes,
+			      "the TPM at %s is not used: on a confidential platform the host may "
+			      "emulate it",
+			      d->tpm_device);
 	if ((d->platform == PLATFORM_TDX || d->platform == PLATFORM_CCA) && !d->has_mr)
-		detect_note(d, "no tsm-mr measurements group (Linux >= 6.16 for TDX): the "
-			       "registers cannot be extended");
+		platform_note(&d->notes,
+			      "no tsm-mr measurements group (Linux >= 6.16 for TDX): the "
+			      "registers cannot be extended");
 	if (d->platform == PLATFORM_NONE)
-		detect_note(d, "no confidential platform and no TPM: nothing can be measured into "
-			       "a register");
+		platform_note(&d->notes,
+			      "no confidential platform and no TPM: nothing can be measured into "
+			      "a register");
 }
 
 /* The modules a confidential platform's report and registers come from. */

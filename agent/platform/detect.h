@@ -33,6 +33,16 @@ bool platform_is_confidential(enum platform p);
 #define DETECT_BANKS_MAX 8
 #define DETECT_NOTES_MAX 4
 
+/* Things a person must know, said plainly: what detection or preparation found amiss. */
+struct platform_notes {
+	unsigned n;
+	char text[DETECT_NOTES_MAX][200];
+};
+
+/* Adds a note; one past DETECT_NOTES_MAX is dropped. */
+void platform_note(struct platform_notes *notes, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* One piece of evidence for a platform, in the order detection found it. */
 struct detect_signal {
 	enum platform platform;
@@ -60,8 +70,7 @@ struct detect {
 	/* On a confidential platform: kernel parameters that keep its modules from loading. */
 	char blacklist[160]; /* "modprobe.blacklist=tdx_guest", "" for none */
 
-	unsigned n_notes;
-	char notes[DETECT_NOTES_MAX][200]; /* things a person must know, said plainly */
+	struct platform_notes notes;
 };
 
 /*

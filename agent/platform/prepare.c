@@ -2,7 +2,6 @@
 #include "platform/prepare.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -15,20 +14,6 @@
 
 #define CONFIGFS_MAGIC 0x62656570
 #define SECURITYFS_MAGIC 0x73636673
-
-static void prepare_note(struct platform_preparation *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void prepare_note(struct platform_preparation *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->n_notes == PREPARE_NOTES_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->notes[p->n_notes++], sizeof(p->notes[0]), fmt, ap);
-	va_end(ap);
-}
 
 static bool root_is_real(const char *root)
 {
@@ -71,7 +56,7 @@ static void prepare_mount(struct platform_preparation *p, const char *path, cons
 	if (statfs(path, &sfs) == 0 && (unsigned long)sfs.f_type == magic)
 		return;
 	if (mount(type, path, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 && errno != EBUSY)
-		prepare_note(p, "cannot mount %s on %s: %s", type, path, strerror(errno));
+		platform_note(&p->notes, "cannot mount %s on %s: %s", type, path, strerror(errno));
 }
 
 void platform_prepare(struct platform_preparation *p, const char *root)
@@ -87,7 +72,7 @@ void platform_prepare(struct platform_preparation *p, const char *root)
 		return;
 	}
 	if (modules_open(&m, &e) < 0)
-		prepare_note(p, "kernel modules cannot be loaded: %s", e.msg);
+		platform_note(&p->notes, "kernel modules cannot be loaded: %s", e.msg);
 	prepare_module(p, &m, "configfs");
 	/* configfs-tsm reports are module tsm in Linux 6.12 (Debian trixie), tsm_report later. */
 	if (!prepare_module(p, &m, "tsm_report"))

@@ -12,8 +12,9 @@
 
 #include <stdbool.h>
 
+#include "platform/detect.h"
+
 #define PREPARE_MODULES_MAX 6
-#define PREPARE_NOTES_MAX 4
 
 struct prepare_module {
 	char name[32];
@@ -24,8 +25,7 @@ struct platform_preparation {
 	bool skipped; /* a --root other than / is not the running kernel */
 	unsigned n_modules;
 	struct prepare_module modules[PREPARE_MODULES_MAX];
-	unsigned n_notes;
-	char notes[PREPARE_NOTES_MAX][200]; /* what could not be done, said plainly */
+	struct platform_notes notes; /* what could not be done */
 };
 
 /* Loads and mounts what it can; what failed is in p, never an error. */
