@@ -76,13 +76,10 @@ static int release_run(const struct luks_token *t, const struct luks_token_relea
 	r = luks_token_brokers(t, s->kbs_urls, urls, e);
 	if (r < 0)
 		return r;
-	if (s->kbs_tee == TEE_AUTO && !s->tpm_socket && o->detect) {
-		so.detect = o->detect;
-	} else if (s->kbs_tee == TEE_AUTO && !s->tpm_socket) {
-		r = release_detect(o, &d, e);
-		if (r < 0)
+	if (s->kbs_tee == TEE_AUTO && !s->tpm_socket) {
+		if (!o->detect && (r = release_detect(o, &d, e)) < 0)
 			return r;
-		so.detect = &d;
+		so.detect = o->detect ? o->detect : &d;
 	}
 	r = kbs_session_open(ks, &so, e);
 	if (r < 0)
