@@ -126,14 +126,21 @@ int cmdline_parse(char *text, cmdline_fn fn, void *userdata, struct error *e)
 
 int cmdline_read(const char *root, char **out, struct error *e)
 {
-	_cleanup_free_ char *buf = NULL;
 	char path[PATH_MAX];
-	size_t len;
 	int r;
 
 	r = path_join_root(path, sizeof(path), root, "/proc/cmdline");
 	if (r < 0)
 		return error_set_errno(e, r, "%s/proc/cmdline", root);
+	return cmdline_read_file(path, out, e);
+}
+
+int cmdline_read_file(const char *path, char **out, struct error *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
 	r = file_read_all(path, CMDLINE_SIZE_MAX, &buf, &len, e);
 	if (r < 0)
 		return r;

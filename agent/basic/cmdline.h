@@ -52,4 +52,7 @@ int cmdline_parse(char *text, cmdline_fn fn, void *userdata, struct error *e);
  */
 int cmdline_read(const char *root, char **out, struct error *e);
 
+/* The same for a file that holds a kernel command line (one that an image will boot with). */
+int cmdline_read_file(const char *path, char **out, struct error *e);
+
 #endif

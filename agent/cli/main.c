@@ -16,7 +16,7 @@ static const struct command *const commands[] = {
 	&command_run,	  &command_config,	    &command_detect,
 	&command_measure, &command_extend,	    &command_replay,
 	&command_log,	  &command_attest,	    &command_unlock,
-	&command_enroll,  &command_volume_identity,
+	&command_enroll,  &command_volume_identity, &command_predict,
 };
 
 static void main_help(FILE *out)

@@ -43,6 +43,7 @@ extern const struct command command_unlock;
 extern const struct command command_enroll;
 extern const struct command command_run;
 extern const struct command command_volume_identity;
+extern const struct command command_predict;
 
 /* For commands: prints the usage to stdout (for --help) or stderr (for errors). */
 int tool_usage(const struct command *cmd, int status);

@@ -17,19 +17,19 @@
 #include "evlog/tcg2.h"
 #include "json/json.h"
 
-/* The firmware's own log, replayed into base: where the register stood when the OS began. */
-static int replay_firmware(const struct registers *regs, const char *data, size_t len,
-			   struct replay_register *rr, struct error *e)
+int replay_firmware_base(const struct registers *regs, unsigned index, const char *data, size_t len,
+			 struct mr_digests *base, unsigned *events, struct error *e)
 {
 	struct tcg2_register t[MR_BANKS_MAX];
 	int r;
 
-	rr->base = (struct mr_digests){ .count = regs->n_banks };
+	*base = (struct mr_digests){ .count = regs->n_banks };
+	*events = 0;
 	for (unsigned i = 0; i < regs->n_banks; i++) {
-		rr->base.bank[i].alg = regs->banks[i];
+		base->bank[i].alg = regs->banks[i];
 		/* CC registers are counted from 1 in the log (MRTD is 0). */
 		t[i] = (struct tcg2_register){
-			.index = regs->family == MR_FAMILY_TPM ? rr->index : rr->index + 1,
+			.index = regs->family == MR_FAMILY_TPM ? index : index + 1,
 			.alg = regs->banks[i],
 		};
 	}
@@ -39,8 +39,8 @@ static int replay_firmware(const struct registers *regs, const char *data, size_
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < regs->n_banks; i++)
-		memcpy(rr->base.bank[i].digest, t[i].value, hash_info(t[i].alg)->size);
-	rr->firmware_events = t[0].extends;
+		memcpy(base->bank[i].digest, t[i].value, hash_info(t[i].alg)->size);
+	*events = t[0].extends;
 	return 0;
 }
 
@@ -240,9 +240,12 @@ int replay_run(struct replay *rp, const char *root, struct registers *regs,
 	if (rp->n == 0)
 		return 0;
 	for (unsigned i = 0; r >= 0 && i < rp->n; i++) {
-		r = replay_firmware(regs, firmware->data, firmware->len, &rp->registers[i], e);
+		struct replay_register *rr = &rp->registers[i];
+
+		r = replay_firmware_base(regs, rr->index, firmware->data, firmware->len, &rr->base,
+					 &rr->firmware_events, e);
 		if (r < 0)
-			error_prefix(e, "%s: %s", rp->registers[i].name, firmware->path);
+			error_prefix(e, "%s: %s", rr->name, firmware->path);
 	}
 	if (r >= 0)
 		r = replay_userspace(rp, root, regs, log, e);

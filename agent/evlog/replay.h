@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mr/registers.h"
@@ -56,5 +57,13 @@ struct replay {
 int replay_run(struct replay *rp, const char *root, struct registers *regs,
 	       const struct eventlog *log, const struct evlog_firmware *firmware, struct error *e);
 void replay_free(struct replay *rp);
+
+/*
+ * Where register index of regs' family and banks stood when the OS began: the firmware log's
+ * (len bytes at data; NULL: none, the register starts at zero) extends of it replayed, and
+ * *events how many there were.
+ */
+int replay_firmware_base(const struct registers *regs, unsigned index, const char *data, size_t len,
+			 struct mr_digests *base, unsigned *events, struct error *e);
 
 #endif

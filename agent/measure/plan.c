@@ -57,8 +57,8 @@ static int plan_rootfs(struct measure_plan *plan, const struct measure_plan_inpu
 			return error_set(e, -EINVAL, "rootfs = device needs rootfs-device");
 		if (!(ev = plan_next(plan, e)))
 			return e->code;
-		return measure_device_event(in->root, in->rootfs_device, in->pcr_rootfs,
-					    in->progress, ev, e);
+		return measure_device_event(in->device_root ? in->device_root : in->root,
+					    in->rootfs_device, in->pcr_rootfs, in->progress, ev, e);
 	case MEASURE_ROOTFS_NONE:
 		break;
 	}

@@ -47,6 +47,7 @@ struct measure_plan_input {
 	char *const *files;	      /* NULL-terminated, or NULL */
 	enum measure_rootfs rootfs;
 	const char *rootfs_device; /* for MEASURE_ROOTFS_DEVICE */
+	const char *device_root;   /* what rootfs_device is under; NULL: root */
 	const char *roothash;	   /* the configuration's; must equal the command line's */
 	unsigned pcr_cmdline, pcr_config, pcr_rootfs, pcr_separator;
 	const struct hash_progress *progress; /* for a whole root device; may be NULL */

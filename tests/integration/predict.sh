@@ -1,0 +1,151 @@
+#!/bin/sh
+# TAP: `mrboot predict` (issue 15) against what `mrboot measure` really does. For the TDX and the
+# two CCA fixtures with registers that extend (tests/emulators/tsm-mr.py), and for swtpm: the
+# prediction, made from the image's inputs before anything is measured, equals the registers
+# read back after `measure` (through the emulator's mount, or tpm2_pcrread: not mrboot's log),
+# its events are the records `mrboot log` shows, and tests/witness/predict-witness.py, which
+# shares no code with mrboot, computes the same digests and values from the events' text. Bad
+# inputs get the message `measure` gives.
+# Usage: predict.sh MRBOOT FIXTURES_DIR
+set -u
+mrboot=$1
+fixtures=$2
+tests_dir=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+py=/usr/bin/python3
+. "$tests_dir/lib/tap.sh"
+. "$tests_dir/lib/tsm-mr.sh"
+. "$tests_dir/lib/swtpm.sh"
+trap 'tsm_mr_stop; swtpm_stop; rm -rf "$tmp"' EXIT
+
+tap_diagnose() {
+	[ -s "$tmp/why" ] && sed 's/^/# /' "$tmp/why"
+	[ -s "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err"
+}
+tap_run() { "$@" 2>"$tmp/why"; }
+witness() { $py "$tests_dir/witness/predict-witness.py" "$@" >"$tmp/why"; }
+hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+jq_py() { # FILE EXPR: a Python expression over the JSON document j
+	$py -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+H=$(printf 'ab%.0s' $(seq 32))
+cmdline="BOOT_IMAGE=/vmlinuz root=/dev/mapper/root ro roothash=$H quiet"
+
+# A root as the image's initrd has it: the configuration, a file it lists.
+image() { # ROOT SPEC
+	mkdir -p "$1"
+	$py "$fixtures/mktree.py" "$fixtures/$2" "$1" >/dev/null || return 1
+	mkdir -p "$1/etc/mrboot" "$1/proc"
+	printf '%s\n' "$cmdline" >"$1/proc/cmdline"
+	printf 'policy for the image\n' >"$1/etc/mrboot/extra.conf"
+	printf '[measure]\nfile = /etc/mrboot/extra.conf\n' >"$1/etc/mrboot.conf"
+}
+
+# The events of the prediction are those of the log: domain, operation, content, in order.
+same_events() { # PREDICTION LOG
+	$py - "$1" "$2" <<'PY'
+import json, sys
+pred = [(e["domain"], e["operation"], e["content"]) for e in json.load(open(sys.argv[1]))["events"]]
+log = [(r["domain"], r["operation"], r["content"])
+       for r in json.load(open(sys.argv[2]))["records"] if r["state"] == "committed"]
+if pred != log:
+    sys.exit("predicted %s\nlogged    %s" % (pred, log))
+PY
+}
+
+cc_case() { # NAME SPEC PROVIDER PLATFORM REGDIR REG FILE [--firmware-log F]
+	name=$1 spec=$2 provider=$3 platform=$4 regdir=$5 reg=$6 file=$7
+	shift 7
+	root=$tmp/$name
+	image "$root" "$spec" || bail "mktree $spec failed"
+	"$mrboot" --root "$root" predict --platform "$platform" --cmdline "$cmdline" --json "$@" \
+		>"$tmp/$name.pred" 2>"$tmp/err"
+	check "$name: predict exits 0" [ $? -eq 0 ]
+	if ! tsm_mr_start "$root" "$provider" "$tmp/$name.mr.log" \
+		${initial:+--initial "$initial"}; then
+		skip "$name: the tsm-mr emulator: $tsm_mr_why"
+		return
+	fi
+	"$mrboot" --root "$root" measure >"$tmp/out" 2>"$tmp/err"
+	check "$name: measure exits 0" [ $? -eq 0 ]
+	live=$(hexof "$root$regdir/$file")
+	"$mrboot" --root "$root" log --format json >"$tmp/$name.log" 2>"$tmp/err"
+	tsm_mr_stop
+	check "$name: the predicted $reg is the register read back after measure" \
+		[ "$(jq_py "$tmp/$name.pred" "[r['value'] for r in j['registers'] if r['register'] == '$reg'][0]['$(echo "$file" | cut -d: -f2)']")" = "$live" ]
+	check "$name: the predicted events are the logged records" \
+		same_events "$tmp/$name.pred" "$tmp/$name.log"
+	check "$name: the witness computes the same digests and values from the events' text" \
+		witness "$tmp/$name.pred" --live "$reg=$live"
+}
+
+if [ ! -c /dev/fuse ] || ! $py -c 'import fusepy' 2>/dev/null; then
+	skip "TDX and CCA: FUSE or python3-fusepy is missing (scripts/setup installs it)"
+else
+	initial=$fixtures/tdx-boot.json
+	cc_case tdx tdx-boot.spec tdx tdx /sys/devices/virtual/misc/tdx_guest/measurements rtmr2 \
+		rtmr2:sha384 --firmware-log "$tmp/tdx/sys/firmware/acpi/tables/data/CCEL"
+	check "tdx: with the firmware's CCEL the prediction is the register's, whole" \
+		[ "$(jq_py "$tmp/tdx.pred" "j['registers'][0]['complete']")" = True ]
+	initial=""
+	for alg in sha256 sha512; do
+		cc_case "cca-$alg" "cca-$alg.spec" "cca-$alg" "cca-$alg" \
+			/sys/devices/virtual/misc/arm_cca_guest/measurements rem2 "rem2:$alg"
+		check "cca-$alg: without a firmware log the prediction says it is mrboot's part" \
+			[ "$(jq_py "$tmp/cca-$alg.pred" "j['registers'][0]['complete']")" = False ]
+	done
+fi
+
+# ---- TPM: PCRs 12 and 15 of a fresh swtpm, read back with tpm2_pcrread --------------------
+if ! command -v tpm2_pcrread >/dev/null 2>&1; then
+	skip "TPM: tpm2-tools is missing (scripts/setup installs it)"
+elif ! { mkdir -p "$tmp/swtpm-state" && swtpm_start "$tmp/swtpm-state"; }; then
+	skip "TPM: $swtpm_why"
+else
+	root=$tmp/tpm
+	image "$root" tpm.spec || bail "mktree tpm.spec failed"
+	printf '[tpm]\nsocket = %s\n' "$swtpm_sock" >>"$root/etc/mrboot.conf"
+	"$mrboot" --root "$root" predict --platform tpm:sha256 --cmdline "$cmdline" --json \
+		>"$tmp/tpm.pred" 2>"$tmp/err"
+	check "tpm: predict exits 0" [ $? -eq 0 ]
+	"$mrboot" --root "$root" measure >"$tmp/out" 2>"$tmp/err"
+	check "tpm: measure exits 0" [ $? -eq 0 ]
+	"$mrboot" --root "$root" log --format json >"$tmp/tpm.log" 2>"$tmp/err"
+	TPM2TOOLS_TCTI=$swtpm_tcti tpm2_pcrread sha256:12,15 -o "$tmp/pcrs.bin" >/dev/null 2>"$tmp/err"
+	pcr12=$(head -c 32 "$tmp/pcrs.bin" | od -An -v -tx1 | tr -d ' \n')
+	pcr15=$(tail -c 32 "$tmp/pcrs.bin" | od -An -v -tx1 | tr -d ' \n')
+	check "tpm: the predicted PCR 12 and 15 are tpm2_pcrread's after measure" \
+		[ "$(jq_py "$tmp/tpm.pred" "' '.join(r['value']['sha256'] for r in j['registers'])")" = "$pcr12 $pcr15" ]
+	check "tpm: the predicted events are the logged records" same_events "$tmp/tpm.pred" "$tmp/tpm.log"
+	check "tpm: the witness computes the same digests and values from the events' text" \
+		witness "$tmp/tpm.pred" --live "pcr12=$pcr12" --live "pcr15=$pcr15"
+	swtpm_stop
+fi
+
+# ---- bad inputs: what measure refuses, predict refuses with the same message ---------------
+root=$tmp/bad
+image "$root" none.spec || bail "mktree none.spec failed"
+bad() { # WHAT CMDLINE
+	printf '%s\n' "$2" >"$root/proc/cmdline"
+	"$mrboot" --root "$root" measure >/dev/null 2>"$tmp/measure.err"
+	m=$?
+	"$mrboot" --root "$root" predict --platform tdx --cmdline "$2" >/dev/null 2>"$tmp/predict.err"
+	p=$?
+	check "$1: refused by both, with one message (measure $m, predict $p)" \
+		[ "$m" -ne 0 ] --and [ "$p" -ne 0 ] --and \
+		[ "$(tail -1 "$tmp/measure.err")" = "$(tail -1 "$tmp/predict.err")" ]
+}
+bad "an unterminated quote" 'ro "quiet'
+bad "a verity root hash of 4 bytes" "ro roothash=abcdabcd"
+bad "two different root hashes" "ro roothash=$H roothash=$(printf 'cd%.0s' $(seq 32))"
+"$mrboot" --root "$root" predict --platform sgx --cmdline ro >/dev/null 2>"$tmp/err"
+check "an unknown platform: usage error (exit 2) naming it" [ $? -eq 2 ] --and \
+	grep -q "platform 'sgx' is not" "$tmp/err"
+"$mrboot" --root "$root" predict --platform tdx >/dev/null 2>"$tmp/err"
+check "no command line named: usage error (exit 2), this machine's is never taken" [ $? -eq 2 ]
+"$mrboot" --root "$root" predict --platform tpm:sha256,md5 --cmdline ro >/dev/null 2>"$tmp/err"
+check "a TPM bank mrboot has no hash for: refused naming it" grep -q "'md5'" "$tmp/err"
+"$mrboot" --root "$root" predict --platform tdx --cmdline ro --firmware-log "$tmp/none" \
+	>/dev/null 2>"$tmp/err"
+check "a firmware log named and missing: an error, not a prediction from zero" [ $? -eq 1 ]
+tap_end
