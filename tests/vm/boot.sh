@@ -406,24 +406,42 @@ assert struct.unpack_from("<H", sb, 0x38)[0] == 0xEF53, "no ext4 magic"
 assert sb[0x78:0x78 + 11] == b"mrboot-root", sb[0x78:0x88]
 EOF
 
-# ---- the broker's policy: exactly these events with exactly these contents ------------------
+# ---- the broker's policy, from `mrboot predict` of the image, before the VM starts ----------
+# Nothing is learned from a first boot: the events and the values of PCR 12 and 15 come from
+# the staged initrd tree (its mrboot.conf) and the kernel command line alone. In this boot
+# only mrboot extends PCR 12 and 15 before the key is released (no UKI stub, and systemd in
+# the initrd measures nothing there), so the prediction from zero is the whole register.
 cmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro rd.luks.name=$uuid=root ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
-# make_policy CONF CMDLINE OUT: the policy for a guest with this configuration and command line.
+# predict STAGE CMDLINE: the prediction, by the agent that goes into the image (the arm64 one
+# through qemu-user: its predictions are the same code).
+predict() {
+	set -- --root "$1" predict --platform tpm:sha256 --cmdline "$2" --json
+	if [ "$vm_arch" = aarch64 ]; then
+		qemu-aarch64-static "$mrboot" "$@"
+	else
+		"$mrboot" "$@"
+	fi
+}
+# make_policy STAGE CMDLINE OUT: exactly the predicted events, and the predicted registers.
 make_policy() {
-	$py - "$1" "$2" >"$3" <<'EOF'
-import hashlib, json, sys
-conf = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+	predict "$1" "$2" >"$3.prediction" 2>"$3.err" || bail "mrboot predict: $(cat "$3.err")"
+	$py - "$3.prediction" >"$3" <<'EOF'
+import json, sys
+pred = json.load(open(sys.argv[1]))
+events = []
+for ev in pred["events"]:
+    rule = {"domain": ev["domain"], "operation": ev["operation"], "required": True, "max": 1,
+            "index": {"tpm": ev["pcr"]}, "content": ev["content"]}
+    if ev["operation"] == "separator":
+        rule["separator"] = True
+    events.append(rule)
+registers = {r["register"]: r["value"]["sha256"] for r in pred["registers"]}
+assert sorted(registers) == ["pcr12", "pcr15"], registers
 print(json.dumps({
     "version": 1,
-    "tees": {"tpm": {"eventlog": "required"}},
+    "tees": {"tpm": {"eventlog": "required", "registers": registers}},
     "domains": ["mrboot"], "other_domains": "deny",
-    "events": [
-        {"domain": "mrboot", "operation": "kernel-cmdline", "required": True, "max": 1,
-         "index": {"tpm": 12}, "content_json": {"cmdline": sys.argv[2]}},
-        {"domain": "mrboot", "operation": "config", "required": True, "max": 1,
-         "index": {"tpm": 12}, "content_json": {"path": "/etc/mrboot.conf", "sha256": conf}},
-        {"domain": "mrboot", "operation": "separator", "required": True, "separator": True,
-         "index": {"tpm": 15}, "content": "{\"phase\":\"measurements-done\"}"}],
+    "events": events,
     "resources": ["default/mrboot/root"]}))
 EOF
 }
@@ -431,7 +449,7 @@ EOF
 # (edk2's, for QEMU's -kernel) appends the name under which it hands the EFI stub the initrd.
 kernel_cmdline=$cmdline
 [ "$vm_arch" != aarch64 ] || kernel_cmdline="$cmdline initrd=initrd"
-make_policy "$stage/etc/mrboot.conf" "$kernel_cmdline" "$vm_work/policy.json"
+make_policy "$stage" "$kernel_cmdline" "$vm_work/policy.json"
 # broker NAME [POLICY [RESOURCE]]: the broker for this boot, on $port, its log in
 # $vm_work/NAME.log; the resource by default the passphrase with the root's identity.
 broker() {
@@ -576,7 +594,7 @@ case " $cases " in *" keyring "*)
 		sh -c 'lsinitrd -f etc/mrboot.conf "$1" 2>/dev/null | grep -qx "keyring = yes" &&
 			lsinitrd -f etc/mrboot.conf "$1" 2>/dev/null | grep -qx "handoff = none"' \
 		sh "$vm_work/initrd-keyring.img"
-	make_policy "$krstage/etc/mrboot.conf" "$kernel_cmdline" "$vm_work/policy-keyring.json"
+	make_policy "$krstage" "$kernel_cmdline" "$vm_work/policy-keyring.json"
 	broker "$kr" "$vm_work/policy-keyring.json" "$vm_work/disk.key" || {
 		bail "$kbs_why"
 	}
@@ -785,7 +803,7 @@ case " $cases " in *" initramfs-tools "*)
 		bail "no initramfs-tools image to boot"
 	}
 	itcmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/mrboot/cryptroot-keyscript ip=dhcp panic=-1"
-	make_policy "$itstage/etc/mrboot.conf" "$itcmdline" "$vm_work/policy-itools.json"
+	make_policy "$itstage" "$itcmdline" "$vm_work/policy-itools.json"
 	broker "$it" "$vm_work/policy-itools.json" "$vm_work/disk.key" || {
 		bail "$kbs_why"
 	}
