@@ -222,7 +222,7 @@ static int predict_main(struct tool *tool, int argc, char **argv)
 {
 	struct predict_args a = { 0 };
 	_cleanup_free_ char *cmdline_text = NULL;
-	_cleanup_free_ struct predict *p = NULL;
+	struct predict p;
 	struct evlog_firmware firmware = { 0 };
 	struct measure_plan plan = { 0 };
 	struct registers layout;
@@ -243,18 +243,18 @@ static int predict_main(struct tool *tool, int argc, char **argv)
 	r = predict_plan(tool, &a, a.cmdline ? a.cmdline : cmdline_text, &plan);
 	if (r != EXIT_OK)
 		return r;
-	p = malloc(sizeof(*p));
 	/* A log named and not there is an error: a prediction without it would look whole. */
-	if (!p || (a.firmware_log &&
-		   evlog_firmware_read("/", a.firmware_log, firmware.path, sizeof(firmware.path),
-				       &firmware.data, &firmware.len, &e) < 0)) {
-		log_error(&tool->log, &e, p ? "--firmware-log" : "predict");
+	if (a.firmware_log &&
+	    evlog_firmware_read("/", a.firmware_log, firmware.path, sizeof(firmware.path),
+				&firmware.data, &firmware.len, &e) < 0) {
+		log_error(&tool->log, &e, "--firmware-log");
 		r = EXIT_FAILED;
-	} else if (predict_run(p, &layout, &plan, a.firmware_log ? &firmware : NULL, &e) < 0 ||
-		   (a.json ? predict_print_json(&a, p, &plan, stdout, &e)
-			   : (predict_print_text(p, &plan, stdout), 0)) < 0) {
+	} else if (predict_run(&p, &layout, &plan, a.firmware_log ? &firmware : NULL, &e) < 0 ||
+		   (a.json && predict_print_json(&a, &p, &plan, stdout, &e) < 0)) {
 		log_error(&tool->log, &e, "predict");
 		r = EXIT_FAILED;
+	} else if (!a.json) {
+		predict_print_text(&p, &plan, stdout);
 	}
 	evlog_firmware_free(&firmware);
 	measure_plan_free(&plan);
