@@ -96,6 +96,7 @@ static int token_fetch(struct crypt_device *cd, int token, struct secret *key, s
 		const struct luks_token_release_options o = {
 			.root = "/",
 			.settings = &settings,
+			.cmdline = cmdline,
 			.report = token_report,
 			.userdata = cd,
 		};

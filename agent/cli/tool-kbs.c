@@ -76,7 +76,9 @@ int tool_kbs_open(struct tool *tool, struct context *ctx, const struct tool_kbs_
 
 	*ks = (struct kbs_session){ 0 };
 	/* No broker is the configuration's fault; the session says so before anything else. */
-	if (!(o->urls ? o->urls : s->kbs_urls)) {
+	/* Said before detection or the TPM are touched; the session checks it too, for the
+	 * callers that come without a configuration path to name. */
+	if (!so.urls && (!s->kbs_urls || !s->kbs_urls[0])) {
 		log_err(&tool->log,
 			"no key broker: set [kbs] url in %s or mrboot.kbs.url=", tool->config_path);
 		return EXIT_CONFIG;

@@ -52,7 +52,6 @@ struct context;
 struct eventlog;
 struct record_event;
 struct registers;
-struct replay;
 
 /*
  * Measures what the configuration lists (kernel command line, configuration, files, root file

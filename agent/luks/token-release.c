@@ -42,7 +42,7 @@ static int release_detect(const struct luks_token_release_options *o, struct det
 	enum tee_type tee;
 	int r;
 
-	r = detect_run(d, o->root, NULL, e);
+	r = detect_run(d, o->root, o->cmdline, e);
 	if (r < 0)
 		return error_prefix(e, "detect");
 	r = tee_from_detect(d, &tee, e);

@@ -22,6 +22,8 @@ struct luks_token_release_options {
 	const struct settings *settings;
 	/* The platform, detected by the caller; NULL: detected here, read-only. */
 	const struct detect *detect;
+	/* The kernel command line, for detection's note of a blacklisted platform module. */
+	const char *cmdline;
 	/* Progress, retries and the TEE chosen, one line each; may be NULL. */
 	void (*report)(void *userdata, int priority, const char *message);
 	void *userdata;
