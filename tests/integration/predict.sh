@@ -45,12 +45,72 @@ image() { # ROOT SPEC
 same_events() { # PREDICTION LOG
 	$py - "$1" "$2" <<'PY'
 import json, sys
-pred = [(e["domain"], e["operation"], e["content"]) for e in json.load(open(sys.argv[1]))["events"]]
+pred = [(e["domain"], e["operation"], e["content"])
+        for e in json.load(open(sys.argv[1]))["predictions"][0]["events"]]
 log = [(r["domain"], r["operation"], r["content"])
        for r in json.load(open(sys.argv[2]))["records"] if r["state"] == "committed"]
 if pred != log:
     sys.exit("predicted %s\nlogged    %s" % (pred, log))
 PY
+}
+
+# Trustee's reference values (--format rvps), read back as its RVPS would store them
+# (tests/witness/trustee-rvps.py): the register under Trustee's claim name and encoding equals
+# the live one; on TDX, whose evidence carries the log, the events are the logged records, each
+# content as Trustee's AAEL parser gives it (JSON when it parses).
+rvps_matches() { # RVPS TEE CLAIM[,CLAIM] LIVE_HEX[,LIVE_HEX] LOG
+	$py "$tests_dir/witness/trustee-rvps.py" "$1" >"$tmp/stored.json" || return 1
+	$py - "$tmp/stored.json" "$2" "$3" "$4" "$5" <<'PY'
+import base64, json, sys
+stored = json.load(open(sys.argv[1]))
+tee = sys.argv[2]
+lives = [bytes.fromhex(v) for v in sys.argv[4].split(",")]
+want = {claim: base64.b64encode(v).decode() if tee == "cca" else v.hex()
+        for claim, v in zip(sys.argv[3].split(","), lives)}
+assert stored["mrboot/images"] == ["fixture"], stored["mrboot/images"]
+alternatives = stored["mrboot/fixture/%s" % tee]
+assert len(alternatives) == 1, alternatives
+got = alternatives[0]["registers"]
+assert got == want, "registers %s, want %s" % (got, want)
+def parsed(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+logged = [{"domain": r["domain"], "operation": r["operation"], "content": parsed(r["content"])}
+          for r in json.load(open(sys.argv[5]))["records"] if r["state"] == "committed"]
+events = alternatives[0]["events"]
+assert events == (logged if tee == "tdx" else []), "events %s, logged %s" % (events, logged)
+PY
+}
+# The test broker's policy (--format broker-policy): the register, and one rule per logged
+# record with its exact content.
+broker_policy_matches() { # POLICY TEE REG[,REG] LIVE_HEX[,LIVE_HEX] LOG
+	$py - "$@" <<'PY'
+import json, sys
+policy = json.load(open(sys.argv[1]))
+tee = sys.argv[2]
+want = dict(zip(sys.argv[3].split(","), sys.argv[4].split(",")))
+assert policy["tees"][tee]["registers"] == want, policy["tees"][tee]
+logged = [(r["domain"], r["operation"], r["content"])
+          for r in json.load(open(sys.argv[5]))["records"] if r["state"] == "committed"]
+rules = [(r["domain"], r["operation"], r["content"]) for r in policy["events"]]
+assert rules == logged, "rules %s, logged %s" % (rules, logged)
+assert all(r["required"] and r["max"] == 1 for r in policy["events"])
+assert [r.get("separator", False) for r in policy["events"]][-1] is True
+PY
+}
+reference_checks() { # NAME PLATFORM TEE REG CLAIM LIVE_HEX [predict options...]
+	r_name=$1 r_platform=$2 r_tee=$3 r_reg=$4 r_claim=$5 r_live=$6
+	shift 6
+	"$mrboot" --root "$root" predict --platform "$r_platform" --cmdline "$cmdline" \
+		--format rvps --image fixture "$@" >"$tmp/$r_name.rvps" 2>"$tmp/err"
+	check "$r_name: Trustee's RVPS takes the reference values, and they hold the live $r_reg" \
+		rvps_matches "$tmp/$r_name.rvps" "$r_tee" "$r_claim" "$r_live" "$tmp/$r_name.log"
+	"$mrboot" --root "$root" predict --platform "$r_platform" --cmdline "$cmdline" \
+		--format broker-policy "$@" >"$tmp/$r_name.policy" 2>"$tmp/err"
+	check "$r_name: the broker policy holds the live $r_reg and the logged events exactly" \
+		broker_policy_matches "$tmp/$r_name.policy" "$r_tee" "$r_reg" "$r_live" "$tmp/$r_name.log"
 }
 
 cc_case() { # NAME SPEC PROVIDER PLATFORM REGDIR REG FILE [--firmware-log F]
@@ -72,27 +132,35 @@ cc_case() { # NAME SPEC PROVIDER PLATFORM REGDIR REG FILE [--firmware-log F]
 	"$mrboot" --root "$root" log --format json >"$tmp/$name.log" 2>"$tmp/err"
 	tsm_mr_stop
 	check "$name: the predicted $reg is the register read back after measure" \
-		[ "$(jq_py "$tmp/$name.pred" "[r['value'] for r in j['registers'] if r['register'] == '$reg'][0]['$(echo "$file" | cut -d: -f2)']")" = "$live" ]
+		[ "$(jq_py "$tmp/$name.pred" "[r['value'] for r in j['predictions'][0]['registers'] if r['register'] == '$reg'][0]['$(echo "$file" | cut -d: -f2)']")" = "$live" ]
 	check "$name: the predicted events are the logged records" \
 		same_events "$tmp/$name.pred" "$tmp/$name.log"
 	check "$name: the witness computes the same digests and values from the events' text" \
 		witness "$tmp/$name.pred" --live "$reg=$live"
+	# Without the firmware's log, the emulator's register starts at zero and only mrboot
+	# extends it: --alone says so.
+	if [ $# -eq 0 ]; then
+		set -- --alone "$reg"
+	fi
+	reference_checks "$name" "$platform" "$tee" "$reg" "$claim" "$live" "$@"
 }
 
 if [ ! -c /dev/fuse ] || ! $py -c 'import fusepy' 2>/dev/null; then
 	skip "TDX and CCA: FUSE or python3-fusepy is missing (scripts/setup installs it)"
 else
 	initial=$fixtures/tdx-boot.json
+	tee=tdx claim=rtmr_2
 	cc_case tdx tdx-boot.spec tdx tdx /sys/devices/virtual/misc/tdx_guest/measurements rtmr2 \
 		rtmr2:sha384 --firmware-log "$tmp/tdx/sys/firmware/acpi/tables/data/CCEL"
 	check "tdx: with the firmware's CCEL the prediction is the register's, whole" \
-		[ "$(jq_py "$tmp/tdx.pred" "j['registers'][0]['complete']")" = True ]
+		[ "$(jq_py "$tmp/tdx.pred" "j['predictions'][0]['registers'][0]['complete']")" = True ]
 	initial=""
+	tee=cca claim=rem2
 	for alg in sha256 sha512; do
 		cc_case "cca-$alg" "cca-$alg.spec" "cca-$alg" "cca-$alg" \
 			/sys/devices/virtual/misc/arm_cca_guest/measurements rem2 "rem2:$alg"
 		check "cca-$alg: without a firmware log the prediction says it is mrboot's part" \
-			[ "$(jq_py "$tmp/cca-$alg.pred" "j['registers'][0]['complete']")" = False ]
+			[ "$(jq_py "$tmp/cca-$alg.pred" "j['predictions'][0]['registers'][0]['complete']")" = False ]
 	done
 fi
 
@@ -115,10 +183,13 @@ else
 	pcr12=$(head -c 32 "$tmp/pcrs.bin" | od -An -v -tx1 | tr -d ' \n')
 	pcr15=$(tail -c 32 "$tmp/pcrs.bin" | od -An -v -tx1 | tr -d ' \n')
 	check "tpm: the predicted PCR 12 and 15 are tpm2_pcrread's after measure" \
-		[ "$(jq_py "$tmp/tpm.pred" "' '.join(r['value']['sha256'] for r in j['registers'])")" = "$pcr12 $pcr15" ]
+		[ "$(jq_py "$tmp/tpm.pred" "' '.join(r['value']['sha256'] for r in j['predictions'][0]['registers'])")" = "$pcr12 $pcr15" ]
 	check "tpm: the predicted events are the logged records" same_events "$tmp/tpm.pred" "$tmp/tpm.log"
 	check "tpm: the witness computes the same digests and values from the events' text" \
 		witness "$tmp/tpm.pred" --live "pcr12=$pcr12" --live "pcr15=$pcr15"
+	# A fresh swtpm: nothing but mrboot extends PCR 12 and 15.
+	reference_checks tpm tpm:sha256 tpm pcr12,pcr15 pcr12,pcr15 "$pcr12,$pcr15" \
+		--alone pcr12,pcr15
 	swtpm_stop
 fi
 
@@ -148,4 +219,49 @@ check "a TPM bank mrboot has no hash for: refused naming it" grep -q "'md5'" "$t
 "$mrboot" --root "$root" predict --platform tdx --cmdline ro --firmware-log "$tmp/none" \
 	>/dev/null 2>"$tmp/err"
 check "a firmware log named and missing: an error, not a prediction from zero" [ $? -eq 1 ]
+
+# ---- several platforms in one document, and what the reference forms refuse ---------------
+printf 'ro\n' >"$root/proc/cmdline"
+for platform in tdx cca-sha512 tpm:sha1,sha256; do
+	"$mrboot" --root "$root" predict --platform "$platform" --cmdline ro --json \
+		>"$tmp/one-$platform.json" 2>"$tmp/err"
+done
+"$mrboot" --root "$root" predict --platform tdx --platform cca-sha512 \
+	--platform tpm:sha1,sha256 --cmdline ro --image img --json >"$tmp/all.json" 2>"$tmp/err"
+check "three platforms in one document: each prediction is the one made alone" $py - \
+	"$tmp/all.json" "$tmp/one-tdx.json" "$tmp/one-cca-sha512.json" \
+	"$tmp/one-tpm:sha1,sha256.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["image"] == "img", doc["image"]
+alone = [json.load(open(f)) for f in sys.argv[2:]]
+assert all(a["image"] is None and len(a["predictions"]) == 1 for a in alone)
+assert doc["predictions"] == [a["predictions"][0] for a in alone]
+PY
+check "the witness checks each platform of the document" witness "$tmp/all.json"
+usage() { # WHAT PATTERN ARGS...: exit 2 and a message matching PATTERN
+	u_what=$1 u_pattern=$2
+	shift 2
+	"$mrboot" --root "$root" predict --cmdline ro "$@" >/dev/null 2>"$tmp/err"
+	check "$u_what: usage error (exit $?) naming it" [ $? -eq 2 ] --and \
+		grep -q -- "$u_pattern" "$tmp/err"
+}
+usage "rvps without an image name" "give --image NAME" --platform tpm --format rvps
+usage "an image name with a slash" "only letters, digits" --platform tpm --image a/b --json
+usage "an unknown format" "'yaml' is not text, json" --platform tpm --format yaml
+usage "--alone naming a register mrboot does not extend" "extends no register pcr13" \
+	--platform tpm --alone pcr13
+usage "--alone naming a TPM register on TDX" "extends no register pcr12" \
+	--platform tdx --alone pcr12
+usage "one firmware log for two platforms" "one platform's log" --platform tdx \
+	--platform tpm --firmware-log "$tmp/none"
+"$mrboot" --root "$root" predict --cmdline ro --platform cca-sha256 --format rvps --image img \
+	>"$tmp/out" 2>"$tmp/err"
+check "rvps with nothing whole to hold: exit 1, the platform named, nothing written" \
+	[ $? -eq 1 ] --and [ ! -s "$tmp/out" ] --and \
+	grep -q "cca-sha256: left out of the reference values" "$tmp/err"
+"$mrboot" --root "$root" predict --cmdline ro --platform cca-sha256 --platform cca-sha512 \
+	--format broker-policy --alone rem2 >"$tmp/out" 2>"$tmp/err"
+check "a broker policy for two platforms of one TEE: refused (exit 1), naming it" \
+	[ $? -eq 1 ] --and grep -q "two platforms of TEE cca" "$tmp/err"
 tap_end

@@ -1670,7 +1670,10 @@ def verify_cca(ev, report_hash, init_digest):
                                b64(platform.get(CCA_PLATFORM_IMPLEMENTATION_ID))},
               "report_data": challenge.hex(), "init_data": perso.hex(),
               "signature": "not checked: no Arm CCA trust anchors or reference values here"}
-    return Verified(claims)
+    # The REMs as the policy's registers (rem0..rem3), as mrboot predict names them.
+    registers = {f"rem{i}": v for i, v in enumerate(rems)
+                 if isinstance(v, bytes)} if isinstance(rems, list) else {}
+    return Verified(claims, None, registers)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ event lands in (the logical PCR itself on a TPM; the UEFI CC mapping on TDX and 
 H(old || digest), and checks the prediction against them. With --live NAME=HEX it also checks
 a predicted register against a value read back from the registers after `mrboot measure`.
 
+Each platform's prediction in the document is checked on its own.
+
 Usage: predict-witness.py PREDICTION.json [--live rtmr2=HEX ...]
 Prints one line per mismatch and exits 1 if there is any.
 """
@@ -29,20 +31,11 @@ def cc_index(pcr):
     return 3
 
 
-def main():
-    pred = json.load(open(sys.argv[1], encoding="utf-8"))
-    live = {}
-    args = sys.argv[2:]
-    while args:
-        if args[0] != "--live" or len(args) < 2:
-            sys.exit("usage: predict-witness.py PREDICTION.json [--live NAME=HEX ...]")
-        name, _, value = args[1].partition("=")
-        live[name] = value.lower()
-        args = args[2:]
+def check(pred, bad):
+    """Checks one platform's prediction; returns its registers by name."""
     platform = pred["platform"]
     family = "tpm" if platform.startswith("tpm") else platform.split("-")[0]
     prefix = {"tpm": "pcr", "tdx": "rtmr", "cca": "rem"}.get(family)
-    bad = []
     regs = {}
     for i, ev in enumerate(pred["events"]):
         text = "%s %s %s" % (ev["domain"], ev["operation"], ev["content"])
@@ -72,11 +65,27 @@ def main():
         for alg, value in banks.items():
             if r["value"].get(alg) != value.hex():
                 bad.append("%s %s: predicted %s, from the events %s" % (name, alg, r["value"].get(alg), value.hex()))
+    return got
+
+
+def main():
+    pred = json.load(open(sys.argv[1], encoding="utf-8"))
+    live = {}
+    args = sys.argv[2:]
+    while args:
+        if args[0] != "--live" or len(args) < 2:
+            sys.exit("usage: predict-witness.py PREDICTION.json [--live NAME=HEX ...]")
+        name, _, value = args[1].partition("=")
+        live[name] = value.lower()
+        args = args[2:]
+    bad = []
+    got = {}
+    for p in pred["predictions"]:
+        for name, r in check(p, bad).items():
+            got.setdefault(name, []).extend(r["value"].values())
     for name, value in live.items():
-        r = got.get(name)
-        values = list(r["value"].values()) if r else []
-        if value not in values:
-            bad.append("%s: predicted %s, live %s" % (name, values, value))
+        if value not in got.get(name, []):
+            bad.append("%s: predicted %s, live %s" % (name, got.get(name, []), value))
     for line in bad:
         print(line)
     sys.exit(1 if bad else 0)
