@@ -62,6 +62,62 @@ mrboot_unit() {
     return 1
 }
 
+# The kernel command line the image boots with, for its reference values: dracut.conf's
+# mrboot_reference_cmdline, else the command line dracut puts into a UKI (--uefi), else
+# kernel-install's /etc/kernel/cmdline. Nothing when none says it: a guess would be wrong.
+mrboot_reference_cmdline() {
+    local text
+    if [[ -n ${mrboot_reference_cmdline-} ]]; then
+        printf '%s' "$mrboot_reference_cmdline"
+    elif [[ ${uefi-} == yes && -n ${kernel_cmdline-} ]]; then
+        text=${kernel_cmdline#"${kernel_cmdline%%[![:space:]]*}"}
+        printf '%s' "${text%"${text##*[![:space:]]}"}"
+    elif [[ -s $dracutsysrootdir/etc/kernel/cmdline ]]; then
+        tr -s ' \n' '  ' < "$dracutsysrootdir/etc/kernel/cmdline" | sed 's/^ //; s/ $//'
+    else
+        return 1
+    fi
+}
+
+# Reference values beside the image (mrboot(1), predict): what this initrd's mrboot will
+# measure, predicted from the initrd's own tree, written as IMAGE.mrboot-reference.json
+# (mrboot's form, every platform of mrboot_reference_platforms) and IMAGE.rvps.json
+# (Trustee's RVPS message), with Trustee's policies beside them. The initrd is not written
+# yet: should dracut fail after this, the files describe an image that never came.
+mrboot_reference() {
+    local root=$1 binary=$2 dir image cmdline platform file
+    local -a args
+    [[ ${mrboot_reference-yes} == no ]] && return 0
+    [[ -n ${outfile-} && $outfile == /* ]] || return 0
+    dir=${outfile%/*}
+    image=${outfile##*/}
+    if ! cmdline=$(mrboot_reference_cmdline); then
+        dwarn "mrboot: no reference values for $image: set mrboot_reference_cmdline in dracut.conf to the kernel command line it boots with"
+        return 0
+    fi
+    args=(--root "$initdir" predict --cmdline "$cmdline" --image "${image//[!A-Za-z0-9._-]/-}")
+    for platform in ${mrboot_reference_platforms:-tdx cca-sha256 cca-sha512 tpm}; do
+        args+=(--platform "$platform")
+    done
+    [[ -n ${mrboot_reference_alone-} ]] && args+=(--alone "$mrboot_reference_alone")
+    if ! "$root$binary" "${args[@]}" --json > "$dir/$image.mrboot-reference.json.new"; then
+        rm -f "$dir/$image.mrboot-reference.json.new"
+        dwarn "mrboot: no reference values for $image: mrboot predict failed (above)"
+        return 0
+    fi
+    mv -f "$dir/$image.mrboot-reference.json.new" "$dir/$image.mrboot-reference.json"
+    dinfo "mrboot: reference values in $dir/$image.mrboot-reference.json"
+    if "$root$binary" "${args[@]}" --format rvps > "$dir/$image.rvps.json.new"; then
+        mv -f "$dir/$image.rvps.json.new" "$dir/$image.rvps.json"
+        for file in "$root"/usr/share/mrboot/trustee/*.rego "$root"/usr/local/share/mrboot/trustee/*.rego; do
+            [[ -f $file ]] && cp -f "$file" "$dir/"
+        done
+        dinfo "mrboot: Trustee's reference values in $dir/$image.rvps.json"
+    else
+        rm -f "$dir/$image.rvps.json.new"
+    fi
+}
+
 # called by dracut
 check() {
     mrboot_binary > /dev/null || {
@@ -145,4 +201,5 @@ install() {
             dwarn "mrboot: [measure] file $file is not in $root: it will be measured as absent"
         fi
     done < <(mrboot_conf_get measure file)
+    mrboot_reference "$root" "$binary"
 }

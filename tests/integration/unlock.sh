@@ -567,7 +567,8 @@ tdx_case() { # NAME CMDLINE: measure and unlock a TDX root whose kernel command 
 	return 0
 }
 cmdline="BOOT_IMAGE=/vmlinuz-7.2.13-amd64 root=/dev/mapper/root ro quiet"
-# The policy: exactly these events with exactly these contents (the configuration by digest).
+# A policy written by hand, independent of mrboot predict: exactly these events with exactly
+# these contents (the configuration by digest).
 policy() { # ROOT: the policy file for this root's configuration
 	$py - "$1/etc/mrboot.conf" "$cmdline" >"$tmp/policy.json" <<'EOF'
 import hashlib, json, sys
@@ -592,7 +593,14 @@ else
 	# the broker's URL: start a placeholder to learn nothing but a free port first.
 	port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	kbs_url=https://localhost:$port
-	mkdir -p "$tmp/probe" && conf "$tmp/probe" auto && policy "$tmp/probe"
+	# The policy is mrboot predict's, made from the image (the probe: the same tree and
+	# configuration) before anything boots: RTMR2 whole with the firmware's CCEL, and exactly
+	# the events.
+	mkdir -p "$tmp/probe" && $py "$fixtures/mktree.py" "$fixtures/tdx-boot.spec" "$tmp/probe" &&
+		conf "$tmp/probe" auto &&
+		"$mrboot" --root "$tmp/probe" predict --platform tdx --cmdline "$cmdline" \
+			--firmware-log "$tmp/probe/sys/firmware/acpi/tables/data/CCEL" \
+			--format broker-policy >"$tmp/policy.json" || bail "mrboot predict failed"
 	kbs_start "$tmp" tdx --port "$port" --tee tdx --policy "$tmp/policy.json" \
 		--resource "default/mrboot/root=$tmp/disk.key" || {
 		bail "$kbs_why"
@@ -635,8 +643,11 @@ else
 		status=$?
 		elapsed=$((($(date +%s%N) - start) / 1000000))
 	}
+	# mrboot predict's policy: a fresh TPM, whose PCR 12 and 15 only mrboot extends.
 	mkdir -p "$tmp/probe-tpm" && conf "$tmp/probe-tpm" auto "[tpm]" "socket = $swtpm_sock" &&
-		policy "$tmp/probe-tpm"
+		"$mrboot" --root "$tmp/probe-tpm" predict --platform tpm --cmdline "$cmdline" \
+			--alone pcr12,pcr15 --format broker-policy >"$tmp/policy.json" ||
+		bail "mrboot predict failed"
 	kbs_start "$tmp" tpm --port "$port" --tee tpm --tpm-ak-tofu --policy "$tmp/policy.json" \
 		--resource "default/mrboot/root=$tmp/disk.key" || {
 		bail "$kbs_why"

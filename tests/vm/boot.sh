@@ -218,6 +218,15 @@ timeout = $kbs_timeout
 volume = root
 EOF
 
+# The root volume's UUID is chosen here, so that the kernel command line (which names it) is
+# known before the initramfs is built: the dracut module predicts from it.
+uuid=$(cat /proc/sys/kernel/random/uuid)
+cmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro rd.luks.name=$uuid=root ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
+# The command line the kernel gets and mrboot measures: on aarch64 the UEFI firmware's loader
+# (edk2's, for QEMU's -kernel) appends the name under which it hands the EFI stub the initrd.
+kernel_cmdline=$cmdline
+[ "$vm_arch" != aarch64 ] || kernel_cmdline="$cmdline initrd=initrd"
+
 # ---- the initramfs: bookworm's dracut with the project's module -----------------------------
 if [ "$vm_arch" = x86_64 ]; then
 	# A private dracut tree: the system's with modules.d/90mrboot added, nothing installed.
@@ -247,6 +256,18 @@ else
 	dracut_version=$(sysroot_run "$sysroot" dracut --version 2>/dev/null | cut -d' ' -f2)
 	note "arm64 userland: ${sysroot_tar##*/} ($(elapsed "$t0") s to make or find in the cache)"
 fi
+# The module's reference values (mrboot(1), predict), written beside each image it builds: for
+# this boot's command line; in this boot nothing but mrboot extends PCR 12 and 15.
+if [ "$vm_arch" = x86_64 ]; then
+	dracut_conf_dir=$vm_work/dracut.conf.d
+else
+	dracut_conf_dir=$sysroot/mrboot-stage/dracut.conf.d
+fi
+cat >"$dracut_conf_dir/mrboot-reference.conf" <<EOF
+mrboot_reference_cmdline="$kernel_cmdline"
+mrboot_reference_platforms="tdx tpm"
+mrboot_reference_alone="pcr12,pcr15"
+EOF
 # dracut_build OUT [dracut options...]: this machine's dracut with the private tree, or the
 # arm64 userland's with the kernel's modules bound in, writing into it. The staged root is
 # $stage, or on x86-64 $dracut_stage when a case sets it (its own configuration).
@@ -269,7 +290,11 @@ dracut_build() {
 	"$@" --conf /dev/null --no-hostonly --no-hostonly-cmdline --no-early-microcode --force \
 		--kver "$kver" --omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
 		"$db_target" >"$db_out.log" 2>&1 || return
-	[ "$vm_arch" = x86_64 ] || mv "$sysroot$db_target" "$db_out"
+	[ "$vm_arch" = x86_64 ] && return
+	mv "$sysroot$db_target" "$db_out" || return
+	for f in "$sysroot$db_target".*.json; do
+		[ ! -f "$f" ] || mv "$f" "$db_out${f#"$sysroot$db_target"}"
+	done
 }
 # The image without mrboot for the baseline case is built beside the first: under qemu-user
 # each takes minutes, on one CPU of two.
@@ -343,7 +368,7 @@ make_disk() { # IMAGE: the root file system in LUKS2, the passphrase and the bro
 	# shellcheck disable=SC2086 # luks_opts are words
 	mke2fs -q -t ext4 -L mrboot-root -d "$root" -F "$1" 48M >>"$vm_work/disk.log" 2>&1 &&
 		timeout 300 cryptsetup reencrypt --encrypt $luks_opts --reduce-device-size 16M \
-			--key-file "$vm_work/passphrase" "$1" >>"$vm_work/disk.log" 2>&1 &&
+			--uuid "$uuid" --key-file "$vm_work/passphrase" "$1" >>"$vm_work/disk.log" 2>&1 &&
 		timeout 60 cryptsetup luksAddKey $luks_opts --key-file "$vm_work/passphrase" "$1" \
 			"$vm_work/disk.key" >>"$vm_work/disk.log" 2>&1
 }
@@ -352,7 +377,8 @@ check "a LUKS2 root disk made on the host without device-mapper (mke2fs -d, cryp
 	[ $? -eq 0 ]
 check "the broker's key opens it (cryptsetup --test-passphrase)" \
 	cryptsetup open --test-passphrase --key-file "$vm_work/disk.key" "$disk"
-uuid=$(cryptsetup luksUUID "$disk")
+check "its UUID is the one the kernel command line names" \
+	[ "$(cryptsetup luksUUID "$disk")" = "$uuid" ]
 # The enrolled volume's identity, computed here as systemd computes fixate-volume-key= (HMAC-
 # SHA256 keyed by the volume key over "cryptsetup:root:UUID"; systemd's src/shared/
 # cryptsetup-util.c), from cryptsetup's own dump of the key: the broker releases it with the
@@ -411,45 +437,60 @@ EOF
 # the staged initrd tree (its mrboot.conf) and the kernel command line alone. In this boot
 # only mrboot extends PCR 12 and 15 before the key is released (no UKI stub, and systemd in
 # the initrd measures nothing there), so the prediction from zero is the whole register.
-cmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro rd.luks.name=$uuid=root ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
 # predict STAGE CMDLINE: the prediction, by the agent that goes into the image (the arm64 one
 # through qemu-user: its predictions are the same code).
-predict() {
-	set -- --root "$1" predict --platform tpm:sha256 --cmdline "$2" --json
+predict() { # STAGE CMDLINE OPTIONS...
+	p_root=$1 p_cmdline=$2
+	shift 2
+	set -- --root "$p_root" predict --platform tpm:sha256 --cmdline "$p_cmdline" "$@"
 	if [ "$vm_arch" = aarch64 ]; then
 		qemu-aarch64-static "$mrboot" "$@"
 	else
 		"$mrboot" "$@"
 	fi
 }
-# make_policy STAGE CMDLINE OUT: exactly the predicted events, and the predicted registers.
+# make_policy STAGE CMDLINE OUT: the test broker's policy as mrboot predict writes it, exactly
+# the predicted events and PCR 12 and 15, which nothing but mrboot extends in this boot before
+# the key is released; only the root's key may be released.
 make_policy() {
-	predict "$1" "$2" >"$3.prediction" 2>"$3.err" || bail "mrboot predict: $(cat "$3.err")"
-	$py - "$3.prediction" >"$3" <<'EOF'
+	predict "$1" "$2" --json >"$3.prediction" 2>"$3.err" &&
+		predict "$1" "$2" --alone pcr12,pcr15 --format broker-policy >"$3.predicted" \
+			2>"$3.err" || bail "mrboot predict: $(cat "$3.err")"
+	$py - "$3.predicted" >"$3" <<'EOF'
 import json, sys
-pred = json.load(open(sys.argv[1]))
-events = []
-for ev in pred["events"]:
-    rule = {"domain": ev["domain"], "operation": ev["operation"], "required": True, "max": 1,
-            "index": {"tpm": ev["pcr"]}, "content": ev["content"]}
-    if ev["operation"] == "separator":
-        rule["separator"] = True
-    events.append(rule)
-registers = {r["register"]: r["value"]["sha256"] for r in pred["registers"]}
-assert sorted(registers) == ["pcr12", "pcr15"], registers
-print(json.dumps({
-    "version": 1,
-    "tees": {"tpm": {"eventlog": "required", "registers": registers}},
-    "domains": ["mrboot"], "other_domains": "deny",
-    "events": events,
-    "resources": ["default/mrboot/root"]}))
+policy = json.load(open(sys.argv[1]))
+assert sorted(policy["tees"]["tpm"]["registers"]) == ["pcr12", "pcr15"], policy["tees"]
+policy["resources"] = ["default/mrboot/root"]
+print(json.dumps(policy))
 EOF
 }
-# The command line the kernel gets and mrboot measures: on aarch64 the UEFI firmware's loader
-# (edk2's, for QEMU's -kernel) appends the name under which it hands the EFI stub the initrd.
-kernel_cmdline=$cmdline
-[ "$vm_arch" != aarch64 ] || kernel_cmdline="$cmdline initrd=initrd"
 make_policy "$stage" "$kernel_cmdline" "$vm_work/policy.json"
+# What the dracut module left beside the image: the same prediction, in mrboot's form and as
+# Trustee's RVPS takes it (tests/witness/trustee-rvps.py reads it by Trustee's rules).
+check "dracut left mrboot's reference values beside the image, with PCR 12 and 15 as predicted" \
+	$py - "$vm_work/initrd.img.mrboot-reference.json" "$vm_work/policy.json" <<'EOF'
+import json, sys
+ref = json.load(open(sys.argv[1]))
+assert ref["image"] == "initrd.img", ref["image"]
+assert [p["platform"] for p in ref["predictions"]] == ["tdx", "tpm"]
+tpm = {r["register"]: r for r in ref["predictions"][1]["registers"]}
+want = json.load(open(sys.argv[2]))["tees"]["tpm"]["registers"]
+assert {n: r["value"]["sha256"] for n, r in tpm.items()} == want, (tpm, want)
+assert all(r["complete"] for r in tpm.values())
+EOF
+rvps_holds_policy() { # RVPS POLICY: Trustee would store it, with the policy's PCR 12 and 15
+	$py "$src/tests/witness/trustee-rvps.py" "$1" >"$1.stored" || return 1
+	$py - "$1.stored" "$2" <<'EOF'
+import json, sys
+stored = json.load(open(sys.argv[1]))
+want = json.load(open(sys.argv[2]))["tees"]["tpm"]["registers"]
+assert stored["mrboot/images"] == ["initrd.img"], stored["mrboot/images"]
+assert stored["mrboot/initrd.img/tpm"][0]["registers"] == want, stored
+assert len(stored["mrboot/initrd.img/tdx"][0]["events"]) >= 3, stored
+EOF
+}
+check "and Trustee's reference values, which its RVPS takes, with the same PCR 12 and 15" \
+	rvps_holds_policy "$vm_work/initrd.img.rvps.json" "$vm_work/policy.json"
 # broker NAME [POLICY [RESOURCE]]: the broker for this boot, on $port, its log in
 # $vm_work/NAME.log; the resource by default the passphrase with the root's identity.
 broker() {
