@@ -33,6 +33,7 @@ struct predict_args {
 	const char *firmware_log;
 	const char *rootfs_image;
 	const char *image;
+	const char *also_accept;
 	const char *alone;
 	enum predict_format format;
 };
@@ -64,6 +65,7 @@ static int predict_options(struct predict_args *a, int argc, char **argv, struct
 		{ "firmware-log", required_argument, NULL, 'f' },
 		{ "rootfs-image", required_argument, NULL, 'r' },
 		{ "image", required_argument, NULL, 'i' },
+		{ "also-accept", required_argument, NULL, 'A' },
 		{ "alone", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
@@ -73,7 +75,7 @@ static int predict_options(struct predict_args *a, int argc, char **argv, struct
 	struct error e = { 0 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:c:C:f:r:i:a:F:jh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:C:f:r:i:A:a:F:jh", options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (a->n_platforms == PREDICT_PLATFORMS_MAX) {
@@ -101,6 +103,13 @@ static int predict_options(struct predict_args *a, int argc, char **argv, struct
 				return EXIT_USAGE;
 			}
 			a->image = optarg;
+			break;
+		case 'A':
+			if (reference_image_list_check(optarg, &e) < 0) {
+				log_error(log, &e, "--also-accept");
+				return EXIT_USAGE;
+			}
+			a->also_accept = optarg;
 			break;
 		case 'a':
 			a->alone = optarg;
@@ -235,7 +244,11 @@ static int predict_print_document(struct tool *tool, const struct predict_args *
 				  FILE *out, struct error *e)
 {
 	struct reference_input in = {
-		.image = a->image, .plan = plan, .predictions = p, .n = a->n_platforms
+		.image = a->image,
+		.also_accepted = a->also_accept,
+		.plan = plan,
+		.predictions = p,
+		.n = a->n_platforms,
 	};
 	struct json_writer w;
 	int r = 0;
@@ -461,6 +474,8 @@ const struct command command_predict = {
 		 "  -a, --alone REG,...     Registers nothing but mrboot extends on this boot\n"
 		 "                          chain (pcr15, ...): their values from zero are whole\n"
 		 "  -i, --image NAME        The image's name in the reference values\n"
+		 "  -A, --also-accept N,... rvps: the other images the broker accepts, listed\n"
+		 "                          with this one (Trustee replaces the list each time)\n"
 		 "  -F, --format F          text, json (mrboot's own), rvps (Trustee's reference\n"
 		 "                          value message) or broker-policy (the test broker's)\n"
 		 "  -j, --json              The same as --format json\n"

@@ -17,20 +17,37 @@
 /* A payload is a few events and registers; a megabyte is far beyond any plan. */
 #define REFERENCE_JSON_MAX (1u << 20)
 
-int reference_image_name_check(const char *name, struct error *e)
+static int reference_image_check(const char *name, size_t n, struct error *e)
 {
-	size_t n = strlen(name);
 
 	if (n == 0 || n > REFERENCE_IMAGE_MAX)
-		return error_set(e, -EINVAL, "image name: 1 to %d characters", REFERENCE_IMAGE_MAX);
+		return error_set(e, -EINVAL, "image name '%.*s': 1 to %d characters", (int)n, name,
+				 REFERENCE_IMAGE_MAX);
 	/* Trustee's file, Postgres and Redis stores take [A-Za-z0-9._/-] in a key; '/' is ours. */
 	for (size_t i = 0; i < n; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
 		      (name[i] >= '0' && name[i] <= '9') || strchr("._-", name[i])))
 			return error_set(e, -EINVAL,
-					 "image name '%s': only letters, digits, '.', '_' and '-'",
-					 name);
+					 "image name '%.*s': only letters, digits, '.', '_' and '-'",
+					 (int)n, name);
 	return 0;
+}
+
+int reference_image_name_check(const char *name, struct error *e)
+{
+	return reference_image_check(name, strlen(name), e);
+}
+
+int reference_image_list_check(const char *list, struct error *e)
+{
+	for (;;) {
+		size_t n = strcspn(list, ",");
+		int r = reference_image_check(list, n, e);
+
+		if (r < 0 || list[n] == '\0')
+			return r;
+		list += n + 1;
+	}
 }
 
 const char *reference_tee(const struct predict *p)
@@ -175,6 +192,13 @@ static int reference_rvps_payload(struct json_writer *w, const struct reference_
 	json_writer_key(w, "mrboot/images");
 	json_writer_begin_array(w);
 	json_writer_string(w, in->image);
+	for (const char *l = in->also_accepted; l && *l;) {
+		size_t n = strcspn(l, ",");
+
+		if (n != strlen(in->image) || strncmp(l, in->image, n) != 0)
+			json_writer_string_len(w, l, n);
+		l += n + (l[n] == ',');
+	}
 	json_writer_end_array(w);
 	json_writer_end_object(w);
 	return held;

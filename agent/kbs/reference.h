@@ -25,6 +25,11 @@ struct predict;
 
 struct reference_input {
 	const char *image; /* reference_image_name_check() */
+	/*
+	 * The other images the broker accepts, comma-separated, or NULL: Trustee replaces a name's
+	 * value when it is registered again, so "mrboot/images" must list them all at once.
+	 */
+	const char *also_accepted;
 	const struct measure_plan *plan;
 	const struct predict *predictions; /* n, each on a platform of its own */
 	size_t n;
@@ -32,6 +37,8 @@ struct reference_input {
 
 /* An image's name is part of a broker's keys: [A-Za-z0-9._-], 1 to 64 characters. */
 int reference_image_name_check(const char *name, struct error *e);
+/* The same for each name of a comma-separated list. */
+int reference_image_list_check(const char *list, struct error *e);
 
 /*
  * The TEE name (kbs_types::Tee) a broker knows a prediction's platform by: "tdx", "cca", "tpm"
@@ -48,7 +55,7 @@ bool reference_rvps_holds(const struct predict *p);
 /*
  * {"version": "0.1.0", "type": "sample", "payload": base64(...)}: the payload names
  * "mrboot/IMAGE/TEE" a list of alternatives {"registers": {claim: value}, "events": [...]},
- * one per prediction that reference_rvps_holds(), and "mrboot/images": [IMAGE]. -ENODATA when
+ * one per prediction that reference_rvps_holds(), and "mrboot/images": [IMAGE, also_accepted...]. -ENODATA when
  * no prediction holds anything.
  */
 int reference_write_rvps(struct json_writer *w, const struct reference_input *in,

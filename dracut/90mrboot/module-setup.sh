@@ -100,6 +100,8 @@ mrboot_reference() {
         args+=(--platform "$platform")
     done
     [[ -n ${mrboot_reference_alone-} ]] && args+=(--alone "$mrboot_reference_alone")
+    [[ -n ${mrboot_reference_also_accept-} ]] &&
+        args+=(--also-accept "$mrboot_reference_also_accept")
     if ! "$root$binary" "${args[@]}" --json > "$dir/$image.mrboot-reference.json.new"; then
         rm -f "$dir/$image.mrboot-reference.json.new"
         dwarn "mrboot: no reference values for $image: mrboot predict failed (above)"

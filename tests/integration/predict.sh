@@ -249,6 +249,13 @@ usage() { # WHAT PATTERN ARGS...: exit 2 and a message matching PATTERN
 usage "rvps without an image name" "give --image NAME" --platform tpm --format rvps
 usage "an image name with a slash" "only letters, digits" --platform tpm --image a/b --json
 usage "an unknown format" "'yaml' is not text, json" --platform tpm --format yaml
+usage "--also-accept with a bad name in its list" "image name 'b c'" --platform tpm \
+	--image a --also-accept "ok,b c" --format rvps
+"$mrboot" --root "$root" predict --cmdline ro --platform tdx --format rvps --image img \
+	--also-accept old-1,img,old.2 >"$tmp/accept.rvps" 2>"$tmp/err"
+check "--also-accept: mrboot/images lists this image and the others, each once" \
+	sh -c '"$1" "$2" "$3" >"$4" && grep -qF "\"mrboot/images\": [\"img\", \"old-1\", \"old.2\"]" "$4"' \
+	sh "$py" "$tests_dir/witness/trustee-rvps.py" "$tmp/accept.rvps" "$tmp/accept.stored"
 usage "--alone naming a register mrboot does not extend" "extends no register pcr13" \
 	--platform tpm --alone pcr13
 usage "--alone naming a TPM register on TDX" "extends no register pcr12" \
