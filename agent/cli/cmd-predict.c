@@ -79,8 +79,7 @@ static int predict_options(struct predict_args *a, int argc, char **argv, struct
 		switch (c) {
 		case 'p':
 			if (a->n_platforms == PREDICT_PLATFORMS_MAX) {
-				log_err(log, "--platform: at most %d",
-					   PREDICT_PLATFORMS_MAX);
+				log_err(log, "--platform: at most %d", PREDICT_PLATFORMS_MAX);
 				return EXIT_USAGE;
 			}
 			a->platform[a->n_platforms++] = optarg;
@@ -117,8 +116,8 @@ static int predict_options(struct predict_args *a, int argc, char **argv, struct
 		case 'F':
 			if (predict_format_parse(optarg, &a->format) < 0) {
 				log_err(log,
-					   "--format: '%s' is not text, json, rvps or broker-policy",
-					   optarg);
+					"--format: '%s' is not text, json, rvps or broker-policy",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -138,12 +137,12 @@ static int predict_options(struct predict_args *a, int argc, char **argv, struct
 	/* A firmware log is one platform's: with several, which one would it be? */
 	if (a->firmware_log && a->n_platforms > 1) {
 		log_err(log, "--firmware-log: one platform's log, and %u are named",
-			   a->n_platforms);
+			a->n_platforms);
 		return EXIT_USAGE;
 	}
 	if (a->format == PREDICT_RVPS && !a->image) {
 		log_err(log, "--format rvps: the reference values are named for the "
-					 "image: give --image NAME");
+			     "image: give --image NAME");
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -165,7 +164,7 @@ static void predict_print_digests(struct json_writer *w, const struct mr_digests
 }
 
 static void predict_print_prediction(struct json_writer *w, const char *platform,
-				    const struct predict *p, const struct measure_plan *plan)
+				     const struct predict *p, const struct measure_plan *plan)
 {
 	char name[16];
 
@@ -259,10 +258,8 @@ static int predict_print_document(struct tool *tool, const struct predict_args *
 		for (unsigned i = 0; i < a->n_platforms; i++)
 			if (!reference_rvps_holds(&p[i]))
 				log_warning(&tool->log,
-					    "%s: left out of the reference values: no whole "
-					    "register (give --firmware-log, or --alone for the "
-					    "registers only mrboot extends), and Trustee's %s "
-					    "evidence shows no event log",
+					    "%s: left out: no whole register (--firmware-log, "
+					    "--alone) and no event log in Trustee's %s evidence",
 					    a->platform[i], reference_tee(&p[i]));
 		r = reference_write_rvps(&w, &in, e);
 		break;
@@ -417,7 +414,7 @@ static int predict_main(struct tool *tool, int argc, char **argv)
 {
 	struct predict_args a = { 0 };
 	_cleanup_free_ char *cmdline_text = NULL;
-	_cleanup_free_ struct predict *p = NULL;
+	struct predict *p;
 	struct measure_plan plan = { 0 };
 	struct error e = { 0 };
 	int r;
@@ -429,7 +426,7 @@ static int predict_main(struct tool *tool, int argc, char **argv)
 		log_error(&tool->log, &e, "--cmdline-file");
 		return EXIT_USAGE;
 	}
-	p = calloc(a.n_platforms, sizeof(*p));
+	p = calloc(PREDICT_PLATFORMS_MAX, sizeof(*p));
 	if (!p) {
 		log_err(&tool->log, "predict: out of memory");
 		return EXIT_FAILED;
@@ -449,6 +446,7 @@ static int predict_main(struct tool *tool, int argc, char **argv)
 		}
 	}
 	measure_plan_free(&plan);
+	free(p);
 	return r;
 }
 
@@ -457,12 +455,9 @@ const struct command command_predict = {
 	.summary = "Predict what an image's boot will measure, before it boots",
 	.usage = "--platform P... (--cmdline TEXT | --cmdline-file FILE) [OPTIONS]\n"
 		 "\n"
-		 "Runs the plan `measure` runs on the configuration under --root (the image's\n"
-		 "initrd), the kernel command line the image will boot with and the files the\n"
-		 "configuration lists, and prints each event with its digests and every register\n"
-		 "mrboot extends as it will stand after mrboot's last event. With the platform's\n"
-		 "firmware log the values are the registers' own; without it they are mrboot's\n"
-		 "part from zero. What `measure` would refuse is refused with the same message.\n"
+		 "What `measure` will extend when the image boots, from the configuration and\n"
+		 "files under --root (the image's initrd) and its kernel command line: each event\n"
+		 "and every register after mrboot's last event (mrboot(1)).\n"
 		 "\n"
 		 "  -p, --platform P        tdx, cca-sha256, cca-sha512, tpm, tpm:BANK,... (sha1,\n"
 		 "                          sha256, sha384, sha512) or sev-snp (events only);\n"

@@ -12,21 +12,17 @@
 
 struct error;
 
-/* The longest number jcs_format_number() writes ("-0.0000012345678901234567"), NUL included. */
-#define JCS_NUMBER_MAX 32
-
-/*
- * d as ECMAScript's Number::toString writes it (RFC 8785 section 3.2.2.3): the shortest
- * digits that read back as d, plain up to 21 integer digits and down to 1e-6, exponent form
- * ("1e+21", "1.5e-7") beyond; -0 is "0". NaN and the infinities are not JSON: -EINVAL.
- */
-int jcs_format_number(double d, char out[JCS_NUMBER_MAX], struct error *e);
-
 /*
  * Writes v, a tree from json_parse(), in canonical form as one value of w: members sorted by
  * the UTF-16 code units of their names, no whitespace, strings escaped as RFC 8785 section
- * 3.2.2.2 says (json_writer_string() already does), numbers as jcs_format_number() writes
- * them. A number beyond the double range (1e400) fails w with -ERANGE.
+ * 3.2.2.2 says (json_writer_string() already does), numbers as ECMAScript writes them.
+ *
+ * Numbers: integers of up to 15 digits only, which are exactly doubles and which ECMAScript
+ * writes as their digits: the text as parsed, with "-0" as "0". Any other number (a
+ * fraction, an exponent, 16 digits or more) fails w with -ERANGE naming it. mrboot
+ * canonicalises only documents of its own (the KBS runtime data, its log's records), which
+ * hold no such number; the shortest round-trip form a double needs (section 3.2.2.3) would
+ * bring a float formatter and strtod into the static binary, about 10 KB, for nothing.
  */
 int jcs_write(struct json_writer *w, const struct json_value *v);
 

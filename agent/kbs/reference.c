@@ -19,17 +19,17 @@
 
 static int reference_image_check(const char *name, size_t n, struct error *e)
 {
-
-	if (n == 0 || n > REFERENCE_IMAGE_MAX)
-		return error_set(e, -EINVAL, "image name '%.*s': 1 to %d characters", (int)n, name,
-				 REFERENCE_IMAGE_MAX);
 	/* Trustee's file, Postgres and Redis stores take [A-Za-z0-9._/-] in a key; '/' is ours. */
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9') || strchr("._-", name[i])))
-			return error_set(e, -EINVAL,
-					 "image name '%.*s': only letters, digits, '.', '_' and '-'",
-					 (int)n, name);
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789._-";
+	size_t ok = 0;
+
+	while (ok < n && name[ok] && strchr(allowed, name[ok]))
+		ok++;
+	if (n == 0 || n > REFERENCE_IMAGE_MAX || ok != n)
+		return error_set(e, -EINVAL,
+				 "image name '%.*s': 1 to %d letters, digits, '.', '_' or '-'",
+				 (int)n, name, REFERENCE_IMAGE_MAX);
 	return 0;
 }
 
@@ -64,7 +64,7 @@ const char *reference_tee(const struct predict *p)
 
 /* The bank a broker compares: TDX and CCA have one; Trustee's TPM claims are SHA-256 only. */
 static const struct mr_bank_digest *reference_bank(const struct predict *p,
-						    const struct predict_register *pr)
+						   const struct predict_register *pr)
 {
 	for (unsigned b = 0; b < pr->value.count; b++)
 		if (p->layout.family != MR_FAMILY_TPM || pr->value.bank[b].alg == HASH_SHA256)
@@ -82,7 +82,8 @@ bool reference_rvps_holds(const struct predict *p)
 	if (p->layout.family == MR_FAMILY_TDX && p->n_events > 0)
 		return true;
 	if (p->layout.family == MR_FAMILY_NONE)
-		return false; /* SEV-SNP: no register of mrboot's, and no log in Trustee's evidence */
+		return false; /* SEV-SNP: no register of mrboot's, and no log in Trustee's evidence
+			       */
 	for (unsigned i = 0; i < p->n_registers; i++)
 		if (reference_register_held(p, &p->registers[i]))
 			return true;
@@ -166,7 +167,7 @@ static int reference_rvps_payload(struct json_writer *w, const struct reference_
 {
 	static const char *const tees[] = { "tdx", "cca", "tpm" };
 	char key[32 + REFERENCE_IMAGE_MAX];
-	unsigned held = 0;
+	int held = 0;
 
 	json_writer_begin_object(w);
 	for (size_t t = 0; t < ARRAY_SIZE(tees); t++) {
@@ -204,8 +205,7 @@ static int reference_rvps_payload(struct json_writer *w, const struct reference_
 	return held;
 }
 
-int reference_write_rvps(struct json_writer *w, const struct reference_input *in,
-			 struct error *e)
+int reference_write_rvps(struct json_writer *w, const struct reference_input *in, struct error *e)
 {
 	_cleanup_free_ char *b64 = NULL;
 	struct json_writer payload;
@@ -238,17 +238,19 @@ int reference_write_rvps(struct json_writer *w, const struct reference_input *in
 	return r;
 }
 
-/* The index the test broker reads from a record of this TEE's log, or -1: no log there. */
-static int reference_broker_index(const struct predict *p, unsigned event,
-				  const struct measure_plan *plan)
+/* The index the test broker reads from a record of this TEE's log; false: no log there. */
+static bool reference_broker_index(const struct predict *p, unsigned event,
+				   const struct measure_plan *plan, unsigned *index)
 {
 	switch (p->layout.family) {
 	case MR_FAMILY_TPM:
-		return (int)plan->ev[event].pcr;
+		*index = plan->ev[event].pcr;
+		return true;
 	case MR_FAMILY_TDX: /* the CCEL's MR index: 1 + the RTMR's */
-		return (int)p->index[event] + 1;
+		*index = p->index[event] + 1;
+		return true;
 	default: /* CCA and SEV-SNP evidence carry no log */
-		return -1;
+		return false;
 	}
 }
 
@@ -297,9 +299,9 @@ static void reference_broker_rule(struct json_writer *w, const struct reference_
 	json_writer_key(w, "max");
 	json_writer_uint64(w, 1);
 	for (size_t i = 0; i < in->n; i++) {
-		int index = reference_broker_index(&in->predictions[i], event, in->plan);
+		unsigned index;
 
-		if (index < 0)
+		if (!reference_broker_index(&in->predictions[i], event, in->plan, &index))
 			continue;
 		if (!indexed) {
 			json_writer_key(w, "index");
@@ -307,7 +309,7 @@ static void reference_broker_rule(struct json_writer *w, const struct reference_
 			indexed = true;
 		}
 		json_writer_key(w, reference_tee(&in->predictions[i]));
-		json_writer_uint64(w, (unsigned)index);
+		json_writer_uint64(w, index);
 	}
 	if (indexed)
 		json_writer_end_object(w);

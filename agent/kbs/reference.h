@@ -55,11 +55,10 @@ bool reference_rvps_holds(const struct predict *p);
 /*
  * {"version": "0.1.0", "type": "sample", "payload": base64(...)}: the payload names
  * "mrboot/IMAGE/TEE" a list of alternatives {"registers": {claim: value}, "events": [...]},
- * one per prediction that reference_rvps_holds(), and "mrboot/images": [IMAGE, also_accepted...]. -ENODATA when
- * no prediction holds anything.
+ * one per prediction that reference_rvps_holds(), and "mrboot/images": [IMAGE, also_accepted...].
+ * -ENODATA when no prediction holds anything.
  */
-int reference_write_rvps(struct json_writer *w, const struct reference_input *in,
-			 struct error *e);
+int reference_write_rvps(struct json_writer *w, const struct reference_input *in, struct error *e);
 
 /*
  * The test broker's policy: the whole registers per TEE, and a rule per event that requires
