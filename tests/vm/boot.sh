@@ -145,6 +145,20 @@ emergency_show() {
 		sed -n '/Entering emergency mode/,$p' | sed 's/^/#   /' | head -n 120
 	echo
 }
+# boot_end_show NAME: after every boot with mrboot in its initrd. One that ended without a line
+# of mrboot's on the console (a good boot was once seen powering off so, with nothing from the
+# initrd captured) shows the console's tail, what QEMU said and how long it ran, so that the
+# cause is on record the first time it happens.
+boot_end_show() {
+	emergency_show "$1"
+	console_has "$1" 'mrboot(\[[0-9]+\])?:' && return 0
+	echo "# $1: no mrboot line on the console (marks: $(tr '\n' ' ' <"$vm_work/$1.console.marks" 2>/dev/null))"
+	echo "# QEMU: $(tr '\n' ' ' <"$vm_work/$1.qemu" 2>/dev/null | head -c 600)"
+	echo "# console.py: $(tr '\n' ' ' <"$vm_work/$1.console.err" 2>/dev/null | head -c 600)"
+	echo "# the console's last 80 lines ($(wc -c <"$vm_work/$1.console" 2>/dev/null) bytes):"
+	tr -d '\r' <"$vm_work/$1.console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tail -n 80 |
+		sed 's/^/#   /'
+}
 
 # ---- what is needed -------------------------------------------------------------------------
 missing=""
@@ -601,7 +615,7 @@ case " $cases " in *" good "*)
 	wait_boot "$boot_timeout"
 	check "good: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
 	vm_stop
-	emergency_show good
+	boot_end_show good
 	kbs_stop
 	unlocked_checks good "$kernel_cmdline" "$root_id"
 	;;
@@ -643,7 +657,7 @@ case " $cases " in *" keyring "*)
 	wait_boot "$boot_timeout"
 	check "$kr: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
 	vm_stop
-	emergency_show "$kr"
+	boot_end_show "$kr"
 	kbs_stop
 	unlocked_checks "$kr" "$kernel_cmdline"
 	check "$kr: mrboot offered the key in the keyring alone (no files)" \
@@ -674,6 +688,7 @@ case " $cases " in *" tampered "*)
 	sleep 10
 	vm_stop
 	kbs_stop
+	boot_end_show tampered
 	console_show tampered 'mrboot\[|mrboot:|PolicyDeny|Failed to start' 20
 	check "tampered: the broker refused the key (PolicyDeny on the resource)" \
 		grep -q '"PolicyDeny"' "$vm_work/tampered.log"
@@ -698,6 +713,7 @@ case " $cases " in *" override "*)
 	sleep 5
 	vm_stop
 	kbs_stop
+	boot_end_show override
 	console_show override 'mrboot\[|mrboot:|Failed to start' 20
 	check "override: the console names the refused parameter" \
 		console_has override 'mrboot.kbs.insecure= may not be set here'
@@ -718,7 +734,7 @@ case " $cases " in *" down "*)
 	# shellcheck disable=SC2034 # read in check_sh's eval
 	exited=$?
 	vm_stop
-	emergency_show down
+	boot_end_show down
 	console_show down 'mrboot\[|mrboot:|Failed to start' 20
 	started=$(vm_mark down mrboot)
 	prompt=$(vm_mark down prompt)
@@ -756,6 +772,7 @@ case " $cases " in *" swapped "*)
 	sleep 10
 	vm_stop
 	kbs_stop
+	boot_end_show swapped
 	console_show swapped 'mrboot\[|mrboot:|Failed to start' 20
 	check "swapped: the broker released the key (the measured boot is unchanged)" \
 		$py -c 'import json,sys
@@ -853,6 +870,7 @@ case " $cases " in *" initramfs-tools "*)
 	check "$it: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
 	vm_stop
 	kbs_stop
+	boot_end_show "$it"
 	unlocked_checks "$it" "$itcmdline"
 	;;
 esac
