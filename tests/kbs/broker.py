@@ -1001,11 +1001,73 @@ def parse_tdx_quote(q):
             "platform": platform, **fields}
 
 
+def trustee_type_name(etype):
+    """Trustee 78962cd4, deps/eventlog/src/ccel/tcg_enum.rs: TcgEventType's variant (EvEventTag)
+    in serde's SCREAMING_SNAKE_CASE (EV_EVENT_TAG); the names are the TCG's."""
+    names = {0x0: "PrebootCert", 0x1: "PostCode", 0x2: "Unused", 0x3: "NoAction",
+             0x4: "Separator", 0x5: "Action", 0x6: "EventTag", 0x7: "SCrtmContents",
+             0x8: "SCrtmVersion", 0x9: "CpuMicrocode", 0xA: "PlatformConfigFlags",
+             0xB: "TableOfDevices", 0xC: "CompactHash", 0xD: "Ipl", 0xE: "IplPartitionData",
+             0xF: "NonhostCode", 0x10: "NonhostConfig", 0x11: "NonhostInfo",
+             0x12: "OmitBootDeviceEvents", 0x80000000: "EfiEventBase",
+             0x80000001: "EfiVariableDriverConfig", 0x80000002: "EfiVariableBoot",
+             0x80000003: "EfiBootServicesApplication", 0x80000004: "EfiBootServicesDriver",
+             0x80000005: "EfiRuntimeServicesDriver", 0x80000006: "EfiGptEvent",
+             0x80000007: "EfiAction", 0x80000008: "EfiPlatformFirmwareBlob",
+             0x80000009: "EfiHandoffTables", 0x8000000A: "EfiPlatformFirmwareBlob2",
+             0x8000000B: "EfiHandoffTables2", 0x8000000C: "EfiVariableBoot2",
+             0x80000010: "EfiHcrtmEvent", 0x800000E0: "EfiVariableAuthority",
+             0x800000E1: "EfiSpdmFirmwareBlob", 0x800000E2: "EfiSpdmFirmwareConfig"}
+    return "EV" + re.sub(r"([A-Z])", r"_\1", names[etype]).upper()
+
+
+TRUSTEE_ALG_NAMES = {0x0004: "SHA-1", 0x000B: "SHA-256", 0x000C: "SHA-384", 0x000D: "SHA-512",
+                     0x0012: "SM3"}
+
+
+def _trustee_content(text):
+    """event_tag.rs: the content as JSON when serde_json parses it, else the text."""
+    def refuse(name):
+        raise ValueError(name)
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except ValueError:
+        return text
+
+
+def trustee_event_entries(records):
+    """Trustee 78962cd4, deps/eventlog/src/lib.rs: the TDX verifier's uefi_event_logs, one
+    EventlogEntry per record after the Spec ID event: index (the CC MR index), type_name,
+    digests [{alg, digest (hex)}], event (standard base64 of the data), digest_matches_event
+    (every digest is the hash of the data) and details. details as event_tag.rs fills it for a
+    tagged event: {string (the data without NULs), and for the AAEL tag unicode_name "AAEL" and
+    data {domain, operation, content}}; for other events {}, where Trustee parses EFI
+    structures (device paths, variables) that no policy here reads."""
+    entries = []
+    for rec in records:
+        digests = [{"alg": TRUSTEE_ALG_NAMES[alg], "digest": d.hex()}
+                   for alg, d in rec.digests.items()]
+        matches = all(hashlib.new(TCG_ALGS[alg][0], rec.event).digest() == d
+                      for alg, d in rec.digests.items() if TCG_ALGS[alg][0] != "sm3_256")
+        details = {}
+        if rec.type == EV_EVENT_TAG and len(rec.event) >= 8:
+            details["string"] = rec.event[8:].decode("utf-8", "replace").replace("\0", "")
+            if rec.aael:
+                details["unicode_name"] = "AAEL"
+                details["data"] = {"domain": rec.aael[0], "operation": rec.aael[1],
+                                   "content": _trustee_content(rec.aael[2])}
+        entries.append({"index": rec.index, "type_name": trustee_type_name(rec.type),
+                        "digests": digests,
+                        "event": base64.b64encode(rec.event).decode(),
+                        "digest_matches_event": matches, "details": details})
+    return entries
+
+
 def tdx_claims(q, log_records):
     """Trustee 78962cd4, deps/verifier/src/tdx/claims.rs generate_parsed_claim(): quote
     {header, body (hex), and for v5 type and size}, td_attributes (flags), report_data and
     init_data (MRCONFIGID), hex; platform_instance_id from a Platform CA PCK certificate;
-    uefi_event_logs when a log was sent (here: the count of records, not Trustee's list)."""
+    uefi_event_logs when a log was sent (trustee_event_entries())."""
     quote = {"header": {k: v.hex() for k, v in q["header"].items()},
              "body": {k: v.hex() for k, v in q["body"].items()}}
     if q["v5"] is not None:
@@ -1018,7 +1080,7 @@ def tdx_claims(q, log_records):
     if "platform_instance_id" in q["platform"]:
         claims["platform_instance_id"] = q["platform"]["platform_instance_id"]
     if log_records is not None:
-        claims["uefi_event_logs"] = f"{len(log_records)} records"
+        claims["uefi_event_logs"] = trustee_event_entries(log_records)
     return claims
 
 
