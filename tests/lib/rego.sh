@@ -59,6 +59,19 @@ rego_closure() {
 		}'
 }
 
+# Without the archive (apt_suite refreshes its index once a day), a binary of this very
+# program built earlier from any OPA version still serves.
+rego_offline() {
+	for f in "$apt_cache_dir"/rego/*/rego-eval-"$rego_sum"; do
+		[ -x "$f" ] || continue
+		rego_eval=$f
+		rego_opa=$(basename "$(dirname "$f")")
+		rego_stats="built before, $rego_suite unreachable now ($rego_why)"
+		rego_why=""
+	done
+	[ -n "$rego_eval" ]
+}
+
 rego_build() {
 	rego_why=""
 	rego_eval=""
@@ -67,10 +80,12 @@ rego_build() {
 		rego_why="no $rego_src"
 		return 1
 	fi
-	apt_suite "$rego_suite" || {
+	rego_sum=$(sha256sum "$rego_src" | cut -c 1-12)
+	if ! apt_suite "$rego_suite"; then
 		rego_why="$apt_why"
-		return 1
-	}
+		rego_offline
+		return
+	fi
 	# shellcheck disable=SC2086
 	rego_opa=$(apt-cache $apt_opts show --no-all-versions golang-github-open-policy-agent-opa-dev \
 		2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
@@ -79,7 +94,6 @@ rego_build() {
 		return 1
 	fi
 	rego_dir=$apt_cache_dir/rego/$(echo "$rego_opa" | tr ':~' '%_')
-	rego_sum=$(sha256sum "$rego_src" | cut -c 1-12)
 	rego_bin=$rego_dir/rego-eval-$rego_sum
 	if [ -x "$rego_bin" ]; then
 		rego_eval=$rego_bin
@@ -106,6 +120,17 @@ rego_build() {
 	return $rego_status
 }
 
+# NAME_VERSION: prints the cached .deb of this machine's architecture or of all.
+rego_deb() {
+	for a in "$(dpkg --print-architecture)" all; do
+		if [ -f "$apt_state/debs/${1}_$a.deb" ]; then
+			echo "$apt_state/debs/${1}_$a.deb"
+			return 0
+		fi
+	done
+	return 1
+}
+
 rego_build_locked() {
 	if [ -x "$rego_bin" ]; then
 		rego_eval=$rego_bin
@@ -124,8 +149,7 @@ rego_build_locked() {
 	# colon as %3a); apt_deb's two apt calls per package would take minutes here.
 	rego_need=$(awk '{ v = $2; sub(/:/, "%3a", v); print $1 "_" v }' "$rego_dir/packages" |
 		while read -r f; do
-			set -- "$apt_state/debs/${f}"_*.deb
-			[ -f "$1" ] || echo "${f%%_*}"
+			rego_deb "$f" >/dev/null || echo "${f%%_*}"
 		done)
 	rego_t0=$(date +%s)
 	if [ -n "$rego_need" ]; then
@@ -140,14 +164,12 @@ rego_build_locked() {
 	rm -rf "$rego_root"
 	mkdir -p "$rego_root"
 	while read -r name version; do
-		v=$(echo "$version" | sed 's/:/%3a/')
-		set -- "$apt_state/debs/${name}_${v}"_*.deb
-		[ -f "$1" ] || {
+		deb=$(rego_deb "${name}_$(echo "$version" | sed 's/:/%3a/')") || {
 			rego_why="no .deb of $name $version after apt-get download"
 			return 1
 		}
-		timeout 600 dpkg-deb -x "$1" "$rego_root" || {
-			rego_why="dpkg-deb -x $(basename "$1") failed"
+		timeout 600 dpkg-deb -x "$deb" "$rego_root" || {
+			rego_why="dpkg-deb -x $(basename "$deb") failed"
 			return 1
 		}
 	done <"$rego_dir/packages"
