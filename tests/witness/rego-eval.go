@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	rego-eval --policy FILE.rego [--policy ...] --input INPUT.json --refs REFS.json --query QUERY
+//	rego-eval --policy FILE.rego [--policy ...] --input INPUT.json --refs REFS.json
+//	          [--data DATA.json] --query QUERY
 //	rego-eval --check --policy FILE.rego [--policy ...]
 //
 // The first form prints the query's value as JSON and exits 0; an undefined result, like any
@@ -14,6 +15,8 @@
 // REFS.json is an object of reference value id -> value: Trustee's reference value store.
 // The policies read it through query_reference_value(id), which Trustee registers in regorus
 // and which gives null for an id the store does not have; it is declared here the same way.
+// DATA.json is the data document beside the policies: the KBS evaluates its resource policy
+// with {"plugin", "resource-path", "query"} there.
 // Built by tests/lib/rego.sh (rego_build) from Debian's OPA sources.
 package main
 
@@ -29,6 +32,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/types"
 	"github.com/open-policy-agent/opa/v1/util"
 )
@@ -84,11 +88,12 @@ func main() {
 	flag.Var(&policies, "policy", "a Rego module (repeatable)")
 	input := flag.String("input", "", "the input document (JSON)")
 	refsPath := flag.String("refs", "", "the reference values (JSON object id -> value)")
+	dataPath := flag.String("data", "", "the data document (a JSON object)")
 	query := flag.String("query", "data.policy.trust_claims", "the query to evaluate")
 	check := flag.Bool("check", false, "parse and compile the policies only")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: rego-eval --policy FILE.rego [--policy ...] "+
-			"[--input INPUT.json] [--refs REFS.json] [--query QUERY] [--check]")
+			"[--input INPUT.json] [--refs REFS.json] [--data DATA.json] [--query QUERY] [--check]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -132,6 +137,13 @@ func main() {
 		// a policy that only works because an error was swallowed should not pass.
 		rego.StrictBuiltinErrors(true),
 		rego.SetRegoVersion(ast.RegoV1),
+	}
+	if *dataPath != "" {
+		data, ok := readJSON(*dataPath).(map[string]interface{})
+		if !ok {
+			fail("%s: not a JSON object", *dataPath)
+		}
+		opts = append(opts, rego.Store(inmem.NewFromObject(data)))
 	}
 	for _, p := range policies {
 		src, err := os.ReadFile(p)
