@@ -35,6 +35,20 @@ bool kbs_error_retryable(int r)
 	}
 }
 
+/*
+ * In the initrd the broker is often asked before the network is up: no address, no route, no
+ * name server yet. That is not the broker failing: while every failure of a round is of this
+ * kind the brokers are polled every KBS_NETWORK_POLL_MS without growing the backoff, so that
+ * the first request leaves within a poll of the network coming up rather than up to
+ * KBS_BACKOFF_MAX_MS later, and mrboot need not wait for every link to be online.
+ */
+#define KBS_NETWORK_POLL_MS 100
+
+static bool kbs_error_network_down(int r)
+{
+	return r == -ENETUNREACH || r == -ENETDOWN || r == -EHOSTUNREACH || r == -EADDRNOTAVAIL;
+}
+
 enum kbs_outcome {
 	KBS_OK,
 	KBS_RETRY,   /* this URL again, next round */
@@ -48,6 +62,7 @@ struct kbs_attempt {
 	struct jwk_key key;
 	struct secret *secrets;		  /* opt->n_resources */
 	bool released[KBS_RESOURCES_MAX]; /* kept across URLs and rounds */
+	bool network_down;		  /* the last round found no network */
 };
 
 static void kbs_report(const struct kbs_release_options *opt, int priority, const char *fmt, ...)
@@ -189,13 +204,17 @@ static unsigned kbs_backoff_ms(unsigned round)
 	return ms / 2 + rnd % (ms / 2 + 1);
 }
 
-/* One pass over the URLs not refused yet: KBS_OK, KBS_LOCAL, or KBS_RETRY for another pass. */
+/*
+ * One pass over the URLs not refused yet: KBS_OK, KBS_LOCAL, or KBS_RETRY for another pass;
+ * *network_down: every URL failed for want of a network (kbs_error_network_down()).
+ */
 static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clients, bool *refused,
-				  size_t n, char **token, struct error *e)
+				  size_t n, char **token, bool *network_down, struct error *e)
 {
 	const struct kbs_release_options *opt = a->opt;
 	size_t open_urls = 0;
 
+	*network_down = true;
 	for (size_t i = 0; i < n; i++) {
 		enum kbs_outcome outcome;
 
@@ -218,6 +237,10 @@ static enum kbs_outcome kbs_round(struct kbs_attempt *a, struct kbs_client *clie
 			return KBS_LOCAL;
 		refused[i] = outcome == KBS_REFUSED;
 		open_urls += !refused[i];
+		if (refused[i] || !kbs_error_network_down(e->code))
+			*network_down = false;
+		else if (a->network_down)
+			continue; /* said once, while the network comes up */
 		kbs_report(opt, LOG_WARNING, "%s%s", e->msg,
 			   refused[i] ? " (not asked again)" : "");
 	}
@@ -262,11 +285,12 @@ int kbs_release(const struct kbs_release_options *opt, struct secret *secrets, c
 	}
 	for (size_t i = 0; r == 0 && i < opt->n_resources; i++)
 		r = secret_alloc(&secrets[i], KBS_SECRET_MAX, e);
-	for (unsigned round = 0; r == 0 && outcome == KBS_RETRY; round++) {
+	for (unsigned round = 0; r == 0 && outcome == KBS_RETRY;) {
+		bool network_down;
 		unsigned pause;
 		int left;
 
-		outcome = kbs_round(&a, clients, refused, n, token, e);
+		outcome = kbs_round(&a, clients, refused, n, token, &network_down, e);
 		left = deadline_left_ms(opt->deadline);
 		if (outcome != KBS_RETRY)
 			break;
@@ -280,8 +304,18 @@ int kbs_release(const struct kbs_release_options *opt, struct secret *secrets, c
 			e->code = -ETIMEDOUT;
 			break;
 		}
-		pause = kbs_backoff_ms(round);
-		kbs_report(opt, LOG_NOTICE, "trying again in %u ms", pause);
+		if (network_down) {
+			if (!a.network_down)
+				kbs_report(opt, LOG_NOTICE,
+					   "waiting for the network: trying "
+					   "again every %d ms",
+					   KBS_NETWORK_POLL_MS);
+			pause = KBS_NETWORK_POLL_MS;
+		} else {
+			pause = kbs_backoff_ms(round++);
+			kbs_report(opt, LOG_NOTICE, "trying again in %u ms", pause);
+		}
+		a.network_down = network_down;
 		sleep_ms(pause < (unsigned)left ? pause : (unsigned)left);
 	}
 	if (r == 0 && outcome != KBS_OK)
