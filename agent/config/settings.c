@@ -197,7 +197,10 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 	char path[PATH_MAX];
 	int r;
 
-	/* Defaults (DESIGN.md section 4): everything lands in RTMR2 / REM2 on CC platforms. */
+	/*
+	 * Defaults (DESIGN.md section 4): PCR 15, which systemd-pcrosseparator leaves open in the
+	 * initrd (doc/systemd-tpm2-log.md); on CC platforms PCR 8..15 are all RTMR2 / REM2.
+	 */
 	*s = (struct settings){
 		.log_level = LOG_INFO,
 		.log_target = LOG_TARGET_AUTO,
@@ -207,8 +210,8 @@ int settings_load(struct settings *s, const char *root, const char *config_path,
 		.kbs_tee = TEE_AUTO,
 		.kbs_key = JWK_P256,
 		.unlock_handoff = HANDOFF_SOCKET,
-		.pcr_cmdline = 12,
-		.pcr_config = 12,
+		.pcr_cmdline = 15,
+		.pcr_config = 15,
 		.pcr_rootfs = 15,
 		.pcr_separator = 15,
 		.tpm_device = strdup("/dev/tpmrm0"),

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,18 +146,53 @@ static int eventlog_settle(struct eventlog *log, struct record *r, enum record_s
 	return 0;
 }
 
-/* systemd's log of what was measured into TPM PCRs, so that its tools see mrboot's events. */
+/*
+ * systemd marks its log S_ISVTX while it appends and clears the mark after, so that a writer
+ * that died mid-record shows (systemd-pcrlock then calls the log incomplete, systemd-pcrextend
+ * stops appending); mrboot keeps the convention. A mark found set is left set: the log is
+ * incomplete, and mrboot's record still goes in so that mrboot can name what is missing.
+ */
+static int eventlog_append_systemd_marked(struct journal *sd, const char *json, size_t len,
+					  struct error *e)
+{
+	struct stat st;
+	bool mark;
+	int k;
+
+	if (fstat(sd->fd, &st) < 0)
+		return error_set_errno(e, -errno, "cannot stat %s", sd->path);
+	mark = !(st.st_mode & S_ISVTX);
+	if (mark && fchmod(sd->fd, (st.st_mode & 07777) | S_ISVTX) < 0)
+		return error_set_errno(e, -errno, "cannot mark %s as being written", sd->path);
+	k = journal_append(sd, json, len, e);
+	if (k >= 0 && mark && fchmod(sd->fd, st.st_mode & 07777) < 0)
+		k = error_set_errno(e, -errno, "cannot clear the mark on %s", sd->path);
+	return k;
+}
+
+/*
+ * systemd's log of what was measured into TPM PCRs, so that its tools see mrboot's events:
+ * each record as systemd writes its own (doc/systemd-tpm2-log.md), with mrboot's event type.
+ */
 static int eventlog_append_systemd(struct eventlog *log, const struct record *r, struct error *e)
 {
 	_cleanup_free_ char *text = NULL;
-	struct journal sd;
+	struct journal own = { .fd = -1 }, *sd = log->systemd ? log->systemd : &own;
 	struct json_writer w;
-	char hex[2 * HASH_MAX_SIZE + 1];
+	struct timespec ts;
+	char hex[2 * HASH_MAX_SIZE + 1], boot_id[33];
+	size_t n = 0;
 	int k;
 
 	k = record_event_tpm_string(&r->event, &text, e);
 	if (k < 0)
 		return k;
+	/* systemd writes the boot id as 32 hex digits, without the dashes the kernel shows. */
+	for (const char *c = r->boot_id; *c && n < 32; c++)
+		if (*c != '-')
+			boot_id[n++] = *c;
+	boot_id[n] = '\0';
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	json_writer_init(&w, 1u << 20);
 	json_writer_begin_object(&w);
 	json_writer_key(&w, "pcr");
@@ -179,17 +215,22 @@ static int eventlog_append_systemd(struct eventlog *log, const struct record *r,
 	json_writer_begin_object(&w);
 	json_writer_key(&w, "string");
 	json_writer_string(&w, text);
+	if (n == 32) {
+		json_writer_key(&w, "bootId");
+		json_writer_string(&w, boot_id);
+	}
+	json_writer_key(&w, "timestamp"); /* CLOCK_BOOTTIME in microseconds, as systemd's */
+	json_writer_uint64(&w, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 	json_writer_key(&w, "eventType");
 	json_writer_string(&w, r->event.event_type);
 	json_writer_end_object(&w);
 	json_writer_end_object(&w);
 	k = json_writer_finish(&w, e);
+	if (k >= 0 && sd == &own)
+		k = journal_open(&own, log->root, EVENTLOG_SYSTEMD_PATH, EVENTLOG_LOCK_MS, e);
 	if (k >= 0)
-		k = journal_open(&sd, log->root, EVENTLOG_SYSTEMD_PATH, EVENTLOG_LOCK_MS, e);
-	if (k >= 0) {
-		k = journal_append(&sd, w.buf, w.len, e);
-		journal_close(&sd);
-	}
+		k = eventlog_append_systemd_marked(sd, w.buf, w.len, e);
+	journal_close(&own);
 	json_writer_free(&w);
 	return k;
 }
@@ -267,8 +308,9 @@ void eventlog_boot_id(const char *root, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
-int eventlog_measure(struct eventlog *log, struct registers *regs, const struct record_event *ev,
-		     const struct record **out, struct error *e)
+static int eventlog_measure_locked(struct eventlog *log, struct registers *regs,
+				   const struct record_event *ev, const struct record **out,
+				   struct error *e)
 {
 	_cleanup_free_ char *json = NULL;
 	struct record r = { .state = RECORD_PENDING, .family = regs->family };
@@ -344,5 +386,27 @@ int eventlog_measure(struct eventlog *log, struct registers *regs, const struct 
 	return 0;
 fail:
 	record_free(&r);
+	return k;
+}
+
+int eventlog_measure(struct eventlog *log, struct registers *regs, const struct record_event *ev,
+		     const struct record **out, struct error *e)
+{
+	struct journal sd;
+	int k;
+
+	if (regs->family != MR_FAMILY_TPM)
+		return eventlog_measure_locked(log, regs, ev, out, e);
+	/*
+	 * Like systemd, hold the lock on its log from before the PCR is read until the record is
+	 * in: no other writer's extend can come between, so the log's order is the PCR's.
+	 */
+	k = journal_open(&sd, log->root, EVENTLOG_SYSTEMD_PATH, EVENTLOG_LOCK_MS, e);
+	if (k < 0)
+		return k;
+	log->systemd = &sd;
+	k = eventlog_measure_locked(log, regs, ev, out, e);
+	log->systemd = NULL;
+	journal_close(&sd);
 	return k;
 }

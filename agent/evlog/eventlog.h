@@ -23,6 +23,7 @@ struct registers;
  */
 struct eventlog {
 	struct journal journal;
+	struct journal *systemd; /* systemd's log, while a TPM measurement holds its lock */
 	const char *root;
 	struct record *records; /* one per seq, with its final state, in seq order */
 	size_t count, cap;

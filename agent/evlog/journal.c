@@ -65,8 +65,12 @@ int journal_open(struct journal *j, const char *root, const char *path, unsigned
 	r = journal_make_parents(j->path, e);
 	if (r < 0)
 		return r;
+	/*
+	 * 0600 as systemd creates its log: whoever can open a file can flock() it, and a reader
+	 * holding the lock would stall every writer.
+	 */
 	j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-		     0644);
+		     0600);
 	if (j->fd < 0)
 		return error_set_errno(e, -errno, "cannot open %s", j->path);
 	r = journal_lock(j, lock_timeout_ms, e);

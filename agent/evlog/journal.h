@@ -23,7 +23,7 @@ struct journal {
 };
 
 /*
- * Opens (creating it and its parent directories, mode 0644 / 0755) <root><path> and waits
+ * Opens (creating it and its parent directories, mode 0600 / 0755) <root><path> and waits
  * up to lock_timeout_ms for the exclusive lock.
  */
 int journal_open(struct journal *j, const char *root, const char *path, unsigned lock_timeout_ms,

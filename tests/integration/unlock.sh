@@ -579,7 +579,7 @@ print(json.dumps({
     "domains": ["mrboot"], "other_domains": "deny",
     "events": [
         {"domain": "mrboot", "operation": "kernel-cmdline", "required": True, "max": 1,
-         "index": {"tdx": 3, "tpm": 12}, "content_json": {"cmdline": sys.argv[2]}},
+         "index": {"tdx": 3, "tpm": 15}, "content_json": {"cmdline": sys.argv[2]}},
         {"domain": "mrboot", "operation": "config", "required": True, "max": 1,
          "content_json": {"path": "/etc/mrboot.conf", "sha256": conf}},
         {"domain": "mrboot", "operation": "separator", "required": True, "separator": True,
@@ -643,10 +643,10 @@ else
 		status=$?
 		elapsed=$((($(date +%s%N) - start) / 1000000))
 	}
-	# mrboot predict's policy: a fresh TPM, whose PCR 12 and 15 only mrboot extends.
+	# mrboot predict's policy: a fresh TPM, whose PCR 15 only mrboot extends.
 	mkdir -p "$tmp/probe-tpm" && conf "$tmp/probe-tpm" auto "[tpm]" "socket = $swtpm_sock" &&
 		"$mrboot" --root "$tmp/probe-tpm" predict --platform tpm --cmdline "$cmdline" \
-			--alone pcr12,pcr15 --format broker-policy >"$tmp/policy.json" ||
+			--alone pcr15 --format broker-policy >"$tmp/policy.json" ||
 		bail "mrboot predict failed"
 	kbs_start "$tmp" tpm --port "$port" --tee tpm --tpm-ak-tofu --policy "$tmp/policy.json" \
 		--resource "default/mrboot/root=$tmp/disk.key" || {
@@ -716,7 +716,7 @@ open(sys.argv[2], "w").write(s.recv(256).decode())' "$tmp/notify.sock" "$tmp/not
 	check "run: one line per step" grep -q "step verify" "$tmp/err"
 	check "run: the attest step" grep -q "step attest and release" "$tmp/err"
 	check "run: and its end" grep -q "run: done" "$tmp/err"
-	check "run: the replay verdict for PCR 12 printed" grep -q "pcr12" "$tmp/out"
+	check "run: the replay verdict for PCR 15 printed" grep -q "pcr15" "$tmp/out"
 
 	# `run --handoff file`, as initramfs-tools' local-top starts it: this boot is already
 	# measured, so run verifies and offers the key as a 0400 file on tmpfs for the keyscript.

@@ -76,8 +76,8 @@ int main(void)
 
 	r = journal_open(&j, root, LOG, 1000, &e);
 	tap_is_int(r, 0, "the journal is opened, creating its directories (%s)", e.msg);
-	tap_ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644,
-	       "the file exists under the root with mode 0644");
+	tap_ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	       "the file exists under the root with mode 0600");
 	tap_is_int(journal_append(&j, "{\"seq\":1}", 9, &e), 0, "a record is appended");
 	tap_is_int(journal_append(&j, "{\"seq\":2}", 9, &e), 0, "a second record is appended");
 	tap_ok(slurp(path, buf, sizeof(buf)) == 22 &&

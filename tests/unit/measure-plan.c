@@ -2,8 +2,8 @@
 /*
  * The measurement plan (agent/measure/plan.h) as a function of the configuration, the kernel
  * command line and the files below a root. The expected events are written out from the
- * formats in agent/measure/events.h and the defaults in mrboot(1) (pcr-cmdline and pcr-config
- * 12, pcr-rootfs and pcr-separator 15); the configuration digests are sha256sum's of the
+ * formats in agent/measure/events.h and the defaults in mrboot(1) (all four items in PCR
+ * 15); the configuration digests are sha256sum's of the
  * files' text.
  */
 #include <errno.h>
@@ -94,11 +94,11 @@ static void check_plan(const char *what, const char *config, const char *cmdline
 static void test_defaults(void)
 {
 	static const struct expected want[] = {
-		{ 12, "kernel-cmdline", "{\"cmdline\":\"BOOT_IMAGE=/vmlinuz ro quiet\"}" },
-		{ 12, "config",
+		{ 15, "kernel-cmdline", "{\"cmdline\":\"BOOT_IMAGE=/vmlinuz ro quiet\"}" },
+		{ 15, "config",
 		  "{\"path\":\"/etc/mrboot.conf\",\"sha256\":"
 		  "\"68e18766af6d9b2b40f0661d18286db284b9ee8c374d242ff22c2f28bea862b8\"}" },
-		{ 12, "file", "{\"path\":\"/etc/absent.conf\",\"absent\":true}" },
+		{ 15, "file", "{\"path\":\"/etc/absent.conf\",\"absent\":true}" },
 		{ 15, "separator", "{\"phase\":\"measurements-done\"}" },
 	};
 
@@ -109,11 +109,11 @@ static void test_defaults(void)
 static void test_verity(void)
 {
 	static const struct expected want[] = {
-		{ 12, "kernel-cmdline", "{\"cmdline\":\"ro roothash=" A "\"}" },
-		{ 12, "config",
+		{ 15, "kernel-cmdline", "{\"cmdline\":\"ro roothash=" A "\"}" },
+		{ 15, "config",
 		  "{\"path\":\"/etc/mrboot.conf\",\"sha256\":"
 		  "\"68e18766af6d9b2b40f0661d18286db284b9ee8c374d242ff22c2f28bea862b8\"}" },
-		{ 12, "file", "{\"path\":\"/etc/absent.conf\",\"absent\":true}" },
+		{ 15, "file", "{\"path\":\"/etc/absent.conf\",\"absent\":true}" },
 		{ 15, "rootfs-verity",
 		  "{\"hash\":\"" A "\",\"parameter\":\"roothash\",\"source\":\"cmdline\"}" },
 		{ 15, "separator", "{\"phase\":\"measurements-done\"}" },
@@ -126,7 +126,7 @@ static void test_verity(void)
 static void test_no_cmdline(void)
 {
 	static const struct expected want[] = {
-		{ 12, "config",
+		{ 15, "config",
 		  "{\"path\":\"/etc/mrboot.conf\",\"sha256\":"
 		  "\"c46a0a530316b16fada42be4ebf24002a3286b28f6e5742d29da26f6400e1361\"}" },
 		{ 15, "separator", "{\"phase\":\"measurements-done\"}" },
