@@ -9,7 +9,7 @@
 #  - TDX (tsm-mr and configfs-tsm emulators, the fixture's CCEL): the predicted image gets
 #    executables 3; a changed kernel command line, an event whose text is not what was
 #    extended, and an unknown image get the default 33;
-#  - TPM (swtpm): PCR 12 and 15 as predicted and a trusted attestation key: 3; an untrusted key
+#  - TPM (swtpm): PCR 15 as predicted and a trusted attestation key: 3; an untrusted key
 #    or a changed command line: 33;
 #  - the resource policy releases to an affirming appraisal with executables 3 only.
 # Usage: trustee-policy.sh MRBOOT FIXTURES_DIR
@@ -197,13 +197,13 @@ else
 	kbs_start "$tmp" tpm --port "$port" --tee tpm --tpm-ak-tofu || bail "$kbs_why"
 	# The image's configuration is the one each boot below has (its TPM: $tmp/swtpm).
 	mkdir -p "$tmp/tpm-image" && conf "$tmp/tpm-image" tpm "[tpm]" "socket = $tmp/swtpm/server.sock" &&
-		"$mrboot" --root "$tmp/tpm-image" predict --platform tpm --alone pcr12,pcr15 \
+		"$mrboot" --root "$tmp/tpm-image" predict --platform tpm --alone pcr15 \
 			--cmdline "$cmdline" --format rvps --image fixture >"$tmp/tpm.rvps" ||
 		bail "mrboot predict failed"
 	if tpm_attest tpm-good "$cmdline" && claims "$tmp/tpm-good.token" tpm "$tmp/tpm-good.json"; then
 		ak=$($py -c 'import json, sys; print(json.load(open(sys.argv[1]))["tpm"]["ak_public"])' "$tmp/tpm-good.json")
 		refs "$tmp/tpm.rvps" "$tmp/tpm.refs" "trusted_aks=[\"$ak\"]"
-		check "tpm: PCR 12 and 15 as predicted, the key trusted: executables 3" \
+		check "tpm: PCR 15 as predicted, the key trusted: executables 3" \
 			executables_is 3 "$tmp/tpm-good.json" "$tmp/tpm.refs"
 		refs "$tmp/tpm.rvps" "$tmp/tpm-noak.refs"
 		check "tpm: an attestation key nobody vouched for: 33" \

@@ -388,7 +388,7 @@ MRBOOT_CONFIG_SHA256 = hashlib.sha256(b"kbs_url=https://localhost\n").hexdigest(
 
 def mrboot_events(case):
     """(index, domain, operation, content) of mrboot's events; index is the CC index 3
-    (RTMR2), which mrboot's default PCR 12 and 15 map to, or the PCR for a TPM."""
+    (RTMR2), which mrboot's default PCR 15 maps to, or the PCR for a TPM."""
     cmdline = ("mrboot", "kernel-cmdline", json.dumps({"cmdline": MRBOOT_CMDLINE},
                                                       separators=(",", ":")))
     config = ("mrboot", "config", json.dumps({"path": "/etc/mrboot.conf",

@@ -271,7 +271,7 @@ else
 	note "arm64 userland: ${sysroot_tar##*/} ($(elapsed "$t0") s to make or find in the cache)"
 fi
 # The module's reference values (mrboot(1), predict), written beside each image it builds: for
-# this boot's command line; in this boot nothing but mrboot extends PCR 12 and 15.
+# this boot's command line; in this boot nothing but mrboot extends PCR 15.
 if [ "$vm_arch" = x86_64 ]; then
 	dracut_conf_dir=$vm_work/dracut.conf.d
 else
@@ -280,7 +280,7 @@ fi
 cat >"$dracut_conf_dir/mrboot-reference.conf" <<EOF
 mrboot_reference_cmdline="$kernel_cmdline"
 mrboot_reference_platforms="tdx tpm"
-mrboot_reference_alone="pcr12,pcr15"
+mrboot_reference_alone="pcr15"
 EOF
 # dracut_build OUT [dracut options...]: this machine's dracut with the private tree, or the
 # arm64 userland's with the kernel's modules bound in, writing into it. The staged root is
@@ -447,9 +447,9 @@ assert sb[0x78:0x78 + 11] == b"mrboot-root", sb[0x78:0x88]
 EOF
 
 # ---- the broker's policy, from `mrboot predict` of the image, before the VM starts ----------
-# Nothing is learned from a first boot: the events and the values of PCR 12 and 15 come from
+# Nothing is learned from a first boot: the events and the value of PCR 15 come from
 # the staged initrd tree (its mrboot.conf) and the kernel command line alone. In this boot
-# only mrboot extends PCR 12 and 15 before the key is released (no UKI stub, and systemd in
+# only mrboot extends PCR 15 before the key is released (no UKI stub, and systemd in
 # the initrd measures nothing there), so the prediction from zero is the whole register.
 # predict STAGE CMDLINE: the prediction, by the agent that goes into the image (the arm64 one
 # through qemu-user: its predictions are the same code).
@@ -464,16 +464,16 @@ predict() { # STAGE CMDLINE OPTIONS...
 	fi
 }
 # make_policy STAGE CMDLINE OUT: the test broker's policy as mrboot predict writes it, exactly
-# the predicted events and PCR 12 and 15, which nothing but mrboot extends in this boot before
+# the predicted events and PCR 15, which nothing but mrboot extends in this boot before
 # the key is released; only the root's key may be released.
 make_policy() {
 	predict "$1" "$2" --json >"$3.prediction" 2>"$3.err" &&
-		predict "$1" "$2" --alone pcr12,pcr15 --format broker-policy >"$3.predicted" \
+		predict "$1" "$2" --alone pcr15 --format broker-policy >"$3.predicted" \
 			2>"$3.err" || bail "mrboot predict: $(cat "$3.err")"
 	$py - "$3.predicted" >"$3" <<'EOF'
 import json, sys
 policy = json.load(open(sys.argv[1]))
-assert sorted(policy["tees"]["tpm"]["registers"]) == ["pcr12", "pcr15"], policy["tees"]
+assert sorted(policy["tees"]["tpm"]["registers"]) == ["pcr15"], policy["tees"]
 policy["resources"] = ["default/mrboot/root"]
 print(json.dumps(policy))
 EOF
@@ -481,7 +481,7 @@ EOF
 make_policy "$stage" "$kernel_cmdline" "$vm_work/policy.json"
 # What the dracut module left beside the image: the same prediction, in mrboot's form and as
 # Trustee's RVPS takes it (tests/witness/trustee-rvps.py reads it by Trustee's rules).
-check "dracut left mrboot's reference values beside the image, with PCR 12 and 15 as predicted" \
+check "dracut left mrboot's reference values beside the image, with PCR 15 as predicted" \
 	$py - "$vm_work/initrd.img.mrboot-reference.json" "$vm_work/policy.json" <<'EOF'
 import json, sys
 ref = json.load(open(sys.argv[1]))
@@ -492,7 +492,7 @@ want = json.load(open(sys.argv[2]))["tees"]["tpm"]["registers"]
 assert {n: r["value"]["sha256"] for n, r in tpm.items()} == want, (tpm, want)
 assert all(r["complete"] for r in tpm.values())
 EOF
-rvps_holds_policy() { # RVPS POLICY: Trustee would store it, with the policy's PCR 12 and 15
+rvps_holds_policy() { # RVPS POLICY: Trustee would store it, with the policy's PCR 15
 	$py "$src/tests/witness/trustee-rvps.py" "$1" >"$1.stored" || return 1
 	$py - "$1.stored" "$2" <<'EOF'
 import json, sys
@@ -503,7 +503,7 @@ assert stored["mrboot/initrd.img/tpm"][0]["registers"] == want, stored
 assert len(stored["mrboot/initrd.img/tdx"][0]["events"]) >= 3, stored
 EOF
 }
-check "and Trustee's reference values, which its RVPS takes, with the same PCR 12 and 15" \
+check "and Trustee's reference values, which its RVPS takes, with the same PCR 15" \
 	rvps_holds_policy "$vm_work/initrd.img.rvps.json" "$vm_work/policy.json"
 # broker NAME [POLICY [RESOURCE]]: the broker for this boot, on $port, its log in
 # $vm_work/NAME.log; the resource by default the passphrase with the root's identity.
@@ -582,10 +582,11 @@ for r in records:
     assert hashlib.sha256(r["content"]["string"].encode()).hexdigest() == d, r
     old = pcrs.get(r["pcr"], bytes(32))
     pcrs[r["pcr"]] = hashlib.sha256(old + bytes.fromhex(d)).digest()
-assert set(pcrs) == {12, 15}, sorted(pcrs)
-got = {12: pcr12.lower(), 15: pcr15.lower()}
-for p in (12, 15):
-    assert pcrs[p].hex() == got[p], (p, pcrs[p].hex(), got[p])
+# mrboot's events all go to PCR 15 (mrboot(1)); PCR 12, which systemd 262's os-separator
+# takes, stays as the firmware left it: zero.
+assert set(pcrs) == {15}, sorted(pcrs)
+assert pcrs[15].hex() == pcr15.lower(), (pcrs[15].hex(), pcr15)
+assert pcr12 == "00" * 32, pcr12
 words = [r["content"]["string"].split(" ", 2) for r in records]
 want = [["mrboot", "kernel-cmdline"], ["mrboot", "config"], ["mrboot", "separator"]]
 if volume_id:
