@@ -11,25 +11,14 @@ src=$1
 mrboot=${2:-}
 lib_dir=$(cd "$(dirname "$0")" && pwd)
 . "$lib_dir/lib-apt.sh"
+. "$lib_dir/lib-mkosi.sh"
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-suite=${MRBOOT_MKOSI_SUITE:-sid}
-if ! apt_suite "$suite" || ! deb=$(apt_deb mkosi); then
-	bail "mkosi from $suite: $apt_why"
-fi
-mkosi_dir=$apt_cache_dir/mkosi/$(basename "$deb" .deb)
-if [ ! -d "$mkosi_dir/usr/lib/python3/dist-packages/mkosi" ]; then
-	rm -rf "$mkosi_dir"
-	mkdir -p "$mkosi_dir"
-	dpkg-deb -x "$deb" "$mkosi_dir"
-fi
-mkosi() {
-	PYTHONPATH=$mkosi_dir/usr/lib/python3/dist-packages timeout 300 $py -m mkosi "$@"
-}
+mkosi_fetch || bail "$mkosi_why"
 version=$(mkosi --version 2>&1)
-echo "# $version ($(basename "$deb")), $($py --version)"
+echo "# $version ($(basename "$mkosi_deb")), $($py --version)"
 
 # The configuration as a user has it: a copy, with the key file and the mrboot tree it needs.
 cp -r "$src/mkosi" "$tmp/mkosi"
