@@ -373,6 +373,8 @@ print(json.load(open(sys.argv[1]))["tees"]["tpm"]["registers"][sys.argv[2]])' \
 check "mrboot predict: the policy's events and PCR 12 and 15 ($(predicted pcr12 | cut -c 1-16)..., $(predicted pcr15 | cut -c 1-16)...)" \
 	[ -s "$vm_work/policy.json" ]
 broker() { # NAME: the broker for boot NAME, its log in $vm_work/NAME.log
+	# The broker appends: a kept directory's run must not see the last run's requests.
+	rm -f "$vm_work/$1.log"
 	kbs_start "$vm_work" "$1" --port "$port" --tee tpm --tpm-ak-tofu \
 		--policy "$vm_work/policy.json" --resource "default/mrboot/root=$vm_work/disk.key"
 }
