@@ -30,8 +30,9 @@
 # for mrboot to find its device by (see mkosi/README.md).
 #
 # Usage: mkosi-boot.sh MRBOOT SOURCE_ROOT [UNIT]
-# Environment: MRBOOT_MKOSI_CASES (default "good tampered"; also "loader"), MRBOOT_VM_ACCEL (auto, kvm, tcg),
-#   MRBOOT_VM_BOOT_TIMEOUT (420 s a boot), MRBOOT_VM_KEEP=DIR (keep the work files in DIR),
+# Environment: MRBOOT_MKOSI_CASES (default "good tampered"; also "loader"),
+#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_BOOT_TIMEOUT (420 s a boot),
+#   MRBOOT_VM_KEEP=DIR (keep the work files in DIR),
 #   MRBOOT_MKOSI_REUSE=yes (with MRBOOT_VM_KEEP: boot the image a previous run left there
 #   again, without building), MRBOOT_CACHE (/var/cache/mrboot: mkosi, its tools tree, its
 #   package and image caches), MRBOOT_MKOSI_SUITE (where mkosi comes from, sid).
@@ -197,6 +198,7 @@ fi
 disk=$out/mrboot-debian.raw
 uki=$out/mrboot-debian.efi
 note "image: $(du -h --apparent-size "$disk" | cut -f1) ($(du -h "$disk" | cut -f1) allocated), UKI $(du -h "$uki" | cut -f1)"
+note "mkosi's caches: $(cd "$apt_cache_dir/mkosi" && du -sh packages images 2>/dev/null | tr '\t\n' '  ')"
 
 # The root partition's LUKS2 header, copied out of the disk image (GPT read here): what the
 # volume's identity is computed from, as systemd computes it for tpm2-measure-pcr= and
