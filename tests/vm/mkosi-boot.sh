@@ -8,9 +8,10 @@
 # (swtpm) and the broker (tests/kbs/broker.py, TPM evidence) on the host at 10.0.2.2.
 #
 #  good      the disk as built: mrboot in mkosi's initrd measures, attests and receives the
-#            key; systemd-cryptsetup opens the root that systemd-gpt-auto-generator found;
-#            the root's init (root-init.sh, which the test adds to the image) reports on the
-#            console and powers off.
+#            key with the root's identity (computed here from the LUKS2 header in the disk
+#            image), checks the volume gpt-auto found (mkosi/'s initrd crypttab names it) and
+#            opens it; the root's init (root-init.sh, which the test adds to the image)
+#            reports on the console and powers off.
 #  tampered  the same disk and boot, init=/bin/sh added to the command line by the host: an
 #            SMBIOS type 11 string io.systemd.stub.kernel-cmdline-extra=, which systemd-stub
 #            appends when Secure Boot is off (and measures into PCR 12). The broker refuses
@@ -25,9 +26,8 @@
 # The broker's policy is `mrboot predict` of the initrd inside the UKI (unpacked here) and of the
 # UKI's own command line, made before any boot. The test adds to its copy of mkosi/ only what
 # lets it see the result: init= on the UKI's command line and, in the root, root-init.sh with
-# busybox and the agent (for `mrboot replay`). [unlock] volume-identity = optional and a bare
-# key: the root is systemd-gpt-auto-generator's volume, with no crypttab line or rd.luks.name=
-# for mrboot to find its device by (see mkosi/README.md).
+# busybox and the agent (for `mrboot replay`), and one workaround: systemd-pcrphase-initrd
+# masked in the initrd (see mkosi/README.md).
 #
 # Usage: mkosi-boot.sh MRBOOT SOURCE_ROOT [UNIT]
 # Environment: MRBOOT_MKOSI_CASES (default "good tampered"; also "loader"),
@@ -161,7 +161,6 @@ timeout = 20
 
 [unlock]
 volume = root
-volume-identity = optional
 EOF
 	od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$cfg/mrboot.key"
 	chmod 0600 "$cfg/mrboot.key"
@@ -236,6 +235,11 @@ EOF
 )
 check "the root partition is LUKS2 and the key opens it (UUID $root_uuid, identity $root_id)" \
 	[ -n "$root_id" ]
+# What the broker releases: the key with the identity of the volume it is for.
+$py -c 'import base64, json, sys
+print(json.dumps({"passphrase": base64.b64encode(open(sys.argv[1], "rb").read()).decode(),
+                  "volume-key-id": sys.argv[2]}, separators=(",", ":")))' \
+	"$vm_work/disk.key" "$root_id" >"$vm_work/resource.json"
 
 # ---- what the UKI holds ---------------------------------------------------------------------
 # Its command line and its initrd are what the firmware hands the kernel in the good boot:
@@ -333,6 +337,9 @@ check "and mrboot.service, enabled for initrd.target by the preset" \
 	in_initrd ' usr/lib/systemd/system/mrboot.service$' ' etc/systemd/system/initrd.target.wants/mrboot.service$'
 check "and systemd-networkd-wait-online, systemd-cryptsetup and the gpt-auto generator" \
 	in_initrd 'systemd-networkd-wait-online$' 'systemd/systemd-cryptsetup$' 'systemd-gpt-auto-generator$'
+check "and the crypttab naming gpt-auto's root, and cryptsetup's command for mrboot" \
+	grep -Eq '^root[[:space:]]+/dev/gpt-auto-root-luks[[:space:]]' "$vm_work/initrd-root/etc/crypttab" \
+	--and in_initrd ' usr/sbin/cryptsetup$'
 check "and the kernel modules configfs, tsm, tdx-guest, sev-guest, dm-crypt, virtio_net" \
 	in_initrd '/configfs\.ko' '/tsm\.ko' '/tdx-guest\.ko' '/sev-guest\.ko' '/dm-crypt\.ko' \
 	'/virtio_net\.ko'
@@ -378,7 +385,7 @@ broker() { # NAME: the broker for boot NAME, its log in $vm_work/NAME.log
 	# The broker appends: a kept directory's run must not see the last run's requests.
 	rm -f "$vm_work/$1.log"
 	kbs_start "$vm_work" "$1" --port "$port" --tee tpm --tpm-ak-tofu \
-		--policy "$vm_work/policy.json" --resource "default/mrboot/root=$vm_work/disk.key"
+		--policy "$vm_work/policy.json" --resource "default/mrboot/root=$vm_work/resource.json"
 }
 
 # ---- the boots ------------------------------------------------------------------------------
@@ -443,6 +450,8 @@ got = [(e["path"], e["status"]) for e in log]
 assert got == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
                ("/kbs/v0/resource/default/mrboot/root", 200)], got' "$vm_work/good.log"
 	check "good: no passphrase was asked for" console_lacks good 'passphrase for disk'
+	check "good: mrboot checked the volume's identity and opened it itself" \
+		console_has good "is the enrolled volume \\(volume key id $root_id\\)"
 	check "good: switch_root reached the unlocked root (after $(vm_mark good root) s)" \
 		console_has good '^MRBOOT-VM: switch_root reached'
 	check "good: the root is /dev/mapper/root, ext4 ($(guest good root))" \
@@ -454,9 +463,10 @@ assert got == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
 		sed '1d;$d' | base64 -d >"$vm_work/good.tpm2-measure.log" 2>/dev/null
 	# systemd's log replayed here (SHA-256: new = H(old || H(string))) gives the PCRs the
 	# guest read; up to mrboot's separator it gives the predicted values, which the broker
-	# checked; after it comes only systemd-cryptsetup's measurement of the root's volume key
-	# (gpt-auto's tpm2-measure-pcr=yes) into PCR 15.
-	check "good: systemd's tpm2-measure.log replays to the guest's PCR 12 and 15, to the predicted values at mrboot's separator, then only the root's identity, as computed here" \
+	# checked; after it comes mrboot's "volume" event with the root's identity, in PCR 15.
+	# (Had systemd-cryptsetup opened the volume, tpm2-measure-pcr=yes would add the identity
+	# itself as the digest: allowed too.)
+	check "good: systemd's tpm2-measure.log replays to the guest's PCR 12 and 15, to the predicted values at mrboot's separator, then the root's identity, as computed here" \
 		$py - "$vm_work/good.tpm2-measure.log" "$(guest good 'pcr sha256 12')" \
 		"$(guest good 'pcr sha256 15')" "$(predicted pcr12)" "$(predicted pcr15)" \
 		"$root_uuid" "$root_id" <<'EOF'
@@ -465,19 +475,29 @@ log, got12, got15, want12, want15, root_uuid, root_id = sys.argv[1:]
 records = [json.loads(r) for r in open(log, "rb").read().split(b"\x1e") if r.strip()]
 pcrs = {12: bytes(32), 15: bytes(32)}
 at_separator = None
+bound = False
 for r in records:
     d = next(x for x in r["digests"] if x["hashAlg"] == "sha256")["digest"]
-    if at_separator is None:
+    if at_separator is None or r["content"]["eventType"] == "mrboot":
         assert hashlib.sha256(r["content"]["string"].encode()).hexdigest() == d, r
-    else:
-        # systemd measures the volume key's identity, not the string's hash.
-        assert r["pcr"] == 15 and r["content"]["eventType"] == "volume-key", r
-        assert r["content"]["string"] == f"cryptsetup:root:{root_uuid}", r
-        assert d == root_id, (d, root_id)
+    if at_separator is not None:
+        assert r["pcr"] == 15, r
+        if r["content"]["eventType"] == "mrboot":
+            words = r["content"]["string"].split(" ", 2)
+            assert words[:2] == ["mrboot", "volume"], r
+            v = json.loads(words[2])
+            assert (v["name"], v["uuid"], v["volume-key-id"]) == ("root", root_uuid, root_id), v
+            bound = True
+        else:
+            # systemd measures the volume key's identity, not the string's hash.
+            assert r["content"]["eventType"] == "volume-key", r
+            assert r["content"]["string"] == f"cryptsetup:root:{root_uuid}", r
+            assert d == root_id, (d, root_id)
     pcrs[r["pcr"]] = hashlib.sha256(pcrs[r["pcr"]] + bytes.fromhex(d)).digest()
     if r["content"]["string"].startswith("mrboot separator "):
         at_separator = {p: v.hex() for p, v in pcrs.items()}
 assert at_separator == {12: want12, 15: want15}, (at_separator, want12, want15)
+assert bound, "no mrboot volume event"
 assert {p: v.hex() for p, v in pcrs.items()} == {12: got12.lower(), 15: got15.lower()}, pcrs
 EOF
 	check "good: nothing of the key is left in /run ($(guest good 'key files left:'))" \

@@ -62,6 +62,10 @@ check "default initrd: mrboot's tree from mrboot.root" \
 check "default initrd: the preset that enables mrboot.service" \
 	has default-initrd ExtraTrees mkosi.initrd.conf/mkosi.extra
 check "default initrd: systemd-cryptsetup in it" has default-initrd Packages systemd-cryptsetup
+check "default initrd: cryptsetup's command, with which mrboot checks and opens the volume" \
+	has default-initrd Packages cryptsetup-bin
+check "the initrd's crypttab names gpt-auto's root as root" \
+	grep -Eq '^root[[:space:]]+/dev/gpt-auto-root-luks[[:space:]]' "$src/mkosi/mkosi.initrd.conf/mkosi.extra/etc/crypttab"
 check "the preset enables mrboot.service" \
 	grep -qx 'enable mrboot.service' "$src/mkosi/mkosi.initrd.conf/mkosi.extra/usr/lib/systemd/system-preset/50-mrboot.preset"
 # systemd-repart's own parser is not run here; the partition files are at least well formed.
