@@ -1,8 +1,8 @@
 #!/bin/sh
 # TAP: the mkosi configuration in mkosi/ parses with current mkosi (sid's package, through apt,
 # run from the cache with this machine's Python): no warnings, and the settings that put mrboot
-# into the image's initrd are what mkosi makes of them. Building the image takes a trixie tools
-# tree and a few hundred packages: mkosi/README.md says how; it is not done here.
+# into the image's initrd are what mkosi makes of them. Building and booting the image is
+# mkosi-boot.sh's (the test vm-mkosi).
 #
 # Usage: mkosi-check.sh SOURCE_ROOT [MRBOOT]
 set -u
