@@ -10,7 +10,9 @@
 # vm_start NAME DISK INITRD CMDLINE [console.py options...]: starts a fresh swtpm in
 #   $vm_work/NAME.tpm and the guest; the console goes to $vm_work/NAME.console and the marks
 #   console.py takes to $vm_work/NAME.console.marks. The disk is opened with snapshot=on: no
-#   boot changes it.
+#   boot changes it. An empty INITRD passes none; an empty $vm_kernel boots the disk through
+#   the firmware (CMDLINE unused). vm_uefi=yes gives an x86-64 guest UEFI firmware (OVMF,
+#   fresh variables each boot) instead of SeaBIOS; vm_qemu_args, more QEMU options (words).
 # vm_wait_exit SECONDS: waits for the guest to power off; 1 if it did not within SECONDS.
 # vm_wait_console REGEX SECONDS: waits until the console matches REGEX (grep -E); 1 on timeout
 #   or when the guest exited without it.
@@ -26,6 +28,8 @@ vm_console_pid=""
 vm_swtpm_pid=""
 vm_memory=${MRBOOT_VM_MEMORY:-1024}
 vm_firmware=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+vm_ovmf_code=/usr/share/OVMF/OVMF_CODE_4M.fd
+vm_ovmf_vars=/usr/share/OVMF/OVMF_VARS_4M.fd
 
 vm_accel() {
 	case ${MRBOOT_VM_ACCEL:-auto} in
@@ -117,20 +121,32 @@ vm_start() {
 		vm_qemu=qemu-system-x86_64
 		vm_machine="-machine q35,accel=$vm_accel -vga none"
 		vm_tpm_device=tpm-crb
+		if [ "${vm_uefi:-no}" = yes ]; then
+			# The variables as a new machine has them: no boot entry or setting survives.
+			cp "$vm_ovmf_vars" "$vm_tpm/efivars.fd"
+			vm_machine="$vm_machine -drive if=pflash,format=raw,unit=0,readonly=on,file=$vm_ovmf_code
+				-drive if=pflash,format=raw,unit=1,file=$vm_tpm/efivars.fd"
+		fi
 		;;
 	esac
 	# The serial socket waits for console.py before the guest runs: the log misses nothing.
-	# shellcheck disable=SC2086 # vm_machine is words
-	timeout "${vm_qemu_timeout:-900}" "$vm_qemu" \
-		$vm_machine -cpu "$(vm_cpu)" -smp 2 -m "$vm_memory" \
-		-display none -no-reboot -monitor none \
-		-chardev "socket,id=serial0,path=$vm_serial,server=on,wait=on" -serial chardev:serial0 \
-		-kernel "$vm_kernel" -initrd "$vm_initrd" -append "$vm_cmdline" \
-		-drive "file=$vm_disk,format=raw,if=virtio,snapshot=on" \
-		-nic user,model=virtio-net-pci \
-		-chardev "socket,id=tpmctrl,path=$vm_tpm/sock" -tpmdev emulator,id=tpm0,chardev=tpmctrl \
-		-device "$vm_tpm_device,tpmdev=tpm0" \
-		>"$vm_work/$vm_name.qemu" 2>&1 &
+	# The subshell's exec keeps vm_pid the pid of timeout, which stops QEMU.
+	# shellcheck disable=SC2086 # vm_machine and vm_qemu_args are words
+	(
+		set --
+		[ -z "${vm_kernel:-}" ] || set -- -kernel "$vm_kernel" -append "$vm_cmdline"
+		[ -z "$vm_initrd" ] || set -- "$@" -initrd "$vm_initrd"
+		exec timeout "${vm_qemu_timeout:-900}" "$vm_qemu" \
+			$vm_machine -cpu "$(vm_cpu)" -smp 2 -m "$vm_memory" \
+			-display none -no-reboot -monitor none \
+			-chardev "socket,id=serial0,path=$vm_serial,server=on,wait=on" -serial chardev:serial0 \
+			"$@" \
+			-drive "file=$vm_disk,format=raw,if=virtio,snapshot=on" \
+			-nic user,model=virtio-net-pci \
+			-chardev "socket,id=tpmctrl,path=$vm_tpm/sock" -tpmdev emulator,id=tpm0,chardev=tpmctrl \
+			-device "$vm_tpm_device,tpmdev=tpm0" ${vm_qemu_args:-} \
+			>"$vm_work/$vm_name.qemu" 2>&1
+	) &
 	vm_pid=$!
 	/usr/bin/python3 "$vm_lib_dir/console.py" "$vm_serial" "$vm_work/$vm_name.console" \
 		--timeout "${vm_qemu_timeout:-900}" "$@" 2>"$vm_work/$vm_name.console.err" &

@@ -1,8 +1,8 @@
 #!/bin/sh
 # TAP: the mkosi configuration in mkosi/ parses with current mkosi (sid's package, through apt,
 # run from the cache with this machine's Python): no warnings, and the settings that put mrboot
-# into the image's initrd are what mkosi makes of them. Building the image takes a trixie tools
-# tree and a few hundred packages: mkosi/README.md says how; it is not done here.
+# into the image's initrd are what mkosi makes of them. Building and booting the image is
+# mkosi-boot.sh's (the test vm-mkosi).
 #
 # Usage: mkosi-check.sh SOURCE_ROOT [MRBOOT]
 set -u
@@ -11,25 +11,14 @@ src=$1
 mrboot=${2:-}
 lib_dir=$(cd "$(dirname "$0")" && pwd)
 . "$lib_dir/lib-apt.sh"
+. "$lib_dir/lib-mkosi.sh"
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-suite=${MRBOOT_MKOSI_SUITE:-sid}
-if ! apt_suite "$suite" || ! deb=$(apt_deb mkosi); then
-	bail "mkosi from $suite: $apt_why"
-fi
-mkosi_dir=$apt_cache_dir/mkosi/$(basename "$deb" .deb)
-if [ ! -d "$mkosi_dir/usr/lib/python3/dist-packages/mkosi" ]; then
-	rm -rf "$mkosi_dir"
-	mkdir -p "$mkosi_dir"
-	dpkg-deb -x "$deb" "$mkosi_dir"
-fi
-mkosi() {
-	PYTHONPATH=$mkosi_dir/usr/lib/python3/dist-packages timeout 300 $py -m mkosi "$@"
-}
+mkosi_fetch || bail "$mkosi_why"
 version=$(mkosi --version 2>&1)
-echo "# $version ($(basename "$deb")), $($py --version)"
+echo "# $version ($(basename "$mkosi_deb")), $($py --version)"
 
 # The configuration as a user has it: a copy, with the key file and the mrboot tree it needs.
 cp -r "$src/mkosi" "$tmp/mkosi"
@@ -73,6 +62,10 @@ check "default initrd: mrboot's tree from mrboot.root" \
 check "default initrd: the preset that enables mrboot.service" \
 	has default-initrd ExtraTrees mkosi.initrd.conf/mkosi.extra
 check "default initrd: systemd-cryptsetup in it" has default-initrd Packages systemd-cryptsetup
+check "default initrd: cryptsetup's command, with which mrboot checks and opens the volume" \
+	has default-initrd Packages cryptsetup-bin
+check "the initrd's crypttab names gpt-auto's root as root" \
+	grep -Eq '^root[[:space:]]+/dev/gpt-auto-root-luks[[:space:]]' "$src/mkosi/mkosi.initrd.conf/mkosi.extra/etc/crypttab"
 check "the preset enables mrboot.service" \
 	grep -qx 'enable mrboot.service' "$src/mkosi/mkosi.initrd.conf/mkosi.extra/usr/lib/systemd/system-preset/50-mrboot.preset"
 # systemd-repart's own parser is not run here; the partition files are at least well formed.
