@@ -692,9 +692,10 @@ esac
 # The other way in: the root enrolled with `mrboot enroll` and opened by systemd-cryptsetup
 # through libcryptsetup-token-mrboot.so, with nothing in crypttab or on the kernel command line
 # that names mrboot. systemd 252 (src/cryptsetup/cryptsetup.c) calls
-# crypt_activate_by_token_pin() for tokens of any type when the crypttab line has no key file,
-# before it looks in /run/cryptsetup-keys.d and asks for the passphrase; libcryptsetup 2.6
-# loads the plugin of an "mrboot" token from its compiled-in directory. The broker's policy
+# crypt_activate_by_token_pin() for tokens of any type when the crypttab line has no key file
+# and /etc or /run/cryptsetup-keys.d/root.key holds none (no mrboot hand-off), before it asks
+# for the passphrase; libcryptsetup 2.6 loads the plugin of an "mrboot" token from its
+# compiled-in directory. The broker's policy
 # still needs the boot measured: the image keeps mrboot.service, with a configuration without
 # [unlock] volume, so `mrboot run` measures, checks the log against the PCRs and reports
 # READY=1; the unit is ordered after network-online.target and before cryptsetup-pre.target,
