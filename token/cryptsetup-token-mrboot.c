@@ -84,6 +84,11 @@ static int token_fetch(struct crypt_device *cd, int token, struct secret *key, s
 		*e = (struct error){ 0 };
 		return -ENOENT;
 	}
+	/* The journal's mark of when the deadline starts, and what it is. */
+	crypt_logf(cd, CRYPT_LOG_VERBOSE,
+		   "mrboot token %d: fetching the key of key slot %u (resource %s), at most %u s",
+		   token, t.keyslot, t.resource,
+		   t.timeout ? t.timeout : LUKS_TOKEN_TIMEOUT_DEFAULT);
 	/* Brokers, anchors and the TEE: the initrd's, which the firmware measured. */
 	r = cmdline_read("/", &cmdline, e);
 	if (r == -ENOENT)

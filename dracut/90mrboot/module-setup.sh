@@ -3,8 +3,9 @@
 #
 # dracut module: mrboot in a systemd initrd. Installs the static agent, /etc/mrboot.conf, the
 # key broker's trust anchors, the files the configuration measures, mrboot.service (wanted by
-# initrd.target) and the kernel modules for configfs-tsm reports and disk encryption. Works
-# with dracut 059 (Debian bookworm) and dracut-ng.
+# initrd.target), the kernel modules for configfs-tsm reports and disk encryption, and the
+# LUKS2 token plugin libcryptsetup-token-mrboot.so where the root has it. Works with dracut 059
+# (Debian bookworm) and dracut-ng.
 #
 # The files come from the system being built for ($dracutsysrootdir, normally /). To build an
 # initrd from a build tree, set MRBOOT_DRACUT_ROOT to a directory laid out like a root that
@@ -56,6 +57,22 @@ mrboot_unit() {
     for dir in "$systemdsystemunitdir" /usr/lib/systemd/system /lib/systemd/system /etc/systemd/system; do
         if [[ -f $root$dir/mrboot.service ]]; then
             printf '%s' "$root$dir/mrboot.service"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# The LUKS2 token plugin's path, where the root has it (a glibc build's `meson install` puts it
+# in LIBDIR/cryptsetup): libcryptsetup loads token plugins from that one compiled-in directory,
+# so the initrd has it at the same path. Nothing when the root has none: the static agent's
+# build does not make it.
+mrboot_token_plugin() {
+    local dir root
+    root=$(mrboot_root)
+    for dir in ${libdirs:-/lib64 /usr/lib64 /lib /usr/lib}; do
+        if [[ -f $root$dir/cryptsetup/libcryptsetup-token-mrboot.so ]]; then
+            printf '%s' "$dir/cryptsetup/libcryptsetup-token-mrboot.so"
             return 0
         fi
     done
@@ -193,6 +210,14 @@ install() {
     if [[ -n "$(mrboot_conf_get unlock volume)" ]]; then
         inst_multiple cryptsetup ||
             dwarn "mrboot: no cryptsetup here: volumes with an identity cannot be opened"
+    fi
+    # systemd-cryptsetup tries every LUKS2 token through libcryptsetup before it asks for a
+    # passphrase: with the plugin here, a volume enrolled with `mrboot enroll` opens without
+    # any crypttab option. inst_library brings the libraries it links; its configuration and
+    # trust anchors are the ones installed above.
+    if file=$(mrboot_token_plugin); then
+        inst_library "$root$file" "$file" ||
+            dwarn "mrboot: the token plugin $root$file could not be installed"
     fi
     # The files the configuration measures are measured as the initrd has them.
     while read -r file; do

@@ -23,6 +23,9 @@ run() {
 		dinfo() { :; }
 		dwarn() { echo "warn: $*"; }
 		inst_simple() { echo "inst $2 <- ${1#"$MRBOOT_DRACUT_ROOT"}"; }
+		inst_library() { echo "inst_library $2 <- ${1#"$MRBOOT_DRACUT_ROOT"}"; }
+		# dracut's own list on a Debian system: the compat paths, then ldconfig's.
+		libdirs="/lib /usr/lib /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu"
 		instmods() { echo "instmods $*"; }
 		# shellcheck disable=SC1090
 		. "$module"
@@ -88,6 +91,16 @@ check "install: [kbs] ca-file, quoted, with a space" grep -qx 'inst /etc/ssl/kbs
 check "install: the configuration" grep -qx 'inst /etc/mrboot.conf <- /etc/mrboot.conf' "$tmp/install.out"
 check "install: a [measure] file that exists" grep -qx 'inst /etc/machine-info <- /etc/machine-info' "$tmp/install.out"
 check "install: one that does not: a warning, not a failure" grep -q '^warn: .*/etc/absent' "$tmp/install.out"
+check "install: no token plugin in a root without one" \
+	sh -c '! grep -q "cryptsetup-token" "$1"' sh "$tmp/install.out"
+# A glibc build's `meson install` puts the plugin in LIBDIR/cryptsetup, libcryptsetup's one
+# plugin directory: the initrd gets it at the same path, its libraries resolved by dracut.
+plugin=/usr/lib/x86_64-linux-gnu/cryptsetup/libcryptsetup-token-mrboot.so
+mkdir -p "$r${plugin%/*}"
+: >"$r$plugin"
+run "$r" install >"$tmp/install-plugin.out"
+check "install: the token plugin where the root has it, with its libraries" \
+	grep -qx "inst_library $plugin <- $plugin" "$tmp/install-plugin.out"
 run "$r" installkernel >"$tmp/kernel.out"
 check "installkernel: configfs, tsm and tsm_report, the providers, dm-crypt, dm-verity" \
 	grep -qx 'instmods configfs tsm tsm_report tdx_guest sev_guest arm_cca_guest dm_crypt dm_verity' "$tmp/kernel.out"

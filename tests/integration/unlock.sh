@@ -743,6 +743,35 @@ open(sys.argv[2], "w").write(s.recv(256).decode())' "$tmp/notify.sock" "$tmp/not
 	else
 		skip "cannot mount a tmpfs here (the file hand-off refuses anything else)"
 	fi
+
+	# An initrd whose volume the token plugin opens: no [unlock] volume. run measures (here:
+	# already measured) and verifies, asks no broker, offers nothing, and still says READY=1:
+	# a Type=notify unit whose process exits without it fails (result 'protocol').
+	grep -v '^volume = ' "$root/etc/mrboot.conf" >"$root/etc/mrboot-token.conf"
+	rm -f "$tmp/notify.sock" "$tmp/notify.msg" "$root/dev/mapper/root"
+	seen=$(wc -l <"$tmp/run.log")
+	$py -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+open(sys.argv[2], "w").write(s.recv(256).decode())' "$tmp/notify.sock" "$tmp/notify.msg" &
+	notify_pid=$!
+	i=0
+	while [ ! -S "$tmp/notify.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	NOTIFY_SOCKET=$tmp/notify.sock "$mrboot" --root "$root" -c /etc/mrboot-token.conf run \
+		>"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	wait_exit "$pid"
+	check "run without [unlock] volume: exits 0 after verifying" [ $? -eq 0 ] --and \
+		grep -q "step verify" "$tmp/err"
+	check "run without [unlock] volume: says there is nothing to unlock" \
+		grep -q "no \[unlock\] volume configured: nothing to unlock" "$tmp/err"
+	wait_exit "$notify_pid"
+	check "run without [unlock] volume: READY=1 sent to NOTIFY_SOCKET all the same" \
+		[ "$(cat "$tmp/notify.msg" 2>/dev/null)" = "READY=1" ]
+	check "run without [unlock] volume: no broker asked, no key offered" \
+		[ "$(wc -l <"$tmp/run.log")" -eq "$seen" ] --and [ ! -e "$sock" ]
 	kbs_stop
 
 	kbs_stop

@@ -20,6 +20,15 @@
 #             KeyringMode=shared, mrboot's the default, private) finds it there without a
 #             prompt, mrboot invalidates it once /dev/mapper/root exists, and root-init.sh sees
 #             no "cryptsetup" key in /proc/keys after switch_root.
+#  token      the LUKS2 token plugin under systemd-cryptsetup: the root enrolled on the host
+#             with `mrboot enroll` (a key slot for the broker's key and an "mrboot" token, no
+#             broker in it), an image with the plugin (PLUGIN, from a glibc build) in
+#             libcryptsetup's plugin directory, /etc/crypttab "root UUID=... none luks" and no
+#             rd.luks.* or mrboot.* parameter, and no [unlock] volume: mrboot.service measures
+#             only; systemd-cryptsetup tries the token, the plugin attests to the broker
+#             itself and hands libcryptsetup the key: the root opens with no prompt.
+#  token-down the same image with no broker: the plugin gives up at the token's deadline, the
+#             passphrase prompt follows within it, and the passphrase typed there boots.
 #  tampered   the same boot with init=/bin/sh added to the kernel command line: the broker
 #             refuses (PolicyDeny, naming kernel-cmdline), mrboot says so on the console, the
 #             unit fails, systemd-cryptsetup asks for the passphrase, the root stays locked.
@@ -50,13 +59,15 @@
 # userland (lib-sysroot.sh), the disk's busybox from that userland; MRBOOT is then the static
 # aarch64 agent.
 #
-# Usage: boot.sh MRBOOT SOURCE_ROOT [UNIT]
+# Usage: boot.sh MRBOOT SOURCE_ROOT [UNIT [PLUGIN]]
 #   UNIT: the mrboot.service meson configured (default: units/mrboot.service.in with
-#   ExecStart=/usr/sbin/mrboot, where meson installs the agent).
+#   ExecStart=/usr/sbin/mrboot, where meson installs the agent; "" for that default).
+#   PLUGIN: libcryptsetup-token-mrboot.so of a glibc build (-Dstatic=false
+#   -Dtoken_plugin=enabled) for the token cases, which are skipped without it.
 # Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
 #   MRBOOT_VM_ARCH (x86_64, the default; aarch64),
-#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good keyring tampered override
-#   down swapped initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down swapped
+#   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good keyring token token-down
+#   tampered override down swapped initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down swapped
 #   baseline"),
 #   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
 #   /var/cache/mrboot).
@@ -64,6 +75,7 @@ set -u
 mrboot=$1
 src=$2
 unit=${3:-}
+token_plugin=${4:-}
 vm_lib_dir=$(cd "$(dirname "$0")" && pwd)
 kbs_lib_dir=$src/tests/kbs
 # shellcheck source=../kbs/lib-kbs.sh
@@ -78,7 +90,7 @@ suite=${MRBOOT_VM_SUITE:-trixie}
 vm_arch=${MRBOOT_VM_ARCH:-x86_64}
 case $vm_arch in
 x86_64)
-	all_cases="good keyring tampered override down swapped initramfs-tools dracut-ng baseline"
+	all_cases="good keyring token token-down tampered override down swapped initramfs-tools dracut-ng baseline"
 	console=ttyS0,115200
 	elf_machine=x86-64
 	;;
@@ -677,6 +689,186 @@ case " $cases " in *" keyring "*)
 	;;
 esac
 
+# ---- (a3) the LUKS2 token plugin under systemd-cryptsetup -----------------------------------
+# The other way in: the root enrolled with `mrboot enroll` and opened by systemd-cryptsetup
+# through libcryptsetup-token-mrboot.so, with nothing in crypttab or on the kernel command line
+# that names mrboot. systemd 252 (src/cryptsetup/cryptsetup.c) calls
+# crypt_activate_by_token_pin() for tokens of any type when the crypttab line has no key file
+# and /etc or /run/cryptsetup-keys.d/root.key holds none (no mrboot hand-off), before it asks
+# for the passphrase; libcryptsetup 2.6 loads the plugin of an "mrboot" token from its
+# compiled-in directory. The broker's policy
+# still needs the boot measured: the image keeps mrboot.service, with a configuration without
+# [unlock] volume, so `mrboot run` measures, checks the log against the PCRs and reports
+# READY=1; the unit is ordered after network-online.target and before cryptsetup-pre.target,
+# so the plugin starts with the network up and the measurements in the PCRs. The policy is
+# mrboot predict's, as in the other cases.
+token_timeout=20
+token_setup() {
+	tkstage=$vm_work/stage-token
+	rm -rf "$tkstage"
+	cp -a "$stage" "$tkstage"
+	# The brokers, trust anchor and TEE of the plugin are the initrd's configuration; it has
+	# no [unlock] section.
+	printf '[kbs]\nurl = https://10.0.2.2:%s\n' "$port" >"$tkstage/etc/mrboot.conf"
+	# Where this machine's libcryptsetup loads plugins from (the image gets this machine's
+	# libcryptsetup): the staged root has the plugin there, as a glibc build's install would.
+	plugin_dir=$(cryptsetup --help | sed -n 's/^LUKS2 external token plugin path: \(.*\)\.$/\1/p')
+	[ -n "$plugin_dir" ] || bail "cryptsetup --help names no external token plugin path"
+	mkdir -p "$tkstage$plugin_dir"
+	cp "$token_plugin" "$tkstage$plugin_dir/libcryptsetup-token-mrboot.so"
+	# What dracut --include adds: the crypttab line a user writes for an enrolled root (no key
+	# file, no option), and, for the test's eyes only, systemd-cryptsetup's and libcryptsetup's
+	# debug lines on the console (the plugin's own lines are libcryptsetup's, at info level).
+	tkextra=$vm_work/token-extra
+	rm -rf "$tkextra"
+	mkdir -p "$tkextra/etc/systemd/system/systemd-cryptsetup@root.service.d"
+	printf 'root UUID=%s none luks\n' "$uuid" >"$tkextra/etc/crypttab"
+	cat >"$tkextra/etc/systemd/system/systemd-cryptsetup@root.service.d/test-console.conf" <<'EOF'
+[Service]
+Environment=SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console
+StandardError=journal+console
+EOF
+	t0=$(date +%s)
+	dracut_stage=$tkstage
+	dracut_build "$vm_work/initrd-token.img" --add mrboot --include "$tkextra" /
+	status=$?
+	dracut_stage=""
+	check "token: dracut built an image with the plugin and the crypttab ($(elapsed "$t0") s)" \
+		[ $status -eq 0 ]
+	[ $status -eq 0 ] || {
+		tail -n 20 "$vm_work/initrd-token.img.log" | sed 's/^/# /'
+		bail "no initramfs for the token cases"
+	}
+	# lsinitrd's listing starts with the early image's bytes: grep -a.
+	lsinitrd "$vm_work/initrd-token.img" >"$vm_work/initrd-token.list" 2>/dev/null
+	tk_plugin_path=$(grep -a -o "[^ ]*lib/${plugin_dir#*/lib/}/libcryptsetup-token-mrboot.so\$" \
+		"$vm_work/initrd-token.list" | head -n 1)
+	# dracut strips debug information from what it installs (strip -g): the plugin in the
+	# image is what strip -g makes of the given one.
+	lsinitrd -f "${tk_plugin_path:-none}" "$vm_work/initrd-token.img" >"$vm_work/initrd-token.plugin" 2>/dev/null
+	strip -g -o "$vm_work/plugin-stripped" "$token_plugin"
+	check "token: the image has the plugin in libcryptsetup's directory (${tk_plugin_path:-none}), as strip -g makes it" \
+		cmp -s "$vm_work/initrd-token.plugin" "$vm_work/plugin-stripped"
+	check "token: and the libraries it links (libcryptsetup.so.12, libc.so.6)" \
+		grep -a -Eq ' usr/lib/[^ ]*/libcryptsetup\.so\.12( |$)' "$vm_work/initrd-token.list" --and \
+		grep -a -Eq ' usr/lib/[^ ]*/libc\.so\.6( |$)' "$vm_work/initrd-token.list"
+	check "token: its crypttab names no mrboot option or key file; its mrboot.conf no [unlock]" \
+		sh -c '[ "$(lsinitrd -f etc/crypttab "$1")" = "root UUID=$2 none luks" ] &&
+			! lsinitrd -f etc/mrboot.conf "$1" | grep -q unlock' sh \
+		"$vm_work/initrd-token.img" "$uuid"
+
+	# The disk: the root's, its broker key slot taken away, then enrolled on the host as
+	# tests/integration/token.sh does: a broker with sample evidence holds the key, a
+	# configuration of the host's names it; the token written names no broker (the plugin
+	# takes the initrd's), only the resource and the deadline.
+	tkdisk=$vm_work/token.img
+	cp "$disk" "$tkdisk"
+	cryptsetup luksKillSlot --batch-mode --key-file "$vm_work/passphrase" "$tkdisk" 1 \
+		>>"$vm_work/disk.log" 2>&1
+	enroot=$vm_work/enroll-root
+	rm -rf "$enroot"
+	mkdir -p "$enroot/etc/mrboot"
+	cp "$vm_work/ca.pem" "$enroot/etc/mrboot/kbs-ca.pem"
+	kbs_start "$vm_work" enroll --tee sample --resource "default/mrboot/root=$vm_work/disk.key" || {
+		bail "$kbs_why"
+	}
+	printf '[kbs]\nurl = %s\ntee = sample\n' "$kbs_url" >"$enroot/etc/mrboot.conf"
+	"$mrboot" --root "$enroot" enroll "$tkdisk" --resource default/mrboot/root \
+		--unlock-key-file "$vm_work/passphrase" --timeout "$token_timeout" --random-key \
+		</dev/null >"$vm_work/enroll.out" 2>"$vm_work/enroll.err"
+	status=$?
+	kbs_stop
+	check "token: mrboot enroll on the host: key slot 1 for the broker's key (exit $status)" \
+		grep -q 'key slot 1 opens with the key from the configured brokers' "$vm_work/enroll.err"
+	[ $status -eq 0 ] || sed 's/^/# /' "$vm_work/enroll.err"
+	check "token: the header as cryptsetup dumps it: key slots 0 and 1, one mrboot token for slot 1" \
+		$py - "$tkdisk" "$token_timeout" <<'EOF'
+import json, subprocess, sys
+meta = json.loads(subprocess.run(["cryptsetup", "luksDump", "--dump-json-metadata", sys.argv[1]],
+                                 check=True, capture_output=True, text=True).stdout)
+assert sorted(meta["keyslots"]) == ["0", "1"], meta["keyslots"]
+want = {"type": "mrboot", "keyslots": ["1"], "mrboot-resource": "default/mrboot/root",
+        "mrboot-timeout": int(sys.argv[2])}
+assert list(meta["tokens"].values()) == [want], meta["tokens"]
+EOF
+	check "token: slot 1 opens with the broker's key (cryptsetup --test-passphrase)" \
+		cryptsetup open --test-passphrase --key-slot 1 --key-file "$vm_work/disk.key" "$tkdisk"
+	# No rd.luks.* (the crypttab names the volume) and no mrboot.* parameter.
+	tkcmdline="console=$console root=/dev/mapper/root rootfstype=ext4 ro ip=dhcp rd.neednet=1 panic=-1 systemd.show_status=1"
+	make_policy "$tkstage" "$tkcmdline" "$vm_work/policy-token.json"
+}
+# The plugin's first line and its last (the key handed over, or none).
+tkmarks="--mark tokenstart=mrboot.token.[0-9]+:.fetching --mark tokenend=mrboot.token.[0-9]+:.(key.released|no.key)"
+case " $cases " in *" token "* | *" token-down "*)
+	if [ -n "$token_plugin" ] && [ -f "$token_plugin" ]; then
+		token_setup
+	else
+		token_why="no token plugin: PLUGIN, libcryptsetup-token-mrboot.so of a glibc build with -Dtoken_plugin=enabled${token_plugin:+ ($token_plugin is missing)}"
+		for c in token token-down; do
+			case " $cases " in *" $c "*) skip "$c: $token_why" ;; esac
+		done
+		cases=$(echo " $cases " | sed 's/ token / /; s/ token-down / /')
+	fi
+	;;
+esac
+
+case " $cases " in *" token "*)
+	broker token "$vm_work/policy-token.json" "$vm_work/disk.key" || {
+		bail "$kbs_why"
+	}
+	boot_disk=$tkdisk
+	# shellcheck disable=SC2086 # tkmarks are options
+	boot token "$vm_work/initrd-token.img" "$tkcmdline" $tkmarks
+	boot_disk=""
+	wait_boot "$boot_timeout"
+	check "token: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
+	vm_stop
+	boot_end_show token
+	kbs_stop
+	console_show token 'mrboot token|LUKS token|Token activation|Cryptography Setup for root' 20
+	check "token: mrboot run measured and verified only (no [unlock] volume), its unit did not fail" \
+		console_has token 'mrboot.*no \[unlock\] volume configured: nothing to unlock' --and \
+		console_lacks token 'Failed to start.*mrboot|mrboot.service.*(fail|protocol)'
+	check "token: systemd-cryptsetup ran the plugin, which had the key from the broker" \
+		console_has token 'mrboot token 0: key released'
+	check "token: systemd-cryptsetup: root activated with the LUKS token" \
+		console_has token 'Volume root activated with LUKS token id 0'
+	unlocked_checks token "$tkcmdline"
+	;;
+esac
+
+case " $cases " in *" token-down "*)
+	# No broker on the port: the plugin tries until the token's deadline, then says no; the
+	# passphrase is typed at the prompt that follows, as a person would.
+	boot_disk=$tkdisk
+	# shellcheck disable=SC2086 # tkmarks are options
+	boot token-down "$vm_work/initrd-token.img" "$tkcmdline" $tkmarks \
+		--reply "passphrase for disk=$passphrase"
+	boot_disk=""
+	wait_boot "$boot_timeout"
+	# shellcheck disable=SC2034 # read in check_sh's eval
+	exited=$?
+	vm_stop
+	boot_end_show token-down
+	console_show token-down 'mrboot token|LUKS token|Token activation|passphrase for disk' 20
+	started=$(vm_mark token-down tokenstart)
+	gave_up=$(vm_mark token-down tokenend)
+	prompt=$(vm_mark token-down prompt)
+	check "token-down: the plugin gave up, saying why" \
+		console_has token-down 'mrboot token 0: no key: .*'
+	check "token-down: it gave up after the token's $token_timeout s ($started s -> $gave_up s)" \
+		$py -c 'import sys; s, e, t = sys.argv[1:]; assert s and e and float(t) - 1 <= float(e) - float(s) <= float(t) + 10' \
+		"$started" "$gave_up" "$token_timeout"
+	check "token-down: no PIN prompt (the plugin never answers -ENOANO)" \
+		console_lacks token-down 'token PIN'
+	check "token-down: the passphrase prompt came within the token's $token_timeout s + 10 s of the plugin's start ($started s -> $prompt s)" \
+		$py -c 'import sys; s, p, t = sys.argv[1:]; assert s and p and float(p) - float(s) <= float(t) + 10' \
+		"$started" "$prompt" "$token_timeout"
+	check_sh "token-down: the typed passphrase opened the root and the guest powered off" \
+		'[ $exited -eq 0 ] && console_has token-down "^MRBOOT-VM: switch_root reached"'
+	;;
+esac
+
 # ---- (b) a tampered kernel command line -----------------------------------------------------
 case " $cases " in *" tampered "*)
 	broker tampered || {
@@ -956,10 +1148,12 @@ esac
 
 # ---- timings --------------------------------------------------------------------------------
 note "boot times ($vm_accel, QEMU start to the root's init; seconds):"
-for c in good keyring tampered down itools baseline; do
+for c in good keyring token token-down tampered down itools baseline; do
 	[ -f "$vm_work/$c.console.marks" ] || continue
 	note "  $c: /init $(vm_mark "$c" init), mrboot's first step $(vm_mark "$c" mrboot)," \
 		"passphrase prompt $(vm_mark "$c" prompt), root $(vm_mark "$c" root)"
+	[ -z "$(vm_mark "$c" tokenstart)" ] ||
+		note "  $c: the token plugin from $(vm_mark "$c" tokenstart) to $(vm_mark "$c" tokenend)"
 done
 # mrboot's own time in the good boot, by the guest kernel's clock: its first line to the key
 # released, and to the volume open (bound: mrboot opens it itself, no key is offered).

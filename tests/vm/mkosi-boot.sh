@@ -345,32 +345,22 @@ check "and the kernel modules configfs, tsm, tdx-guest, sev-guest, dm-crypt, vir
 	'/virtio_net\.ko'
 
 # ---- the broker's policy, from `mrboot predict` of the image, before any boot ---------------
-# In this boot PCR 12 and 15 hold only mrboot's events when the key is asked for: the stub
-# measures no command line it was not given, and systemd in the initrd extends PCR 11 alone.
-# make_policy ROOT CMDLINE OUT: exactly the predicted events, and the predicted registers.
-# One function, so that a change of predict's output or a --format broker-policy changes
-# only this.
+# In this boot PCR 15 holds only mrboot's events when the key is asked for (mrboot(1): its TPM
+# events all go there; the stub measures into PCRs 11 to 13, systemd-cryptsetup into 15 only
+# after the key is released). make_policy ROOT CMDLINE OUT: the test broker's policy as
+# `mrboot predict --format broker-policy` writes it, with only the root's key to release.
 make_policy() {
 	"$mrboot" --root "$1" predict --platform tpm:sha256 --cmdline "$2" --json \
-		>"$3.prediction" 2>"$3.err" || bail "mrboot predict: $(cat "$3.err")"
-	$py - "$3.prediction" >"$3" <<'EOF'
+		>"$3.prediction" 2>"$3.err" &&
+		"$mrboot" --root "$1" predict --platform tpm:sha256 --cmdline "$2" --alone pcr15 \
+			--format broker-policy >"$3.predicted" 2>"$3.err" ||
+		bail "mrboot predict: $(cat "$3.err")"
+	$py - "$3.predicted" >"$3" <<'EOF'
 import json, sys
-pred = json.load(open(sys.argv[1]))
-events = []
-for ev in pred["events"]:
-    rule = {"domain": ev["domain"], "operation": ev["operation"], "required": True, "max": 1,
-            "index": {"tpm": ev["pcr"]}, "content": ev["content"]}
-    if ev["operation"] == "separator":
-        rule["separator"] = True
-    events.append(rule)
-registers = {r["register"]: r["value"]["sha256"] for r in pred["registers"]}
-assert sorted(registers) == ["pcr12", "pcr15"], registers
-print(json.dumps({
-    "version": 1,
-    "tees": {"tpm": {"eventlog": "required", "registers": registers}},
-    "domains": ["mrboot"], "other_domains": "deny",
-    "events": events,
-    "resources": ["default/mrboot/root"]}))
+policy = json.load(open(sys.argv[1]))
+assert sorted(policy["tees"]["tpm"]["registers"]) == ["pcr15"], policy["tees"]
+policy["resources"] = ["default/mrboot/root"]
+print(json.dumps(policy))
 EOF
 }
 make_policy "$vm_work/initrd-root" "$cmdline" "$vm_work/policy.json"
@@ -379,8 +369,24 @@ predicted() { # REGISTER: its predicted SHA-256 value
 print(json.load(open(sys.argv[1]))["tees"]["tpm"]["registers"][sys.argv[2]])' \
 		"$vm_work/policy.json" "$1"
 }
-check "mrboot predict: the policy's events and PCR 12 and 15 ($(predicted pcr12 | cut -c 1-16)..., $(predicted pcr15 | cut -c 1-16)...)" \
+check "mrboot predict: the policy's events and PCR 15 ($(predicted pcr15 | cut -c 1-16)...)" \
 	[ -s "$vm_work/policy.json" ]
+# What mkosi.postoutput left beside the image: the same prediction, made by the agent in the
+# UKI's initrd, in mrboot's form and as Trustee's RVPS takes it.
+check "mkosi.postoutput left mrboot's reference values beside the image, with PCR 15 as predicted" \
+	$py - "$out/mrboot-debian.mrboot-reference.json" "$(predicted pcr15)" <<'EOF'
+import json, sys
+ref = json.load(open(sys.argv[1]))
+assert ref["image"] == "mrboot-debian", ref["image"]
+tpm = [p for p in ref["predictions"] if p["platform"] == "tpm"][0]
+regs = {r["register"]: r for r in tpm["registers"]}
+assert list(regs) == ["pcr15"] and regs["pcr15"]["complete"], regs
+assert regs["pcr15"]["value"]["sha256"] == sys.argv[2], (regs, sys.argv[2])
+EOF
+check "and Trustee's reference values, which its RVPS takes, and its policies" \
+	sh -c '"$1" "$2" "$3" | grep -qF "\"pcr15\": \"$4\"" && [ -s "$5/mrboot-attestation.rego" ]' \
+	sh "$py" "$src/tests/witness/trustee-rvps.py" "$out/mrboot-debian.rvps.json" \
+	"$(predicted pcr15)" "$out"
 broker() { # NAME: the broker for boot NAME, its log in $vm_work/NAME.log
 	# The broker appends: a kept directory's run must not see the last run's requests.
 	rm -f "$vm_work/$1.log"
@@ -466,9 +472,9 @@ assert got == [("/kbs/v0/auth", 200), ("/kbs/v0/attest", 200),
 	# checked; after it comes mrboot's "volume" event with the root's identity, in PCR 15.
 	# (Had systemd-cryptsetup opened the volume, tpm2-measure-pcr=yes would add the identity
 	# itself as the digest: allowed too.)
-	check "good: systemd's tpm2-measure.log replays to the guest's PCR 12 and 15, to the predicted values at mrboot's separator, then the root's identity, as computed here" \
+	check "good: systemd's tpm2-measure.log replays to the guest's PCR 12 (untouched) and 15, to the predicted value at mrboot's separator, then the root's identity, as computed here" \
 		$py - "$vm_work/good.tpm2-measure.log" "$(guest good 'pcr sha256 12')" \
-		"$(guest good 'pcr sha256 15')" "$(predicted pcr12)" "$(predicted pcr15)" \
+		"$(guest good 'pcr sha256 15')" "$(printf '0%.0s' $(seq 64))" "$(predicted pcr15)" \
 		"$root_uuid" "$root_id" <<'EOF'
 import hashlib, json, sys
 log, got12, got15, want12, want15, root_uuid, root_id = sys.argv[1:]
