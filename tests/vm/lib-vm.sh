@@ -95,18 +95,25 @@ vm_start() {
 	vm_cmdline=$4
 	shift 4
 	vm_tpm=$vm_work/$vm_name.tpm
-	rm -rf "$vm_tpm" "$vm_work/$vm_name.console" "$vm_work/$vm_name.console.marks"
+	rm -rf "$vm_tpm" "$vm_work/$vm_name.console" "$vm_work/$vm_name.console.marks" \
+		"$vm_work/$vm_name.qemu"
 	mkdir -p "$vm_tpm"
 	# A fresh TPM per boot: PCRs start from zero, as after a power cycle. The firmware
 	# (SeaBIOS, or UEFI on aarch64) sends TPM2_Startup itself.
 	swtpm socket --tpm2 --tpmstate dir="$vm_tpm" --ctrl type=unixio,path="$vm_tpm/sock" \
 		--flags not-need-init --log file="$vm_tpm/swtpm.log" >"$vm_tpm/swtpm.out" 2>&1 &
 	vm_swtpm_pid=$!
+	# QEMU gives up at once on a TPM whose socket is not there yet, and the guest then never
+	# runs: under load swtpm has been seen to take seconds. Up to 30 s, and a failure said
+	# where boot_end_show (boot.sh) looks: the QEMU log.
 	vm_i=0
-	while [ ! -S "$vm_tpm/sock" ] && [ $vm_i -lt 50 ]; do
+	while [ ! -S "$vm_tpm/sock" ] && [ $vm_i -lt 300 ]; do
 		sleep 0.1
 		vm_i=$((vm_i + 1))
 	done
+	[ -S "$vm_tpm/sock" ] ||
+		echo "lib-vm: swtpm made no control socket in 30 s: $(tail -c 300 "$vm_tpm/swtpm.out" 2>/dev/null)" \
+			>"$vm_work/$vm_name.qemu"
 	vm_serial=$vm_work/$vm_name.serial
 	rm -f "$vm_serial"
 	case ${vm_arch:-x86_64} in
@@ -145,7 +152,7 @@ vm_start() {
 			-nic user,model=virtio-net-pci \
 			-chardev "socket,id=tpmctrl,path=$vm_tpm/sock" -tpmdev emulator,id=tpm0,chardev=tpmctrl \
 			-device "$vm_tpm_device,tpmdev=tpm0" ${vm_qemu_args:-} \
-			>"$vm_work/$vm_name.qemu" 2>&1
+			>>"$vm_work/$vm_name.qemu" 2>&1
 	) &
 	vm_pid=$!
 	/usr/bin/python3 "$vm_lib_dir/console.py" "$vm_serial" "$vm_work/$vm_name.console" \
