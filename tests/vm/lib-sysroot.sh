@@ -1,7 +1,9 @@
 # Sourced by the boot test for a guest of another architecture (arm64 on an x86-64 host): a
 # Debian userland of that architecture in which dracut builds the guest's initramfs, as it
 # would on such a machine. dracut copies the binaries of the system it runs on, so it runs
-# inside that userland, chrooted, each program through qemu-user (binfmt_misc).
+# inside that userland, chrooted, each program through qemu-user (binfmt_misc). The
+# systemd-262 case makes a sid amd64 userland the same way, for sid's dracut-ng and systemd,
+# and runs it natively.
 #
 # sysroot_binfmt QEMU_ARCH: makes sure binfmt_misc runs QEMU_ARCH (aarch64) binaries with
 #   qemu-user-static, also inside a chroot (the F flag: the interpreter is opened when
