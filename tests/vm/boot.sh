@@ -43,6 +43,10 @@
 #             cryptopts=...,keyscript=/usr/lib/mrboot/cryptroot-keyscript: unlocked as in good.
 #  dracut-ng  sid's dracut-ng 112 builds the image with the same module (with bookworm's
 #             dracut-install): inspected, not booted.
+#  systemd-262  sid's dracut-ng and systemd 262, in a sid amd64 userland (mmdebstrap, cached),
+#             build the image, booted as good (SYSTEMD_FORCE_MEASURE=1 on the command line: no
+#             UKI): systemd-pcrosseparator.service writes os-separator into PCRs 0-7, 9, 12-14
+#             before mrboot's records, PCR 15 is mrboot's alone and replays as predicted.
 #  swapped    the root disk swapped for another LUKS2 volume that the released passphrase also
 #             opens (formatted and enrolled the same way, its header given the enrolled UUID)
 #             but that is not the enrolled volume: the broker releases the key, mrboot reads
@@ -67,7 +71,8 @@
 # Environment: MRBOOT_VM_SUITE (trixie, the default run; sid: the newest kernel),
 #   MRBOOT_VM_ARCH (x86_64, the default; aarch64),
 #   MRBOOT_VM_ACCEL (auto, kvm, tcg), MRBOOT_VM_CASES (default "good keyring token token-down
-#   tampered override down swapped initramfs-tools dracut-ng baseline"; on aarch64 "good tampered down swapped
+#   tampered override down swapped initramfs-tools dracut-ng systemd-262 baseline"; on aarch64
+#   "good tampered down swapped
 #   baseline"),
 #   MRBOOT_VM_KEEP=DIR (keep the work files in DIR), MRBOOT_CACHE (kernel downloads,
 #   /var/cache/mrboot).
@@ -90,7 +95,7 @@ suite=${MRBOOT_VM_SUITE:-trixie}
 vm_arch=${MRBOOT_VM_ARCH:-x86_64}
 case $vm_arch in
 x86_64)
-	all_cases="good keyring token token-down tampered override down swapped initramfs-tools dracut-ng baseline"
+	all_cases="good keyring token token-down tampered override down swapped initramfs-tools dracut-ng systemd-262 baseline"
 	console=ttyS0,115200
 	elf_machine=x86-64
 	;;
@@ -557,24 +562,13 @@ boot_seconds() { # NAME: QEMU start to the root's init, seconds
 }
 
 # ---- (a) the good boot ----------------------------------------------------------------------
-# unlocked_checks NAME CMDLINE [VOLUME-ID]: what a boot that mrboot unlocked must show; with
-# VOLUME-ID, mrboot opened the volume itself, bound to that identity.
-unlocked_checks() {
+# log_checks NAME CMDLINE [VOLUME-ID [separator]]: the guest's tpm2-measure.log (decoded into
+# $vm_work/NAME.tpm2-measure.log) replayed here against the PCRs it read; unlocked_checks' and
+# the systemd-262 case's.
+log_checks() {
 	u=$1
 	u_id=${3:-}
-	check "$u: mrboot ran in the initrd" console_has "$u" 'mrboot.*step'
-	console_show "$u" 'mrboot(\[[0-9]+\])?:' 40
-	check "$u: switch_root reached the unlocked root (after $(boot_seconds "$u") s)" \
-		console_has "$u" '^MRBOOT-VM: switch_root reached'
-	check "$u: the root is /dev/mapper/root, ext4 ($(guest "$u" root))" \
-		[ "$(guest "$u" root)" = "/dev/mapper/root ext4" ]
-	check "$u: no passphrase was asked for" console_lacks "$u" 'passphrase for disk|unlock disk'
-	if [ -n "$u_id" ]; then
-		check "$u: mrboot checked the volume's identity and opened it itself" \
-			console_has "$u" "is the enrolled volume \\(volume key id $u_id\\)"
-	fi
-	check "$u: mrboot replay in the real root: the event log in /run replays to the vTPM" \
-		[ "$(guest "$u" 'replay status')" = 0 ]
+	u_sep=${4:-}
 	guest_file "$u" /run/log/systemd/tpm2-measure.log "$vm_work/$u.tpm2-measure.log"
 	guest_file "$u" /run/log/mrboot/events.jsonseq "$vm_work/$u.events.jsonseq"
 	# This script's own replay of systemd's log (SHA-256 bank: new = H(old || H(string)), from
@@ -582,23 +576,40 @@ unlocked_checks() {
 	# the command line measured is the one QEMU gave.
 	check "$u: the PCRs the guest read equal a replay of tpm2-measure.log done here" \
 		$py - "$vm_work/$u.tpm2-measure.log" "$(guest "$u" 'pcr sha256 12')" \
-		"$(guest "$u" 'pcr sha256 15')" "$2" "$uuid" "$u_id" <<'EOF'
+		"$(guest "$u" 'pcr sha256 15')" "$2" "$uuid" "$u_id" "$u_sep" <<'EOF'
 import hashlib, json, sys
-log, pcr12, pcr15, cmdline, uuid, volume_id = sys.argv[1:]
+log, pcr12, pcr15, cmdline, uuid, volume_id, separator = sys.argv[1:]
 pcrs = {}
 records = [json.loads(r) for r in open(log, "rb").read().split(b"\x1e") if r.strip()]
 assert records, "empty tpm2-measure.log"
+# Records without a PCR (systemd 262's NvPCRs, in NV indexes) are not replayed here.
+records = [r for r in records if "pcr" in r]
 for r in records:
     d = next(x for x in r["digests"] if x["hashAlg"] == "sha256")["digest"]
     # The record's digest is the measured string's hash, checked here too.
     assert hashlib.sha256(r["content"]["string"].encode()).hexdigest() == d, r
     old = pcrs.get(r["pcr"], bytes(32))
     pcrs[r["pcr"]] = hashlib.sha256(old + bytes.fromhex(d)).digest()
-# mrboot's events all go to PCR 15 (mrboot(1)); PCR 12, which systemd 262's os-separator
-# takes, stays as the firmware left it: zero.
-assert set(pcrs) == {15}, sorted(pcrs)
 assert pcrs[15].hex() == pcr15.lower(), (pcrs[15].hex(), pcr15)
-assert pcr12 == "00" * 32, pcr12
+if separator:
+    # systemd 262 measured too: its os-separator once into each of PCRs 0-7, 9 and 12-14, and
+    # nothing of it in PCR 15. Only PCR 12 (zero until then: no stub) is replayed from zero
+    # beside 15; PCRs 0-7 start with the firmware's measurements.
+    sep = [i for i, r in enumerate(records) if r["content"].get("eventType") == "os-separator"]
+    assert sorted(records[i]["pcr"] for i in sep) == [0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 13, 14], \
+        [records[i]["pcr"] for i in sep]
+    assert all(records[i]["content"]["string"] == "os-separator" for i in sep)
+    mine = [i for i, r in enumerate(records) if r["pcr"] == 15]
+    # mrboot.service is ordered after systemd-pcrosseparator.service: its records follow.
+    assert max(sep) < min(mine), (sep, mine)
+    assert all(r["content"]["string"].startswith("mrboot ") for r in (records[i] for i in mine))
+    assert pcrs[12].hex() == pcr12.lower(), (pcrs[12].hex(), pcr12)
+    records = [records[i] for i in mine]
+else:
+    # mrboot's events all go to PCR 15 (mrboot(1)); PCR 12, which systemd 262's os-separator
+    # takes, stays as the firmware left it: zero.
+    assert set(pcrs) == {15}, sorted(pcrs)
+    assert pcr12 == "00" * 32, pcr12
 words = [r["content"]["string"].split(" ", 2) for r in records]
 want = [["mrboot", "kernel-cmdline"], ["mrboot", "config"], ["mrboot", "separator"]]
 if volume_id:
@@ -610,6 +621,31 @@ if volume_id:
 assert [w[:2] for w in words] == want, words
 assert json.loads(words[0][2]) == {"cmdline": cmdline}, words[0]
 EOF
+}
+
+# unlocked_checks NAME CMDLINE [VOLUME-ID [separator]]: what a boot that mrboot unlocked must
+# show; with VOLUME-ID, mrboot opened the volume itself, bound to that identity; with
+# "separator", systemd 262 measured too (its os-separator and phases, the systemd-262 case).
+unlocked_checks() {
+	u=$1
+	u_id=${3:-}
+	u_sep=${4:-}
+	check "$u: mrboot ran in the initrd" console_has "$u" 'mrboot.*step'
+	console_show "$u" 'mrboot(\[[0-9]+\])?:' 40
+	# Not anchored: a console reset (ESC sequences, seen after systemd 262's passphrase prompt)
+	# may precede the line.
+	check "$u: switch_root reached the unlocked root (after $(boot_seconds "$u") s)" \
+		console_has "$u" 'MRBOOT-VM: switch_root reached'
+	check "$u: the root is /dev/mapper/root, ext4 ($(guest "$u" root))" \
+		[ "$(guest "$u" root)" = "/dev/mapper/root ext4" ]
+	check "$u: no passphrase was asked for" console_lacks "$u" 'passphrase for disk|unlock disk'
+	if [ -n "$u_id" ]; then
+		check "$u: mrboot checked the volume's identity and opened it itself" \
+			console_has "$u" "is the enrolled volume \\(volume key id $u_id\\)"
+	fi
+	check "$u: mrboot replay in the real root: the event log in /run replays to the vTPM" \
+		[ "$(guest "$u" 'replay status')" = 0 ]
+	log_checks "$u" "$2" "$u_id" "$u_sep"
 	check "$u: the broker saw auth, attest and the resource, each answered 200" \
 		$py -c 'import json,sys
 log = [json.loads(l) for l in open(sys.argv[1])]
@@ -1129,6 +1165,130 @@ case " $cases " in *" dracut-ng "*)
 	;;
 esac
 
+# ---- systemd 262 in the initrd: sid's dracut-ng and systemd ---------------------------------
+# The image is built by sid's dracut-ng in a sid amd64 userland (mmdebstrap, cached as the
+# arm64 one is), so that it holds sid's systemd 262 with its systemd-pcrosseparator.service
+# (dracut-ng's systemd-pcrextend module) beside mrboot, and is booted with the good case's
+# disk and broker. The separator's unit has ConditionSecurity=measured-os, which holds only
+# when a UKI's stub measured the kernel into PCR 11 (StubPcrKernelImage) or when
+# $SYSTEMD_FORCE_MEASURE is set; systemd-pcrextend checks the same again. This VM boots no
+# UKI, so the command line sets it twice: bare, which the kernel puts into PID 1's
+# environment (where the condition is evaluated), and with systemd.setenv=, which the manager
+# gives the services it starts (systemd-pcrextend). mrboot measures that command line as it is.
+sd262_packages="systemd-cryptsetup systemd-tpm tpm2-tools libkmod2 zstd"
+sd262_case() {
+	sd=sd262
+	sd_cmdline="$cmdline SYSTEMD_FORCE_MEASURE=1 systemd.setenv=SYSTEMD_FORCE_MEASURE=1"
+	command -v mmdebstrap >/dev/null 2>&1 || {
+		skip "$sd: no mmdebstrap to make the sid userland with"
+		return
+	}
+	. "$vm_lib_dir/lib-sysroot.sh"
+	t0=$(date +%s)
+	sdroot=$vm_work/sysroot-sid
+	rm -rf "$sdroot"
+	mkdir -p "$sdroot"
+	# shellcheck disable=SC2086 # the packages are words
+	if ! sd_tar=$(sysroot_tar amd64 sid $sd262_packages 2>"$vm_work/sysroot-sid.log") ||
+		! tar -C "$sdroot" -xf "$sd_tar"; then
+		tail -n 5 "$vm_work/sysroot-sid.log" | sed 's/^/# /'
+		check "$sd: a sid amd64 userland (the lines above say why not)" false
+		return
+	fi
+	sd_version=$(dpkg-query --admindir="$sdroot/var/lib/dpkg" -W -f '${Version}' systemd 2>/dev/null)
+	ng_version=$(dpkg-query --admindir="$sdroot/var/lib/dpkg" -W -f '${Version}' dracut-core 2>/dev/null)
+	check "$sd: a sid userland with systemd $sd_version and dracut-ng $ng_version (${sd_tar##*/}, $(elapsed "$t0") s to make or find in the cache)" \
+		[ -x "$sdroot/usr/lib/systemd/systemd-pcrextend" ]
+	cp -r "$src/dracut/90mrboot" "$sdroot/usr/lib/dracut/modules.d/90mrboot"
+	cp -a "$stage" "$sdroot/mrboot-stage"
+	mkdir -p "$sdroot/mrboot-stage/dracut.conf.d" "$sdroot/mrboot-out"
+	printf '%s\n' "mrboot_reference_cmdline=\"$sd_cmdline\"" 'mrboot_reference_platforms="tdx tpm"' \
+		'mrboot_reference_alone="pcr15"' >"$sdroot/mrboot-stage/dracut.conf.d/mrboot-reference.conf"
+	# Natively (amd64 on amd64), chrooted, the trixie kernel's modules bound in. tpm2-tss
+	# (tpm2.target, systemd-tpm2-generator, the libtss2 libraries systemd dlopens) and
+	# systemd-pcrextend (the separator) are named: this case is about them.
+	t0=$(date +%s)
+	sysroot_binds="$kmoddir=/usr/lib/modules/$kver" sysroot_run "$sdroot" \
+		timeout 600 env MRBOOT_DRACUT_ROOT=/mrboot-stage dracut --confdir /mrboot-stage/dracut.conf.d \
+		--tmpdir /tmp --conf /dev/null --no-hostonly --no-hostonly-cmdline --no-early-microcode \
+		--force --kver "$kver" --omit "plymouth nvdimm lunmask resume virtiofs usrmount" \
+		--add "mrboot tpm2-tss systemd-pcrextend" /mrboot-out/initrd.img \
+		>"$vm_work/initrd-sd262.img.log" 2>&1
+	status=$?
+	check "$sd: sid's dracut-ng built the image with mrboot, tpm2-tss and systemd-pcrextend ($(elapsed "$t0") s)" \
+		[ $status -eq 0 ]
+	[ $status -eq 0 ] || {
+		tail -n 20 "$vm_work/initrd-sd262.img.log" | sed 's/^/# /'
+		return
+	}
+	sd_img=$vm_work/initrd-sd262.img
+	sysroot_run "$sdroot" lsinitrd /mrboot-out/initrd.img >"$vm_work/initrd-sd262.list" 2>&1
+	mv "$sdroot/mrboot-out/initrd.img" "$sd_img"
+	in_sd() {
+		for rx in "$@"; do
+			grep -Eq -- "$rx" "$vm_work/initrd-sd262.list" || return 1
+		done
+	}
+	check "$sd: the image has mrboot and its unit, the separator wanted by sysinit.target, systemd-pcrextend, tpm2.target, libtss2-esys, libsystemd-shared-262" \
+		in_sd ' usr/sbin/mrboot$' 'initrd.target.wants/mrboot.service' \
+		'sysinit.target.wants/systemd-pcrosseparator.service' 'systemd-pcrosseparator.service$' \
+		'usr/lib/systemd/systemd-pcrextend$' 'tpm2.target$' 'libtss2-esys' 'libsystemd-shared-262'
+	make_policy "$stage" "$sd_cmdline" "$vm_work/policy-sd262.json"
+	broker "$sd" "$vm_work/policy-sd262.json" || {
+		bail "$kbs_why"
+	}
+	# Should the broker refuse, the passphrase typed at the prompt still reaches the root, whose
+	# report (mrboot replay, the PCRs, the log) is what this case is about.
+	boot "$sd" "$sd_img" "$sd_cmdline" --reply "passphrase for disk=$passphrase"
+	wait_boot "$boot_timeout"
+	check "$sd: the guest powered off by itself within $boot_timeout s" [ $? -eq 0 ]
+	vm_stop
+	boot_end_show "$sd"
+	kbs_stop
+	console_show "$sd" 'systemd\[1\]: systemd 26|OS Separator|TPM PCR' 10
+	check "$sd: systemd 262 ran in the initrd" console_has "$sd" 'systemd\[1\]: systemd 262'
+	check "$sd: systemd-pcrosseparator.service ran (the console says it finished)" \
+		console_has "$sd" 'Finished .*TPM PCR OS Separator'
+	if [ "$(vm_mark "$sd" prompt)" = "" ]; then
+		unlocked_checks "$sd" "$sd_cmdline" "$root_id" separator
+	else
+		# Known (issue 16): the quote of PCRs 0..23 now holds systemd's os-separator in PCRs
+		# 0-7, which the evidence's logs (the firmware's, mrboot's aa_eventlog) do not
+		# explain, and the broker, replaying them as Trustee's TPM verifier does, refuses.
+		console_show "$sd" 'mrboot(\[[0-9]+\])?:.*(attest|no key)' 3
+		n=$((n + 1))
+		echo "not ok $n - $sd: the broker released the key # TODO the evidence's logs do not explain systemd's os-separator in PCRs 0-7"
+		check "$sd: mrboot ran in the initrd" console_has "$sd" 'mrboot.*step'
+		check "$sd: the typed passphrase reached the root (after $(boot_seconds "$sd") s)" \
+			console_has "$sd" 'MRBOOT-VM: switch_root reached'
+		check "$sd: mrboot replay in the real root: the event log in /run replays to the vTPM" \
+			[ "$(guest "$sd" 'replay status')" = 0 ]
+		log_checks "$sd" "$sd_cmdline" "" separator
+		# What the broker would have compared, had the evidence passed: mrboot predicted PCR 15
+		# from the staged tree and this command line; nothing else extended it.
+		check "$sd: the guest's PCR 15 is the one mrboot predict put in the policy" \
+			$py -c 'import json, sys
+want = json.load(open(sys.argv[1]))["tees"]["tpm"]["registers"]["pcr15"]
+assert want == sys.argv[2].lower(), (want, sys.argv[2])' \
+			"$vm_work/policy-sd262.json" "$(guest "$sd" 'pcr sha256 15')"
+	fi
+	# The log as the guest left it, in order: each record's time (CLOCK_BOOTTIME), PCR,
+	# eventType and the first two words of its string.
+	$py - "$vm_work/$sd.tpm2-measure.log" 2>&1 <<'PY' | sed 's/^/# /'
+import json, sys
+for r in (json.loads(x) for x in open(sys.argv[1], "rb").read().split(b"\x1e") if x.strip()):
+    c = r.get("content", {})
+    where = "PCR %2d" % r["pcr"] if "pcr" in r else str({k: v for k, v in r.items()
+                                                          if k not in ("content", "digests")})
+    print("  %9.3f s  %s  %-15s %s" % (c.get("timestamp", 0) / 1e6, where, c.get("eventType", "-"),
+          " ".join(c.get("string", "").split(" ", 2)[:2])))
+PY
+}
+case " $cases " in *" systemd-262 "*)
+	sd262_case
+	;;
+esac
+
 # ---- the same VM without mrboot -------------------------------------------------------------
 # The same kernel, disk and VM; the initramfs dracut builds without the mrboot module (and so
 # without the network it pulls in). The passphrase is typed the moment the prompt appears.
@@ -1148,7 +1308,7 @@ esac
 
 # ---- timings --------------------------------------------------------------------------------
 note "boot times ($vm_accel, QEMU start to the root's init; seconds):"
-for c in good keyring token token-down tampered down itools baseline; do
+for c in good keyring token token-down tampered down itools sd262 baseline; do
 	[ -f "$vm_work/$c.console.marks" ] || continue
 	note "  $c: /init $(vm_mark "$c" init), mrboot's first step $(vm_mark "$c" mrboot)," \
 		"passphrase prompt $(vm_mark "$c" prompt), root $(vm_mark "$c" root)"
