@@ -147,6 +147,9 @@ if [ $reuse = no ]; then
 			>"$stage/usr/lib/systemd/system/mrboot.service"
 	fi
 	cp "$vm_work/ca.pem" "$stage/etc/mrboot/kbs-ca.pem"
+	# Trustee's policies where `meson install` puts them: mkosi.postoutput copies them out.
+	mkdir -p "$stage/usr/share/mrboot/trustee"
+	cp "$src"/trustee/*.rego "$stage/usr/share/mrboot/trustee/"
 	# WORKAROUND, not a fix: systemd-pcrphase-initrd extends PCR 11 ("enter-initrd") before
 	# mrboot attests, and that extension is in systemd's tpm2-measure.log only. mrboot's TPM
 	# evidence carries the firmware's log and mrboot's own events, so the broker (as
