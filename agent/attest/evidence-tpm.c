@@ -63,6 +63,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attest/evidence-tee.h"
 #include "basic/encoding.h"
@@ -75,6 +76,7 @@
 #include "crypto/hash.h"
 #include "json/json.h"
 #include "basic/macro.h"
+#include "basic/path.h"
 #include "mr/registers.h"
 #include "mr/tpm2.h"
 
@@ -343,93 +345,235 @@ static int record_sha256(const struct record *r, struct mr_digests *one, struct 
 	return aael_validate(r->event.domain, r->event.operation, r->event.content, e);
 }
 
-/* mrboot's committed records as TCG_PCR_EVENT2 with their SHA-256 digests; *out NULL if none. */
-static int aa_records(const struct eventlog *log, uint8_t **out, size_t *len, struct error *e)
+/* The records of aa_eventlog, grown as they come. */
+struct aa_buf {
+	uint8_t *p;
+	size_t len;
+};
+
+static int aa_put(struct aa_buf *b, unsigned index, uint32_t type, const struct mr_digests *d,
+		  const void *data, size_t size, struct error *e)
 {
-	_cleanup_free_ uint8_t *buf = NULL, *body = NULL;
-	size_t size = 0, body_max = 0, pos = 0;
-	struct mr_digests one;
+	size_t n = tcg2_event2_size(d, size), written;
+	uint8_t *p;
 	int k;
 
-	*out = NULL;
-	*len = 0;
-	for (size_t i = 0; i < log->count; i++) {
-		const struct record *r = &log->records[i];
-		const struct record_event *ev = &r->event;
-		size_t body_size, n;
+	if (n == 0 || n > SIZE_MAX - b->len)
+		return error_set(e, -EINVAL, "an event of %zu bytes is too large", size);
+	p = realloc(b->p, b->len + n);
+	if (!p)
+		return error_set_errno(e, -ENOMEM, "the event log for the evidence");
+	b->p = p;
+	k = tcg2_event2_write(p + b->len, n, index, type, d, data, size, &written, e);
+	if (k == 0)
+		b->len += written;
+	return k;
+}
 
-		if (r->state == RECORD_PENDING)
-			return error_set(e, -EBUSY,
-					 "record %llu is pending: the log must be recovered before "
-					 "the PCRs it describes are attested",
-					 (unsigned long long)r->seq);
-		if (r->state != RECORD_COMMITTED)
+/* One of mrboot's committed records: EV_EVENT_TAG, the AAEL body, its SHA-256 digest. */
+static int aa_put_record(struct aa_buf *b, const struct record *r, struct error *e)
+{
+	const struct record_event *ev = &r->event;
+	_cleanup_free_ uint8_t *body = NULL;
+	struct mr_digests one;
+	size_t size;
+	int k;
+
+	k = record_sha256(r, &one, e);
+	if (k < 0)
+		return k;
+	size = aael_body_size(ev->domain, ev->operation, ev->content);
+	body = malloc(size);
+	if (!body)
+		return error_set_errno(e, -ENOMEM, "the event log for the evidence");
+	k = aael_body_write(body, size, ev->domain, ev->operation, ev->content, &size, e);
+	if (k == 0)
+		k = aa_put(b, r->index, TCG2_EV_EVENT_TAG, &one, body, size, e);
+	return k < 0 ? error_prefix(e, "record %llu", (unsigned long long)r->seq) : 0;
+}
+
+int evidence_tpm_systemd_record(struct json_arena *a, const char *json, size_t len,
+				struct evidence_tpm_systemd_record *rec, struct error *e)
+{
+	const struct json_value *v, *digests, *content, *item;
+	bool found = false;
+	size_t n;
+	int k;
+
+	*rec = (struct evidence_tpm_systemd_record){ .event_type = "" };
+	k = json_parse(a, json, len, &v, e);
+	if (k >= 0)
+		k = json_object_get_uint64(v, "pcr", &rec->pcr, e);
+	if (k >= 0 && rec->pcr >= TPM2_PCR_COUNT)
+		k = error_set(e, -EINVAL, "PCR %llu is out of range 0..23",
+			      (unsigned long long)rec->pcr);
+	if (k >= 0)
+		k = json_object_get_array(v, "digests", &digests, e);
+	if (k >= 0)
+		k = json_object_get_object(v, "content", &content, e);
+	if (k >= 0)
+		k = json_object_get_string(content, "string", &rec->string, &rec->string_len, e);
+	if (k >= 0 && json_object_get(content, "eventType"))
+		k = json_object_get_string(content, "eventType", &rec->event_type, NULL, e);
+	if (k < 0)
+		return k;
+	json_foreach(item, digests)
+	{
+		const char *alg, *hex;
+		size_t hex_len;
+
+		if ((k = json_object_get_string(item, "hashAlg", &alg, NULL, e)) < 0 ||
+		    (k = json_object_get_string(item, "digest", &hex, &hex_len, e)) < 0)
+			return k;
+		if (strcmp(alg, "sha256") != 0)
 			continue;
-		k = record_sha256(r, &one, e);
+		if (found)
+			return error_set(e, -EINVAL, "two sha256 digests");
+		k = hex_decode(rec->sha256, sizeof(rec->sha256), hex, hex_len, &n, e);
 		if (k < 0)
 			return k;
-		body_size = aael_body_size(ev->domain, ev->operation, ev->content);
-		n = tcg2_event2_size(&one, body_size);
-		if (n == 0 || n > SIZE_MAX - size)
-			return error_set(e, -EINVAL, "record %llu is too large",
-					 (unsigned long long)r->seq);
-		size += n;
-		if (body_size > body_max)
-			body_max = body_size;
+		if (n != sizeof(rec->sha256))
+			return error_set(e, -EINVAL, "a sha256 digest of %zu bytes", n);
+		found = true;
 	}
-	if (size == 0)
-		return 0;
-	buf = malloc(size);
-	body = malloc(body_max + 1); /* + 1: never malloc(0), whatever the records hold */
-	if (!buf || !body)
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees both */
-		return error_set_errno(e, -ENOMEM, "the event log for the evidence");
-	for (size_t i = 0; i < log->count; i++) {
-		const struct record *r = &log->records[i];
-		const struct record_event *ev = &r->event;
-		size_t body_size, n = 0;
+	return found ? 0 : error_set(e, -EINVAL, "no sha256 digest");
+}
 
-		if (r->state != RECORD_COMMITTED)
-			continue;
-		k = record_sha256(r, &one, e);
-		if (k == 0)
-			k = aael_body_write(body, body_max, ev->domain, ev->operation, ev->content,
-					    &body_size, e);
-		if (k == 0)
-			k = tcg2_event2_write(buf + pos, size - pos, r->index, TCG2_EV_EVENT_TAG,
-					      &one, body, body_size, &n, e);
-		if (k < 0)
-			return error_prefix(e, "record %llu", (unsigned long long)r->seq);
-		pos += n;
+/* Walking systemd's log: mrboot's committed records are met in their order. */
+struct aa_systemd {
+	struct aa_buf *b;
+	const struct eventlog *log;
+	size_t next; /* mrboot's next record to meet there */
+	uint64_t n;
+	struct error *e;
+};
+
+/* mrboot's next committed record from s->next on, or NULL. */
+static const struct record *aa_next_record(struct aa_systemd *s)
+{
+	while (s->next < s->log->count && s->log->records[s->next].state != RECORD_COMMITTED)
+		s->next++;
+	return s->next < s->log->count ? &s->log->records[s->next] : NULL;
+}
+
+static int aa_systemd_one(const char *json, size_t len, uint64_t offset, void *userdata)
+{
+	struct aa_systemd *s = userdata;
+	struct mr_digests one = { .count = 1, .bank[0].alg = HASH_SHA256 };
+	struct evidence_tpm_systemd_record rec;
+	const struct record *r;
+	struct json_arena arena;
+	int k;
+
+	s->n++;
+	json_arena_init(&arena, 64 * len + 4096);
+	k = evidence_tpm_systemd_record(&arena, json, len, &rec, s->e);
+	r = k < 0 ? NULL : aa_next_record(s);
+	if (r && strcmp(rec.event_type, r->event.event_type) == 0 && rec.pcr == r->index) {
+		k = record_sha256(r, &one, s->e);
+		if (k < 0 || memcmp(one.bank[0].digest, rec.sha256, 32) != 0)
+			r = NULL;
+	} else {
+		r = NULL;
 	}
-	*out = buf;
-	*len = pos;
-	buf = NULL;
+	if (k >= 0 && r) {
+		/* mrboot's own: as its log has it. */
+		k = aa_put_record(s->b, r, s->e);
+		s->next++;
+	} else if (k >= 0 && strcmp(rec.event_type, "mrboot") == 0) {
+		k = error_set(s->e, -EINVAL,
+			      "an mrboot event that is not mrboot's next committed record");
+	} else if (k >= 0) {
+		memcpy(one.bank[0].digest, rec.sha256, 32);
+		k = aa_put(s->b, (unsigned)rec.pcr, TCG2_EV_IPL, &one, rec.string, rec.string_len,
+			   s->e);
+	}
+	json_arena_free(&arena);
+	if (k < 0)
+		return error_prefix(s->e, "%s: record %llu at byte %llu", EVENTLOG_SYSTEMD_PATH,
+				    (unsigned long long)s->n, (unsigned long long)offset);
 	return 0;
 }
 
-/* aa_eventlog: the Spec ID event, the records, the 0xFF terminator; *out NULL if none. */
-static int aa_eventlog(const struct eventlog *log, uint8_t **out, size_t *len, struct error *e)
+/*
+ * systemd's log, in its order (the PCRs' order: every writer holds its lock across the
+ * extend): mrboot's records as EV_EVENT_TAG, everyone else's as EV_IPL with their string.
+ * mrboot's committed records must all be there, in their order.
+ */
+static int aa_systemd(const char *root, const struct eventlog *log, struct aa_buf *b,
+		      struct error *e)
 {
-	_cleanup_free_ uint8_t *records = NULL;
-	size_t records_len, cap;
+	struct aa_systemd s = { .b = b, .log = log, .e = e };
+	const struct record *r;
+	struct journal j;
+	int64_t torn;
+	int k;
+
+	k = journal_open(&j, root, EVENTLOG_SYSTEMD_PATH, EVENTLOG_LOCK_MS, e);
+	if (k < 0)
+		return k;
+	k = journal_read(&j, aa_systemd_one, &s, &torn, e);
+	journal_close(&j);
+	if (k < 0)
+		return k;
+	if (torn >= 0)
+		return error_set(e, -EBADMSG, "%s: a record at byte %lld was never finished",
+				 EVENTLOG_SYSTEMD_PATH, (long long)torn);
+	r = aa_next_record(&s);
+	if (r)
+		return error_set(e, -EBADMSG, "record %llu is committed but not in %s",
+				 (unsigned long long)r->seq, EVENTLOG_SYSTEMD_PATH);
+	return 0;
+}
+
+/*
+ * The records of aa_eventlog: systemd's log where there is one (see aa_systemd()), else
+ * mrboot's committed records.
+ */
+static int aa_records(const char *root, const struct eventlog *log, struct aa_buf *b,
+		      struct error *e)
+{
+	char p[PATH_MAX];
+	int k = 0;
+
+	for (size_t i = 0; i < log->count; i++)
+		if (log->records[i].state == RECORD_PENDING)
+			return error_set(e, -EBUSY,
+					 "record %llu is pending: the log must be recovered before "
+					 "the PCRs it describes are attested",
+					 (unsigned long long)log->records[i].seq);
+	if (path_join_root(p, sizeof(p), root, EVENTLOG_SYSTEMD_PATH) == 0 && access(p, F_OK) == 0)
+		return aa_systemd(root, log, b, e);
+	for (size_t i = 0; i < log->count && k == 0; i++)
+		if (log->records[i].state == RECORD_COMMITTED)
+			k = aa_put_record(b, &log->records[i], e);
+	return k;
+}
+
+/* aa_eventlog: the Spec ID event, the records, the 0xFF terminator; *out NULL if none. */
+static int aa_eventlog(const char *root, const struct eventlog *log, uint8_t **out, size_t *len,
+		       struct error *e)
+{
+	struct aa_buf b = { 0 };
+	size_t cap;
 	int k;
 
 	*out = NULL;
 	*len = 0;
 	if (!log)
 		return 0;
-	k = aa_records(log, &records, &records_len, e);
-	if (k < 0 || !records)
+	k = aa_records(root, log, &b, e);
+	if (k < 0 || !b.p) {
+		free(b.p);
 		return k;
-	cap = sizeof(spec_id_sha256) + records_len + CCEL_TERMINATOR_SIZE;
+	}
+	cap = sizeof(spec_id_sha256) + b.len + CCEL_TERMINATOR_SIZE;
 	*out = malloc(cap);
-	if (!*out)
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees records */
-		return error_set_errno(e, -ENOMEM, "the event log for the evidence");
 	/* The CCEL stream builder: the same layout, checked with the rules Trustee's parser has. */
-	k = ccel_stream_build(*out, cap, spec_id_sha256, sizeof(spec_id_sha256), records,
-			      records_len, len, e);
+	k = *out ? ccel_stream_build(*out, cap, spec_id_sha256, sizeof(spec_id_sha256), b.p, b.len,
+				     len, e)
+		 : error_set_errno(e, -ENOMEM, "the event log for the evidence");
+	free(b.p);
 	if (k < 0) {
 		free(*out);
 		*out = NULL;
@@ -561,7 +705,7 @@ int evidence_tpm_write(struct json_writer *w, const struct tee_evidence_input *i
 	/* The logs first: a log that cannot be sent is found before the TPM makes a key. */
 	k = firmware_log(in, &ev->own, &ev->firmware, e);
 	if (k >= 0)
-		k = aa_eventlog(in->log, &ev->aa_eventlog, &ev->aa_eventlog_len, e);
+		k = aa_eventlog(in->root, in->log, &ev->aa_eventlog, &ev->aa_eventlog_len, e);
 	if (k < 0) {
 		error_prefix(e, "event log");
 		goto out;

@@ -28,6 +28,7 @@ struct error;
 
 #define TCG2_EV_NO_ACTION 0x00000003u
 #define TCG2_EV_EVENT_TAG 0x00000006u
+#define TCG2_EV_IPL 0x0000000du
 
 /* Algorithms one Spec ID event may list; real logs list one to five. */
 #define TCG2_ALGS_MAX 8
