@@ -55,6 +55,12 @@
  * such a log carries SHA-1 digests. mrboot's records carry only their SHA-256 digest in
  * aa_eventlog: it is the bank both verifiers read, and a SHA-1 digest makes some Trustee log
  * parsers refuse a whole log (evlog/ccel.h).
+ *
+ * Every record of systemd's tpm2-measure.log goes into aa_eventlog, in that log's order (the
+ * order of the extends): mrboot's as AAEL tagged events, the others (systemd-pcrphase's PCR 11,
+ * systemd 262's os-separator in PCRs 0-7, 9, 12-14, ...) as EV_IPL with their string. A quote
+ * of PCRs 0..23 taken after them is explained only with them; without systemd's log, mrboot's
+ * own records stand alone as before.
  */
 #include "attest/evidence-tpm.h"
 
