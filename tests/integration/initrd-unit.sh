@@ -25,8 +25,8 @@ check "DefaultDependencies=no: it runs before sysinit.target" prop DefaultDepend
 check "Type=notify: READY=1 releases systemd-cryptsetup" prop Type notify
 check "ordered before and pulling in cryptsetup-pre.target" \
 	sh -c 'grep -qx "Before=cryptsetup-pre.target" "$1" && grep -qx "Wants=cryptsetup-pre.target" "$1"' sh "$unit"
-check "pulling in the initrd network, not waiting for it (the agent polls for its route)" \
-	sh -c '! grep -q "^After=.*network-online.target" "$1" && grep -qx "Wants=network-online.target" "$1"' sh "$unit"
+check "after the initrd network is online, and pulling it in" \
+	sh -c 'grep -qx "After=network-online.target" "$1" && grep -qx "Wants=network-online.target" "$1"' sh "$unit"
 check "only in an initrd" prop ConditionPathExists /etc/initrd-release
 check "stopped before switching root" prop Conflicts initrd-switch-root.target
 check "output to the journal and the console" prop StandardOutput journal+console
